@@ -19,20 +19,22 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", spec_path.display()));
-    let source: serde_json::Value =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", spec_path.display()));
+    let source: serde_json::Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", spec_path.display()));
     let normalized = islo_normalize::normalize(&source)
         .unwrap_or_else(|e| panic!("{}: {e}", spec_path.display()));
 
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     std::fs::write(out.join("codegen.rs"), generate_client(&normalized)).expect("write codegen.rs");
-    std::fs::write(out.join("operations.rs"), operation_table(&normalized)).expect("write operations.rs");
-    std::fs::write(out.join("open_enums.rs"), open_enums(&normalized)).expect("write open_enums.rs");
+    std::fs::write(out.join("operations.rs"), operation_table(&normalized))
+        .expect("write operations.rs");
+    std::fs::write(out.join("open_enums.rs"), open_enums(&normalized))
+        .expect("write open_enums.rs");
 }
 
 fn generate_client(n: &Normalized) -> String {
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(n.spec.clone()).unwrap_or_else(|e| panic!("normalized spec does not parse: {e}"));
+    let spec: openapiv3::OpenAPI = serde_json::from_value(n.spec.clone())
+        .unwrap_or_else(|e| panic!("normalized spec does not parse: {e}"));
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -49,7 +51,8 @@ fn generate_client(n: &Normalized) -> String {
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor: {e}"));
-    let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| panic!("generated code does not parse: {e}"));
+    let file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| panic!("generated code does not parse: {e}"));
     prettyplease::unparse(&file)
 }
 
@@ -70,17 +73,28 @@ fn operation_table(n: &Normalized) -> String {
         let body = match &op.body {
             BodyKind::None => "RequestBody::None".to_string(),
             BodyKind::Json { schema } => format!("RequestBody::Json {{ schema: {} }}", opt(schema)),
-            BodyKind::Multipart { field } => format!("RequestBody::Multipart {{ field: {field:?} }}"),
+            BodyKind::Multipart { field } => {
+                format!("RequestBody::Multipart {{ field: {field:?} }}")
+            }
         };
         let response = match &op.response {
             ResponseKind::Empty => "ResponseBody::Empty".to_string(),
-            ResponseKind::Json { schema } => format!("ResponseBody::Json {{ schema: {} }}", opt(schema)),
+            ResponseKind::Json { schema } => {
+                format!("ResponseBody::Json {{ schema: {} }}", opt(schema))
+            }
             ResponseKind::Sse => "ResponseBody::Sse".to_string(),
-            ResponseKind::Bytes { media_type } => format!("ResponseBody::Bytes {{ media_type: {media_type:?} }}"),
+            ResponseKind::Bytes { media_type } => {
+                format!("ResponseBody::Bytes {{ media_type: {media_type:?} }}")
+            }
         };
         let mut errors = String::new();
         for e in &op.errors {
-            let _ = write!(errors, "ErrorStatus {{ status: {}, schema: {} }}, ", e.status, opt(&e.schema));
+            let _ = write!(
+                errors,
+                "ErrorStatus {{ status: {}, schema: {} }}, ",
+                e.status,
+                opt(&e.schema)
+            );
         }
         let _ = writeln!(
             s,

@@ -135,12 +135,18 @@ pub mod meta {
     impl OperationMeta {
         /// The documented error body schema for `status`, if any.
         pub fn error_schema(&self, status: u16) -> Option<&'static str> {
-            self.errors.iter().find(|e| e.status == status).and_then(|e| e.schema)
+            self.errors
+                .iter()
+                .find(|e| e.status == status)
+                .and_then(|e| e.schema)
         }
 
         /// Whether the success response is a stream (SSE or bytes) rather than a document.
         pub fn is_stream(&self) -> bool {
-            matches!(self.response, ResponseBody::Sse | ResponseBody::Bytes { .. })
+            matches!(
+                self.response,
+                ResponseBody::Sse | ResponseBody::Bytes { .. }
+            )
         }
     }
 
@@ -153,11 +159,6 @@ pub mod meta {
             .ok()
             .and_then(|i| OPERATIONS.get(i))
     }
-}
-
-/// Imports the per-resource extension traits so every operation is callable on [`Client`].
-pub mod prelude {
-    pub use crate::generated::*;
 }
 
 /// A boxed, sendable future, as returned by [`Transport::execute`].
@@ -215,7 +216,9 @@ impl Client {
         value.set_sensitive(true);
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::AUTHORIZATION, value);
-        let http = reqwest::Client::builder().default_headers(headers).build()?;
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()?;
         Ok(Self::new_with_client(
             control_url.trim_end_matches('/'),
             http,
@@ -249,7 +252,9 @@ fn frame_multipart(
         .unwrap_or_else(|| "file".to_string());
     let body = request.body_mut().take();
     request.headers_mut().remove(reqwest::header::CONTENT_TYPE);
-    request.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+    request
+        .headers_mut()
+        .remove(reqwest::header::CONTENT_LENGTH);
     let part = match body {
         Some(b) => match b.as_bytes() {
             Some(bytes) => reqwest::multipart::Part::bytes(bytes.to_vec()),

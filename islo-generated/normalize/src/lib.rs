@@ -156,6 +156,8 @@ pub enum RewriteKind {
     DiscriminatorDropped,
     /// A `default` that does not fit the schema (e.g. `null`) was dropped.
     DefaultDropped,
+    /// The success status became the `2XX` range so any 2xx (201, 202, 204 ...) is a success.
+    SuccessRange,
 }
 
 /// One rewrite, with the JSON pointer of the place it happened (in the source document).
@@ -233,17 +235,30 @@ pub enum NormalizeError {
 impl fmt::Display for NormalizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Version { found } => write!(f, "/openapi: expected an OpenAPI 3.x document, found {found}"),
+            Self::Version { found } => write!(
+                f,
+                "/openapi: expected an OpenAPI 3.x document, found {found}"
+            ),
             Self::Shape { pointer, expected } => write!(f, "{pointer}: expected {expected}"),
             Self::DuplicateOperationId { id, pointer } => {
                 write!(f, "{pointer}/operationId: duplicate operationId `{id}`")
             }
-            Self::MissingOperationId { pointer } => write!(f, "{pointer}: operation has no operationId"),
-            Self::Tags { pointer, count } => {
-                write!(f, "{pointer}/tags: an operation needs exactly one tag, found {count}")
+            Self::MissingOperationId { pointer } => {
+                write!(f, "{pointer}: operation has no operationId")
             }
-            Self::Plane { pointer, reason } => write!(f, "{pointer}: cannot derive the plane: {reason}"),
-            Self::MediaType { pointer, media_type } => {
+            Self::Tags { pointer, count } => {
+                write!(
+                    f,
+                    "{pointer}/tags: an operation needs exactly one tag, found {count}"
+                )
+            }
+            Self::Plane { pointer, reason } => {
+                write!(f, "{pointer}: cannot derive the plane: {reason}")
+            }
+            Self::MediaType {
+                pointer,
+                media_type,
+            } => {
                 write!(f, "{pointer}: unsupported media type `{media_type}`")
             }
             Self::UnresolvedRef { pointer, reference } => {
@@ -256,7 +271,9 @@ impl fmt::Display for NormalizeError {
 
 impl std::error::Error for NormalizeError {}
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 const CONSTRAINTS: [&str; 11] = [
     "pattern",
     "minLength",
@@ -384,7 +401,11 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
 
     // type: [X, "null"]
     if let Some(Value::Array(types)) = obj.get("type").cloned() {
-        let non_null: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
+        let non_null: Vec<Value> = types
+            .iter()
+            .filter(|t| t.as_str() != Some("null"))
+            .cloned()
+            .collect();
         let had_null = non_null.len() != types.len();
         if non_null.len() == 1 {
             obj.insert("type".into(), non_null[0].clone());
@@ -409,7 +430,11 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
         if !members.iter().any(is_null_schema) {
             continue;
         }
-        let rest: Vec<Value> = members.iter().filter(|m| !is_null_schema(m)).cloned().collect();
+        let rest: Vec<Value> = members
+            .iter()
+            .filter(|m| !is_null_schema(m))
+            .cloned()
+            .collect();
         obj.remove(key);
         ctx.note(&format!("{ptr}/{key}"), RewriteKind::NullableAnyOf);
         if rest.len() == 1 {
@@ -464,7 +489,10 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
         ctx.note(ptr, RewriteKind::ClosedObjectOpened);
     }
     if obj.remove("discriminator").is_some() {
-        ctx.note(&format!("{ptr}/discriminator"), RewriteKind::DiscriminatorDropped);
+        ctx.note(
+            &format!("{ptr}/discriminator"),
+            RewriteKind::DiscriminatorDropped,
+        );
     }
     if obj.get("default") == Some(&Value::Null) {
         obj.remove("default");
@@ -480,17 +508,35 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
         }
     }
     if let Some(items) = obj.get_mut("items") {
-        schema(ctx, items, &format!("{ptr}/items"), &format!("{name_hint}Item"), true);
+        schema(
+            ctx,
+            items,
+            &format!("{ptr}/items"),
+            &format!("{name_hint}Item"),
+            true,
+        );
     }
     if let Some(ap) = obj.get_mut("additionalProperties") {
         if ap.is_object() {
-            schema(ctx, ap, &format!("{ptr}/additionalProperties"), &format!("{name_hint}Value"), true);
+            schema(
+                ctx,
+                ap,
+                &format!("{ptr}/additionalProperties"),
+                &format!("{name_hint}Value"),
+                true,
+            );
         }
     }
     for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(Value::Array(members)) = obj.get_mut(key) {
             for (i, m) in members.iter_mut().enumerate() {
-                schema(ctx, m, &format!("{ptr}/{key}/{i}"), &format!("{name_hint}Variant{i}"), true);
+                schema(
+                    ctx,
+                    m,
+                    &format!("{ptr}/{key}/{i}"),
+                    &format!("{name_hint}Variant{i}"),
+                    true,
+                );
             }
         }
     }
@@ -524,8 +570,16 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
 
 /// Whether typify turns this inline schema into a named Rust type.
 fn produces_type(obj: &Map<String, Value>) -> bool {
-    let many = |k: &str| obj.get(k).and_then(Value::as_array).is_some_and(|a| a.len() > 1);
-    obj.contains_key("enum") || obj.contains_key("properties") || many("anyOf") || many("oneOf") || many("allOf")
+    let many = |k: &str| {
+        obj.get(k)
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.len() > 1)
+    };
+    obj.contains_key("enum")
+        || obj.contains_key("properties")
+        || many("anyOf")
+        || many("oneOf")
+        || many("allOf")
 }
 
 fn ref_name(v: &Value) -> Option<String> {
@@ -557,7 +611,11 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
     let version = source.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !version.starts_with("3.") {
         return Err(NormalizeError::Version {
-            found: if version.is_empty() { "nothing".into() } else { version.to_string() },
+            found: if version.is_empty() {
+                "nothing".into()
+            } else {
+                version.to_string()
+            },
         });
     }
     let mut doc = source.clone();
@@ -572,7 +630,8 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         doc["openapi"] = json!("3.0.3");
         ctx.note("/openapi", RewriteKind::Version);
     }
-    let control = server_url(doc.get("servers").unwrap_or(&Value::Null)).ok_or_else(|| shape("/servers", "a top-level server (the control plane)"))?;
+    let control = server_url(doc.get("servers").unwrap_or(&Value::Null))
+        .ok_or_else(|| shape("/servers", "a top-level server (the control plane)"))?;
 
     let schema_names: BTreeSet<String> = doc
         .pointer("/components/schemas")
@@ -606,7 +665,9 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
     let mut empty_paths = Vec::new();
     for (path, item) in paths.iter_mut() {
         let item_ptr = format!("/paths/{}", pointer_segment(path));
-        let item = item.as_object_mut().ok_or_else(|| shape(&item_ptr, "a path item object"))?;
+        let item = item
+            .as_object_mut()
+            .ok_or_else(|| shape(&item_ptr, "a path item object"))?;
         let path_server = item.remove("servers");
         if path_server.is_some() {
             ctx.note(&format!("{item_ptr}/servers"), RewriteKind::ServersMoved);
@@ -618,19 +679,31 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                 continue;
             };
             let op_ptr = format!("{item_ptr}/{method}");
-            let op = op.as_object_mut().ok_or_else(|| shape(&op_ptr, "an operation object"))?;
+            let op = op
+                .as_object_mut()
+                .ok_or_else(|| shape(&op_ptr, "an operation object"))?;
             let id = op
                 .get("operationId")
                 .and_then(Value::as_str)
-                .ok_or_else(|| NormalizeError::MissingOperationId { pointer: op_ptr.clone() })?
+                .ok_or_else(|| NormalizeError::MissingOperationId {
+                    pointer: op_ptr.clone(),
+                })?
                 .to_string();
             if seen_ids.insert(id.clone(), op_ptr.clone()).is_some() {
-                return Err(NormalizeError::DuplicateOperationId { id, pointer: op_ptr });
+                return Err(NormalizeError::DuplicateOperationId {
+                    id,
+                    pointer: op_ptr,
+                });
             }
             let tags: Vec<String> = op
                 .get("tags")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default();
             if tags.len() != 1 {
                 return Err(NormalizeError::Tags {
@@ -664,8 +737,15 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                     }
                 }
             };
-            let internal = op.get("x-islo-internal").and_then(Value::as_bool).unwrap_or(false);
-            let summary = op.get("summary").and_then(Value::as_str).unwrap_or("").to_string();
+            let internal = op
+                .get("x-islo-internal")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let summary = op
+                .get("summary")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             op.remove("description");
             let hint = pascal_case(&id);
 
@@ -673,20 +753,33 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
             if let Some(Value::Array(params)) = op.get_mut("parameters") {
                 params.retain(|p| p.get("in").and_then(Value::as_str) != Some("cookie"));
                 for (i, p) in params.iter_mut().enumerate() {
-                    let pname = p.get("name").and_then(Value::as_str).unwrap_or("param").to_string();
+                    let pname = p
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("param")
+                        .to_string();
                     if let Some(obj) = p.as_object_mut() {
                         obj.remove("description");
                         obj.remove("examples");
                         obj.remove("example");
                     }
                     if let Some(s) = p.get_mut("schema") {
-                        schema(&mut ctx, s, &format!("{op_ptr}/parameters/{i}/schema"), &format!("{hint}{}", pascal_case(&pname)), true);
+                        schema(
+                            &mut ctx,
+                            s,
+                            &format!("{op_ptr}/parameters/{i}/schema"),
+                            &format!("{hint}{}", pascal_case(&pname)),
+                            true,
+                        );
                     }
                 }
             }
             if let Some(pp) = &path_params {
                 if pp.as_array().is_some_and(|a| !a.is_empty()) {
-                    return Err(shape(&format!("{item_ptr}/parameters"), "parameters on operations, not on the path item"));
+                    return Err(shape(
+                        &format!("{item_ptr}/parameters"),
+                        "parameters on operations, not on the path item",
+                    ));
                 }
             }
 
@@ -704,24 +797,42 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                         media_type: content.keys().cloned().collect::<Vec<_>>().join(", "),
                     });
                 }
-                let (media, media_obj) = content.iter_mut().next().ok_or_else(|| shape(&rb_ptr, "one media type"))?;
+                let (media, media_obj) = content
+                    .iter_mut()
+                    .next()
+                    .ok_or_else(|| shape(&rb_ptr, "one media type"))?;
                 let media = media.clone();
                 let mptr = format!("{rb_ptr}/content/{}", pointer_segment(&media));
                 if media == "application/json" {
                     if let Some(s) = media_obj.get_mut("schema") {
-                        body = BodyKind::Json { schema: ref_name(s) };
-                        schema(&mut ctx, s, &format!("{mptr}/schema"), &format!("{hint}Body"), true);
+                        body = BodyKind::Json {
+                            schema: ref_name(s),
+                        };
+                        schema(
+                            &mut ctx,
+                            s,
+                            &format!("{mptr}/schema"),
+                            &format!("{hint}Body"),
+                            true,
+                        );
                     }
                 } else if media == "multipart/form-data" {
-                    let field = multipart_field(source, media_obj).unwrap_or_else(|| "file".to_string());
+                    let field =
+                        multipart_field(source, media_obj).unwrap_or_else(|| "file".to_string());
                     body = BodyKind::Multipart { field };
                     content.clear();
-                    content.insert("application/octet-stream".into(), json!({"schema": {"type": "string", "format": "binary"}}));
+                    content.insert(
+                        "application/octet-stream".into(),
+                        json!({"schema": {"type": "string", "format": "binary"}}),
+                    );
                     ctx.note(&mptr, RewriteKind::MultipartBody);
                 } else if media == "application/octet-stream" {
                     body = BodyKind::Json { schema: None };
                 } else {
-                    return Err(NormalizeError::MediaType { pointer: mptr, media_type: media });
+                    return Err(NormalizeError::MediaType {
+                        pointer: mptr,
+                        media_type: media,
+                    });
                 }
             }
 
@@ -739,8 +850,22 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                 let rptr = format!("{resp_ptr}/{}", pointer_segment(&code));
                 let status: u16 = if code == "default" {
                     0
+                } else if let Some(class) = code.strip_suffix("XX") {
+                    class
+                        .parse::<u16>()
+                        .ok()
+                        .filter(|c| (1..=5).contains(c))
+                        .map(|c| c * 100)
+                        .ok_or_else(|| NormalizeError::Status {
+                            pointer: rptr.clone(),
+                        })?
                 } else {
-                    code.parse().map_err(|_| NormalizeError::Status { pointer: rptr.clone() })?
+                    code.parse()
+                        .ok()
+                        .filter(|c| (100..=599).contains(c))
+                        .ok_or_else(|| NormalizeError::Status {
+                            pointer: rptr.clone(),
+                        })?
                 };
                 let r = responses.remove(&code).unwrap_or(Value::Null);
                 if (200..300).contains(&status) {
@@ -757,33 +882,53 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                         .and_then(|m| m.get("schema"))
                         .and_then(ref_name);
                     if status != 0 {
-                        errors.push(ErrorStatus { status, schema: schema_name });
+                        errors.push(ErrorStatus {
+                            status,
+                            schema: schema_name,
+                        });
                     }
                     ctx.note(&rptr, RewriteKind::ErrorResponsesMoved);
                 }
             }
             let _ = extra_success;
-            let (success_status, code, mut r) = success.ok_or_else(|| shape(&resp_ptr, "a 2xx response"))?;
+            let (success_status, code, mut r) =
+                success.ok_or_else(|| shape(&resp_ptr, "a 2xx response"))?;
             let rptr = format!("{resp_ptr}/{code}");
             let mut response = ResponseKind::Empty;
             if let Some(obj) = r.as_object_mut() {
                 obj.entry("description").or_insert(json!(""));
                 if let Some(content) = obj.get_mut("content").and_then(Value::as_object_mut) {
                     let medias: Vec<String> = content.keys().cloned().collect();
-                    let stream_media = medias.iter().find(|m| m.as_str() != "application/json").cloned();
+                    let stream_media = medias
+                        .iter()
+                        .find(|m| m.as_str() != "application/json")
+                        .cloned();
                     if let Some(media) = stream_media {
                         response = if media == "text/event-stream" {
                             ResponseKind::Sse
                         } else {
-                            ResponseKind::Bytes { media_type: media.clone() }
+                            ResponseKind::Bytes {
+                                media_type: media.clone(),
+                            }
                         };
                         content.clear();
-                        content.insert("application/octet-stream".into(), json!({"schema": {"type": "string", "format": "binary"}}));
+                        content.insert(
+                            "application/octet-stream".into(),
+                            json!({"schema": {"type": "string", "format": "binary"}}),
+                        );
                         ctx.note(&format!("{rptr}/content"), RewriteKind::StreamResponse);
                     } else if let Some(m) = content.get_mut("application/json") {
                         if let Some(s) = m.get_mut("schema") {
-                            response = ResponseKind::Json { schema: ref_name(s) };
-                            schema(&mut ctx, s, &format!("{rptr}/content/application~1json/schema"), &format!("{hint}Response"), true);
+                            response = ResponseKind::Json {
+                                schema: ref_name(s),
+                            };
+                            schema(
+                                &mut ctx,
+                                s,
+                                &format!("{rptr}/content/application~1json/schema"),
+                                &format!("{hint}Response"),
+                                true,
+                            );
                         } else {
                             response = ResponseKind::Json { schema: None };
                         }
@@ -793,7 +938,10 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                     }
                 }
             }
-            responses.insert(code, r);
+            if code != "2XX" {
+                ctx.note(&rptr, RewriteKind::SuccessRange);
+            }
+            responses.insert("2XX".to_string(), r);
             errors.sort_by_key(|e| e.status);
 
             let method_upper = method.to_ascii_uppercase();
@@ -818,7 +966,10 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         }
         for m in internal_methods {
             item.remove(m);
-            ctx.note(&format!("{item_ptr}/{m}"), RewriteKind::InternalOperationRemoved);
+            ctx.note(
+                &format!("{item_ptr}/{m}"),
+                RewriteKind::InternalOperationRemoved,
+            );
         }
         item.remove("parameters");
         if !METHODS.iter().any(|m| item.contains_key(*m)) {
@@ -842,14 +993,22 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
 
     // Open enums: every named multi-value string enum.
     let mut open_enums = Vec::new();
-    if let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) {
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
         for (name, s) in schemas {
             if let Some(obj) = s.as_object() {
                 if is_open_enum_candidate(obj) {
                     let values = obj
                         .get("enum")
                         .and_then(Value::as_array)
-                        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_string)
+                                .collect()
+                        })
                         .unwrap_or_default();
                     open_enums.push(OpenEnum {
                         name: pascal_case(name),
@@ -878,7 +1037,10 @@ fn multipart_field(source: &Value, media: &Value) -> Option<String> {
     let props = resolved.get("properties")?.as_object()?;
     props
         .iter()
-        .find(|(_, p)| p.get("format").and_then(Value::as_str) == Some("binary") || p.get("contentMediaType").is_some())
+        .find(|(_, p)| {
+            p.get("format").and_then(Value::as_str) == Some("binary")
+                || p.get("contentMediaType").is_some()
+        })
         .map(|(k, _)| k.clone())
 }
 

@@ -1,0 +1,360 @@
+//! Building an [`Islo`] client: options, environment variables, defaults.
+
+use crate::auth::TokenSlot;
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::transport::{
+    middleware_client, AuthState, CallSettings, Credentials, IsloTransport, Shared,
+};
+use crate::Islo;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The production control plane.
+pub const PRODUCTION_CONTROL_URL: &str = "https://api.islo.dev";
+/// The production compute plane.
+pub const PRODUCTION_COMPUTE_URL: &str = "https://ca.compute.islo.dev";
+/// Environment variable holding the API key.
+pub const ENV_API_KEY: &str = "ISLO_API_KEY";
+/// Environment variable overriding the control-plane URL.
+pub const ENV_BASE_URL: &str = "ISLO_BASE_URL";
+/// Environment variable overriding the compute-plane URL.
+pub const ENV_COMPUTE_URL: &str = "ISLO_COMPUTE_URL";
+
+/// A pair of control- and compute-plane base URLs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Environment {
+    /// The control-plane base URL.
+    pub control: String,
+    /// The compute-plane base URL.
+    pub compute: String,
+}
+
+impl Environment {
+    /// An environment with the given base URLs.
+    pub fn new(control: impl Into<String>, compute: impl Into<String>) -> Self {
+        Self {
+            control: control.into(),
+            compute: compute.into(),
+        }
+    }
+
+    /// Islo's production environment.
+    pub fn production() -> Self {
+        Self::new(PRODUCTION_CONTROL_URL, PRODUCTION_COMPUTE_URL)
+    }
+}
+
+impl Default for Environment {
+    fn default() -> Self {
+        Self::production()
+    }
+}
+
+/// Builds an [`Islo`] client. Start with [`Islo::builder`].
+///
+/// URL precedence: an explicit [`base_url`](Self::base_url)/[`compute_url`](Self::compute_url)
+/// beats `ISLO_BASE_URL`/`ISLO_COMPUTE_URL`, which beat [`environment`](Self::environment),
+/// which beats production.
+#[derive(Clone, Default)]
+pub struct IsloBuilder {
+    api_key: Option<Secret>,
+    session_token: Option<Secret>,
+    base_url: Option<String>,
+    compute_url: Option<String>,
+    environment: Option<Environment>,
+    http_client: Option<reqwest::Client>,
+    headers: Vec<(String, String)>,
+    settings: CallSettings,
+    refresh_margin: Option<Duration>,
+    exchange_timeout: Option<Duration>,
+    read_env: bool,
+}
+
+impl std::fmt::Debug for IsloBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IsloBuilder")
+            .field("api_key", &self.api_key)
+            .field("session_token", &self.session_token)
+            .field("base_url", &self.base_url)
+            .field("compute_url", &self.compute_url)
+            .field("environment", &self.environment)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+fn validate_url(what: &str, raw: &str) -> Result<String, Error> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed)
+        .map_err(|e| Error::Config(format!("{what} `{trimmed}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Config(format!(
+            "{what} `{trimmed}` must be http or https"
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::Config(format!("{what} `{trimmed}` has no host")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "{what} must not have a query or fragment"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!("{what} must not carry credentials")));
+    }
+    Ok(trimmed.to_string())
+}
+
+fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl IsloBuilder {
+    pub(crate) fn new() -> Self {
+        Self {
+            read_env: true,
+            ..Self::default()
+        }
+    }
+
+    /// The Islo API key (`ak_...`). Default: `$ISLO_API_KEY`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(Secret::new(key.into()));
+        self
+    }
+
+    /// Use a session JWT you already hold: no exchange, no refresh.
+    pub fn session_token(mut self, jwt: impl Into<String>) -> Self {
+        self.session_token = Some(Secret::new(jwt.into()));
+        self
+    }
+
+    /// The control-plane base URL (may include a path prefix). Default: `$ISLO_BASE_URL`, then production.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The compute-plane base URL. Default: `$ISLO_COMPUTE_URL`, then production.
+    pub fn compute_url(mut self, url: impl Into<String>) -> Self {
+        self.compute_url = Some(url.into());
+        self
+    }
+
+    /// Both planes at once (lower precedence than explicit URLs and environment variables).
+    pub fn environment(mut self, env: Environment) -> Self {
+        self.environment = Some(env);
+        self
+    }
+
+    /// Bring your own `reqwest::Client` (timeouts, proxy, TLS). It is used for both planes
+    /// and for the token exchange. Build it with `redirect(Policy::none())` to get this SDK's
+    /// redirect policy (same-origin only); otherwise the client's own policy applies first.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Total attempts per call, first try included (default 2; 1 disables retries).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.settings.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Also replay POST/PATCH calls after a 5xx or timeout that the server may have processed.
+    /// Off by default; only do this for calls you know are safe to repeat.
+    pub fn retry_non_idempotent(mut self, yes: bool) -> Self {
+        self.settings.retry_non_idempotent = yes;
+        self
+    }
+
+    /// Bounds of the exponential backoff between attempts (default 250 ms to 8 s, with jitter).
+    pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.settings.backoff_min = min;
+        self.settings.backoff_max = max.max(min);
+        self
+    }
+
+    /// The longest `Retry-After` honoured (default 60 s); longer requests are capped to it.
+    pub fn max_retry_after(mut self, cap: Duration) -> Self {
+        self.settings.max_retry_after = cap;
+        self
+    }
+
+    /// A header sent on every request (both planes and the exchange).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Timeout for each non-streaming call (streams and downloads are not cut).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = Some(timeout);
+        self
+    }
+
+    /// How long before expiry a session token is refreshed (default 60 s).
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = Some(margin);
+        self
+    }
+
+    /// Timeout of the token exchange request (default: the call timeout, else 30 s).
+    pub fn exchange_timeout(mut self, timeout: Duration) -> Self {
+        self.exchange_timeout = Some(timeout);
+        self
+    }
+
+    /// Ignore `ISLO_*` environment variables (useful in tests).
+    pub fn ignore_env(mut self) -> Self {
+        self.read_env = false;
+        self
+    }
+
+    /// Validates the options and builds the client. Fails on a missing or blank API key,
+    /// a URL that is not http(s), or an invalid header.
+    pub fn build(self) -> Result<Islo, Error> {
+        let env = |name: &str| {
+            if self.read_env {
+                env_nonempty(name)
+            } else {
+                None
+            }
+        };
+        let fallback = self.environment.clone().unwrap_or_default();
+        let control = validate_url(
+            "base URL",
+            &self
+                .base_url
+                .clone()
+                .or_else(|| env(ENV_BASE_URL))
+                .unwrap_or(fallback.control),
+        )?;
+        let compute = validate_url(
+            "compute URL",
+            &self
+                .compute_url
+                .clone()
+                .or_else(|| env(ENV_COMPUTE_URL))
+                .unwrap_or(fallback.compute),
+        )?;
+
+        let mut headers = HeaderMap::new();
+        for (k, v) in &self.headers {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|_| Error::Config(format!("invalid header name `{k}`")))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|_| Error::Config(format!("invalid value for header `{k}`")))?;
+            headers.append(name, value);
+        }
+
+        let http = match self.http_client {
+            Some(c) => c,
+            None => reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("islo-rust/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+
+        let credentials = match (self.session_token, self.api_key) {
+            (Some(t), _) => {
+                if t.expose().trim().is_empty() {
+                    return Err(Error::Config("the session token is empty".into()));
+                }
+                Credentials::Static(t)
+            }
+            (None, key) => {
+                let key = match key {
+                    Some(k) => k,
+                    None => env(ENV_API_KEY).map(Secret::new).ok_or_else(|| {
+                        Error::Config(format!(
+                            "no API key: call .api_key(..) or set {ENV_API_KEY}"
+                        ))
+                    })?,
+                };
+                if key.expose().trim().is_empty() {
+                    return Err(Error::Config("the API key is empty".into()));
+                }
+                if key.expose().trim() != key.expose() || key.expose().contains(char::is_control) {
+                    return Err(Error::Config(
+                        "the API key has surrounding whitespace or control characters".into(),
+                    ));
+                }
+                Credentials::Exchange {
+                    slot: TokenSlot::shared(&control, &key),
+                    key,
+                    refresh_margin: self.refresh_margin.unwrap_or(Duration::from_secs(60)),
+                }
+            }
+        };
+
+        let auth = Arc::new(AuthState {
+            credentials,
+            http: http.clone(),
+            control_url: control.clone(),
+            headers: headers.clone(),
+            exchange_timeout: self
+                .exchange_timeout
+                .or(self.settings.timeout)
+                .unwrap_or(Duration::from_secs(30)),
+        });
+        let shared = Arc::new(Shared {
+            middleware: middleware_client(http.clone(), auth.clone()),
+            http,
+            auth,
+            control_url: control,
+            compute_url: compute,
+            headers,
+        });
+        Ok(Islo::from_transport(IsloTransport {
+            shared,
+            settings: self.settings,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_must_be_http_with_a_host() {
+        assert!(validate_url("base URL", "ftp://x").is_err());
+        assert!(validate_url("base URL", "not a url").is_err());
+        assert!(validate_url("base URL", "http://").is_err());
+        assert!(validate_url("base URL", "https://u:p@x.dev").is_err());
+        assert_eq!(
+            validate_url("base URL", "https://gw.example.com/islo/").unwrap(),
+            "https://gw.example.com/islo"
+        );
+    }
+
+    #[test]
+    fn blank_keys_are_refused() {
+        for key in ["", "   ", " ak_x", "ak\n"] {
+            let e = IsloBuilder::new()
+                .ignore_env()
+                .api_key(key)
+                .build()
+                .unwrap_err();
+            assert!(matches!(e, Error::Config(_)), "{key:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn missing_key_names_the_variable() {
+        let e = IsloBuilder::new().ignore_env().build().unwrap_err();
+        assert!(e.to_string().contains("ISLO_API_KEY"), "{e}");
+    }
+
+    #[test]
+    fn builder_debug_hides_the_key() {
+        let b = IsloBuilder::new().api_key("ak_very_secret_value");
+        assert!(!format!("{b:?}").contains("very_secret"));
+    }
+}

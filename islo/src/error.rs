@@ -1,0 +1,498 @@
+//! The one error type of the SDK.
+
+use crate::secret::redact_credentials;
+use crate::types;
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// A result with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong calling Islo. Each variant keeps its cause (`source()`), and
+/// no variant ever contains the API key or a session token in its text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server answered with a non-2xx status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// Exchanging the API key for a session token failed.
+    #[error("islo: token exchange failed: {0}")]
+    Auth(Box<AuthError>),
+    /// The client is misconfigured (missing or empty API key, bad URL, bad header).
+    #[error("islo: invalid configuration: {0}")]
+    Config(String),
+    /// A request argument is missing or invalid (caught before sending).
+    #[error("islo: invalid request: {0}")]
+    InvalidRequest(String),
+    /// The request or the response did not complete in time.
+    #[error("islo: request timed out")]
+    Timeout(#[source] reqwest::Error),
+    /// The connection failed (refused, reset, TLS, ...).
+    #[error("islo: transport error: {}", redact_credentials(&.0.to_string()))]
+    Transport(#[source] reqwest::Error),
+    /// A 2xx response body did not match the documented schema. The raw body is kept.
+    #[error("islo: could not decode the {status} response body: {source}")]
+    Decode {
+        /// The HTTP status of the response.
+        status: StatusCode,
+        /// The raw body as received.
+        body: Bytes,
+        /// Why it did not decode.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A redirect was refused (cross-origin, or more than 10).
+    #[error("islo: redirect refused: {reason} (to {target_origin})")]
+    Redirect {
+        /// Why.
+        reason: &'static str,
+        /// The scheme, host and port the server redirected to (never the path or query).
+        target_origin: String,
+    },
+    /// A server-sent event stream failed or ended early.
+    #[error("islo: event stream: {0}")]
+    Stream(String),
+    /// A server-sent event stream could not be parsed.
+    #[error("islo: event stream could not be parsed")]
+    Sse(#[from] crate::sse::SseError),
+    /// Reading or writing an archive failed, or an archive entry was refused.
+    #[error("islo: archive")]
+    Archive(#[from] crate::archive::ArchiveError),
+    /// Local file I/O failed.
+    #[error("islo: {context}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A waiting helper gave up because its deadline passed.
+    #[error("islo: {0} did not finish before the deadline")]
+    Deadline(&'static str),
+    /// A sandbox reached a state from which the awaited state cannot come.
+    #[error("islo: sandbox `{sandbox}` is `{status}`, not running")]
+    SandboxState {
+        /// The sandbox name.
+        sandbox: String,
+        /// Its status.
+        status: String,
+    },
+    /// The server answered with something the SDK does not understand.
+    #[error("islo: unexpected response: {0}")]
+    Unexpected(String),
+}
+
+/// Broad classes of API errors, by HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// 400.
+    BadRequest,
+    /// 401.
+    Unauthorized,
+    /// 402 (out of credits).
+    PaymentRequired,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 409.
+    Conflict,
+    /// 422.
+    Unprocessable,
+    /// 429.
+    TooManyRequests,
+    /// 502, 503, 504.
+    Unavailable,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorKind {
+    /// The kind for an HTTP status.
+    pub fn from_status(status: StatusCode) -> Self {
+        match status.as_u16() {
+            400 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            402 => Self::PaymentRequired,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            422 => Self::Unprocessable,
+            429 => Self::TooManyRequests,
+            502..=504 => Self::Unavailable,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// The decoded body of an error response, when it matched a documented schema.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorBody {
+    /// Islo's `ErrorResponse` (code, message, ...).
+    Error(Box<types::ErrorResponse>),
+    /// FastAPI's validation error (422).
+    Validation(types::HttpValidationError),
+    /// JSON of another shape.
+    Json(serde_json::Value),
+    /// Not JSON (or empty); see [`ApiError::body`] for the bytes.
+    Raw,
+}
+
+/// A non-2xx answer from Islo.
+#[derive(Clone)]
+pub struct ApiError {
+    pub(crate) operation: &'static str,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) decoded: ErrorBody,
+}
+
+impl ApiError {
+    /// Builds an error from a response's parts; secrets in the body must already be redacted.
+    pub(crate) fn new(
+        operation: &'static str,
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Self {
+        let decoded = decode_error_body(&body);
+        Self {
+            operation,
+            status,
+            headers,
+            body,
+            decoded,
+        }
+    }
+
+    /// The operation that failed (its `operationId`, e.g. `create_sandbox`).
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+    /// The raw response body (credentials redacted).
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+    /// The decoded body.
+    pub fn decoded(&self) -> &ErrorBody {
+        &self.decoded
+    }
+    /// The kind, by status.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::from_status(self.status)
+    }
+    /// The server's message: `ErrorResponse.message`, the validation messages, a `detail` or
+    /// `message` string, or the start of the raw body.
+    pub fn message(&self) -> String {
+        let text = match &self.decoded {
+            ErrorBody::Error(e) => e.message.clone(),
+            ErrorBody::Validation(v) => v
+                .detail
+                .iter()
+                .map(|d| {
+                    let loc: Vec<String> = d
+                        .loc
+                        .iter()
+                        .map(|l| {
+                            serde_json::to_value(l)
+                                .map(|v| v.to_string().trim_matches('"').to_string())
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    format!("{}: {}", loc.join("."), d.msg)
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            ErrorBody::Json(v) => ["detail", "message", "error"]
+                .iter()
+                .find_map(|k| v.get(*k).and_then(|x| x.as_str()).map(str::to_string))
+                .unwrap_or_else(|| truncate(&v.to_string(), 300)),
+            ErrorBody::Raw => truncate(&String::from_utf8_lossy(&self.body), 300),
+        };
+        redact_credentials(&text)
+    }
+    /// Whether retrying could succeed (408, 429, 5xx).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.status.as_u16(), 408 | 429) || self.status.is_server_error()
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+fn decode_error_body(body: &[u8]) -> ErrorBody {
+    if body.is_empty() {
+        return ErrorBody::Raw;
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return ErrorBody::Raw;
+    };
+    if value.get("code").is_some() && value.get("message").is_some() {
+        if let Ok(e) = serde_json::from_value::<types::ErrorResponse>(value.clone()) {
+            return ErrorBody::Error(Box::new(e));
+        }
+    }
+    if value.get("detail").is_some_and(|d| d.is_array()) {
+        if let Ok(v) = serde_json::from_value::<types::HttpValidationError>(value.clone()) {
+            return ErrorBody::Validation(v);
+        }
+    }
+    ErrorBody::Json(value)
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("message", &self.message())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "islo: {} failed with {}", self.operation, self.status)?;
+        let msg = self.message();
+        if !msg.is_empty() {
+            write!(f, ": {msg}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Why the API-key exchange failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The token endpoint answered with an error status.
+    Rejected(ApiError),
+    /// The token endpoint could not be reached.
+    Transport(reqwest::Error),
+    /// The token endpoint's answer had no usable `session_token`.
+    BadResponse(String),
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected(e) => write!(f, "{e}"),
+            Self::Transport(e) => write!(f, "{}", redact_credentials(&e.to_string())),
+            Self::BadResponse(m) => write!(f, "unusable answer: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Rejected(e) => Some(e),
+            Self::Transport(e) => Some(e),
+            Self::BadResponse(_) => None,
+        }
+    }
+}
+
+impl Error {
+    /// The HTTP status, for API errors and failed token exchanges.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::Auth(a) => match &**a {
+                AuthError::Rejected(e) => Some(e.status),
+                _ => None,
+            },
+            Self::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The kind of API error, by status.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        self.status().map(ErrorKind::from_status)
+    }
+
+    /// The API error, if this is one.
+    pub fn as_api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a 404.
+    pub fn is_not_found(&self) -> bool {
+        self.kind() == Some(ErrorKind::NotFound)
+    }
+
+    /// Whether retrying the same call later could succeed: 408, 429, 5xx, timeouts and
+    /// connection failures.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api(e) => e.is_retryable(),
+            Self::Timeout(_) => true,
+            Self::Transport(e) => e.is_connect() || e.is_request(),
+            Self::Auth(a) => match &**a {
+                AuthError::Rejected(e) => e.is_retryable(),
+                AuthError::Transport(_) => true,
+                AuthError::BadResponse(_) => false,
+            },
+            _ => false,
+        }
+    }
+
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Self::Timeout(e.without_url())
+        } else {
+            Self::Transport(e.without_url())
+        }
+    }
+}
+
+impl From<ApiError> for Error {
+    fn from(e: ApiError) -> Self {
+        Self::Api(Box::new(e))
+    }
+}
+
+/// Carries an [`Error`] from the transport through the generated code inside a response's
+/// extensions, so that `?` on a generated call yields the full typed error.
+#[derive(Clone, Default)]
+pub(crate) struct ErrorCarrier(pub(crate) Arc<Mutex<Option<Error>>>);
+
+impl ErrorCarrier {
+    pub(crate) fn new(e: Error) -> Self {
+        Self(Arc::new(Mutex::new(Some(e))))
+    }
+    pub(crate) fn take(&self) -> Option<Error> {
+        self.0.lock().ok().and_then(|mut g| g.take())
+    }
+}
+
+/// Builds the stand-in response that carries `error` through the generated code.
+pub(crate) fn carrier_response(status: StatusCode, error: Error) -> reqwest::Response {
+    let mut resp = http::Response::new(Vec::<u8>::new());
+    *resp.status_mut() = if status.is_success() {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        status
+    };
+    resp.extensions_mut().insert(ErrorCarrier::new(error));
+    reqwest::Response::from(resp)
+}
+
+impl From<progenitor_client::Error<()>> for Error {
+    fn from(e: progenitor_client::Error<()>) -> Self {
+        use progenitor_client::Error as E;
+        match e {
+            E::UnexpectedResponse(resp) => {
+                if let Some(err) = resp
+                    .extensions()
+                    .get::<ErrorCarrier>()
+                    .and_then(ErrorCarrier::take)
+                {
+                    return err;
+                }
+                Error::Unexpected(format!("status {}", resp.status()))
+            }
+            E::CommunicationError(e) | E::ResponseBodyError(e) => Error::from_reqwest(e),
+            E::InvalidResponsePayload(body, source) => Error::Decode {
+                status: StatusCode::OK,
+                body,
+                source,
+            },
+            E::InvalidRequest(m) => Error::InvalidRequest(m),
+            E::ErrorResponse(rv) => Error::Unexpected(format!("status {}", rv.status())),
+            E::InvalidUpgrade(e) => Error::Unexpected(format!("upgrade failed: {e}")),
+            E::Custom(m) => Error::Unexpected(m),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_follow_status() {
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::NOT_FOUND),
+            ErrorKind::NotFound
+        );
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::SERVICE_UNAVAILABLE),
+            ErrorKind::Unavailable
+        );
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::IM_A_TEAPOT),
+            ErrorKind::Other
+        );
+    }
+
+    #[test]
+    fn error_response_body_is_decoded_and_displayed() {
+        let body = Bytes::from_static(br#"{"code":"not_found","message":"sandbox gone"}"#);
+        let e = ApiError::new("get_sandbox", StatusCode::NOT_FOUND, HeaderMap::new(), body);
+        assert!(matches!(e.decoded(), ErrorBody::Error(_)));
+        assert_eq!(
+            e.to_string(),
+            "islo: get_sandbox failed with 404 Not Found: sandbox gone"
+        );
+    }
+
+    #[test]
+    fn validation_body_lists_locations() {
+        let body = Bytes::from_static(
+            br#"{"detail":[{"loc":["body","name"],"msg":"too long","type":"value_error"}]}"#,
+        );
+        let e = ApiError::new(
+            "create_sandbox",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            HeaderMap::new(),
+            body,
+        );
+        assert!(matches!(e.decoded(), ErrorBody::Validation(_)));
+        assert_eq!(e.message(), "body.name: too long");
+    }
+
+    #[test]
+    fn non_json_body_is_kept_raw() {
+        let e = ApiError::new(
+            "get_sandbox",
+            StatusCode::BAD_GATEWAY,
+            HeaderMap::new(),
+            Bytes::from_static(b"<html>bad gateway</html>"),
+        );
+        assert!(matches!(e.decoded(), ErrorBody::Raw));
+        assert_eq!(e.body().as_ref(), b"<html>bad gateway</html>");
+        assert!(e.is_retryable());
+    }
+}

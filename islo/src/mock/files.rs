@@ -1,0 +1,322 @@
+//! Multipart parsing, path normalisation and tar.gz packing for the
+//! in-memory sandbox file systems.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use bytes::Bytes;
+
+/// Normalises a sandbox path: relative paths are taken from `workdir`,
+/// `.`/`..`/empty components are resolved. Always starts with `/` and never
+/// ends with one (except the root itself).
+pub(crate) fn normalize(path: &str, workdir: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let base = if path.starts_with('/') { "" } else { workdir };
+    for comp in base.split('/').chain(path.split('/')) {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    let mut out = String::with_capacity(path.len() + 1);
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// The boundary of a `multipart/form-data` content type.
+pub(crate) fn boundary(content_type: &str) -> Option<String> {
+    let (mime, params) = content_type.split_once(';')?;
+    if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    for p in params.split(';') {
+        let (k, v) = p.split_once('=')?;
+        if k.trim().eq_ignore_ascii_case("boundary") {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            if !v.is_empty() {
+                return Some(v.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// One part of a multipart body.
+#[derive(Debug, Clone)]
+pub(crate) struct Part {
+    /// `name` of `Content-Disposition`.
+    pub(crate) name: String,
+    /// `filename` of `Content-Disposition`, if any.
+    pub(crate) filename: Option<String>,
+    /// The part's bytes.
+    pub(crate) data: Bytes,
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    let last_start = hay.len() - needle.len();
+    let mut i = from;
+    while i <= last_start {
+        match hay[i..=last_start].iter().position(|&b| b == first) {
+            None => return None,
+            Some(off) => {
+                let at = i + off;
+                if &hay[at..at + needle.len()] == needle {
+                    return Some(at);
+                }
+                i = at + 1;
+            }
+        }
+    }
+    None
+}
+
+fn disposition_param(header: &str, key: &str) -> Option<String> {
+    for p in header.split(';').skip(1) {
+        let (k, v) = match p.split_once('=') {
+            Some(kv) => kv,
+            None => continue,
+        };
+        if k.trim().eq_ignore_ascii_case(key) {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            return Some(v.replace("\\\"", "\""));
+        }
+    }
+    None
+}
+
+/// True when a delimiter ending at `at` is a real one: followed by `--`, or
+/// by optional blanks and a line break.
+fn delimiter_ends(body: &[u8], mut at: usize) -> bool {
+    if body.get(at..at + 2) == Some(b"--") {
+        return true;
+    }
+    while matches!(body.get(at), Some(b' ' | b'\t')) {
+        at += 1;
+    }
+    matches!(body.get(at), Some(b'\r' | b'\n'))
+}
+
+/// Finds the next delimiter (`CRLF--boundary`, or `LF--boundary`) after
+/// `from`: returns where the part data ends and where the delimiter starts.
+fn find_delimiter(body: &[u8], delim: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut i = from;
+    loop {
+        let at = find(body, delim, i)?;
+        let (data_end, ok_prefix) = if at >= from + 2 && &body[at - 2..at] == b"\r\n" {
+            (at - 2, true)
+        } else if at > from && body[at - 1] == b'\n' {
+            (at - 1, true)
+        } else {
+            (at, at == from)
+        };
+        if ok_prefix && delimiter_ends(body, at + delim.len()) {
+            return Some((data_end, at));
+        }
+        i = at + 1;
+    }
+}
+
+/// Parses a complete `multipart/form-data` body. Part data is sliced out of
+/// `body` without copying.
+pub(crate) fn parse_multipart(body: &Bytes, boundary: &str) -> Result<Vec<Part>, String> {
+    let delim = format!("--{boundary}");
+    let delim = delim.as_bytes();
+    let mut pos = find(body, delim, 0).ok_or("multipart boundary not found")?;
+    let mut parts = Vec::new();
+    loop {
+        pos += delim.len();
+        if body.get(pos..pos + 2) == Some(b"--") {
+            return Ok(parts);
+        }
+        // Skip transport padding and the CRLF after the delimiter.
+        while matches!(body.get(pos), Some(b' ' | b'\t')) {
+            pos += 1;
+        }
+        if body.get(pos..pos + 2) == Some(b"\r\n") {
+            pos += 2;
+        } else if body.get(pos) == Some(&b'\n') {
+            pos += 1;
+        } else {
+            return Err("malformed multipart delimiter line".into());
+        }
+        let (head_end, sep_len) = match find(body, b"\r\n\r\n", pos) {
+            Some(e) => (e, 4),
+            None => (
+                find(body, b"\n\n", pos).ok_or("multipart part without header end")?,
+                2,
+            ),
+        };
+        let head =
+            std::str::from_utf8(&body[pos..head_end]).map_err(|_| "non-UTF-8 part headers")?;
+        let mut name = None;
+        let mut filename = None;
+        for line in head.lines() {
+            if let Some((k, v)) = line.split_once(':') {
+                if k.trim().eq_ignore_ascii_case("content-disposition") {
+                    name = disposition_param(v, "name");
+                    filename = disposition_param(v, "filename");
+                }
+            }
+        }
+        let data_start = head_end + sep_len;
+        let (data_end, next) = find_delimiter(body, delim, data_start)
+            .ok_or("multipart closing boundary not found")?;
+        parts.push(Part {
+            name: name.unwrap_or_default(),
+            filename,
+            data: body.slice(data_start..data_end),
+        });
+        pos = next;
+    }
+}
+
+/// Unpacks a tar.gz (or plain tar) archive under `dest` into `fs`. Returns
+/// the number of files written.
+pub(crate) fn unpack_archive(
+    data: &[u8],
+    dest: &str,
+    fs: &mut BTreeMap<String, Bytes>,
+) -> Result<usize, String> {
+    let gz = data.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read + '_> = if gz {
+        Box::new(flate2::read::GzDecoder::new(data))
+    } else {
+        Box::new(data)
+    };
+    let mut ar = tar::Archive::new(reader);
+    let mut n = 0;
+    let entries = ar.entries().map_err(|e| format!("bad archive: {e}"))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| format!("bad archive entry: {e}"))?;
+        let kind = entry.header().entry_type();
+        if !kind.is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .map_err(|e| format!("bad entry path: {e}"))?
+            .to_string_lossy()
+            .into_owned();
+        if rel.split('/').any(|c| c == "..") || rel.starts_with('/') {
+            return Err(format!(
+                "archive member {rel:?} escapes the target directory"
+            ));
+        }
+        let mut buf = Vec::new();
+        entry
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("bad archive data: {e}"))?;
+        fs.insert(normalize(&rel, dest), Bytes::from(buf));
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Packs the file at `root` or the files under directory `root` into a
+/// tar.gz (paths relative to `root`; a single file keeps its base name).
+/// `None` when nothing exists there.
+pub(crate) fn pack_archive(
+    fs: &BTreeMap<String, Bytes>,
+    root: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    let mut entries: Vec<(String, &Bytes)> = Vec::new();
+    if let Some(data) = fs.get(root) {
+        let base = root.rsplit('/').next().unwrap_or(root).to_owned();
+        entries.push((base, data));
+    } else {
+        let prefix = if root == "/" {
+            "/".to_owned()
+        } else {
+            format!("{root}/")
+        };
+        for (p, d) in fs.range(prefix.clone()..) {
+            match p.strip_prefix(&prefix) {
+                Some(rel) => entries.push((rel.to_owned(), d)),
+                None => break,
+            }
+        }
+        if entries.is_empty() {
+            return Ok(None);
+        }
+    }
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut builder = tar::Builder::new(gz);
+    for (rel, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_767_225_600);
+        h.set_entry_type(tar::EntryType::Regular);
+        builder
+            .append_data(&mut h, &rel, &data[..])
+            .map_err(|e| format!("tar: {e}"))?;
+    }
+    let gz = builder.into_inner().map_err(|e| format!("tar: {e}"))?;
+    let mut out = gz.finish().map_err(|e| format!("gzip: {e}"))?;
+    out.flush().map_err(|e| format!("gzip: {e}"))?;
+    Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_paths() {
+        assert_eq!(normalize("a/b", "/workspace"), "/workspace/a/b");
+        assert_eq!(normalize("/tmp//x/../y/", "/w"), "/tmp/y");
+        assert_eq!(normalize("/", "/w"), "/");
+    }
+
+    #[test]
+    fn multipart_round_trip() {
+        let body = Bytes::from_static(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\nhi\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nline1\r\n--XyZ-not\r\nend\r\n--XyZ--\r\n",
+        );
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"XyZ\"").as_deref(),
+            Some("XyZ")
+        );
+        let parts = parse_multipart(&body, "XyZ").unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[1].name, "file");
+        assert_eq!(parts[1].filename.as_deref(), Some("a.txt"));
+        assert_eq!(&parts[1].data[..], b"line1\r\n--XyZ-not\r\nend");
+        assert!(parse_multipart(&Bytes::from_static(b"garbage"), "XyZ").is_err());
+    }
+
+    #[test]
+    fn archive_round_trip() {
+        let mut fs = BTreeMap::new();
+        fs.insert("/w/d/a.txt".to_owned(), Bytes::from_static(b"A"));
+        fs.insert("/w/d/sub/b.txt".to_owned(), Bytes::from_static(b"B"));
+        fs.insert("/w/dx".to_owned(), Bytes::from_static(b"X"));
+        let tgz = pack_archive(&fs, "/w/d").unwrap().unwrap();
+        let mut out = BTreeMap::new();
+        assert_eq!(unpack_archive(&tgz, "/dst", &mut out).unwrap(), 2);
+        assert_eq!(out.get("/dst/a.txt").map(|b| &b[..]), Some(&b"A"[..]));
+        assert_eq!(out.get("/dst/sub/b.txt").map(|b| &b[..]), Some(&b"B"[..]));
+        assert!(pack_archive(&fs, "/nope").unwrap().is_none());
+    }
+}
