@@ -30,11 +30,69 @@ fn main() {
         .expect("write operations.rs");
     std::fs::write(out.join("open_enums.rs"), open_enums(&normalized))
         .expect("write open_enums.rs");
+    if std::env::var_os("CARGO_FEATURE_HTTPMOCK").is_some() {
+        std::fs::write(out.join("httpmock.rs"), generate_httpmock(&normalized))
+            .expect("write httpmock.rs");
+    }
+}
+
+/// Typed httpmock helpers (`MockServerExt`), one per operation, for users' own tests.
+fn generate_httpmock(n: &Normalized) -> String {
+    let spec: openapiv3::OpenAPI = serde_json::from_value(n.spec.clone())
+        .unwrap_or_else(|e| panic!("normalized spec does not parse: {e}"));
+    let tokens = Generator::new(&settings(n))
+        .httpmock(&spec, "crate")
+        .unwrap_or_else(|e| panic!("progenitor httpmock: {e}"));
+    let file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| panic!("generated mocks do not parse: {e}"));
+    repeat_list_query_params(&prettyplease::unparse(&file))
+}
+
+/// progenitor's mock matchers format a list-valued query parameter with `to_string()`, which
+/// does not compile for `Vec`; match each value as a repeated key instead (`status=a&status=b`).
+fn repeat_list_query_params(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut pending_list = false;
+    for line in code.lines() {
+        if line.contains("Into<Option<&'a ::std::vec::Vec<") {
+            pending_list = true;
+        }
+        let trimmed = line.trim_start();
+        if pending_list
+            && trimmed.starts_with("Self(self.0.query_param(\"")
+            && trimmed.ends_with("value.to_string()))")
+        {
+            let name = trimmed
+                .trim_start_matches("Self(self.0.query_param(\"")
+                .split('"')
+                .next()
+                .unwrap_or_default();
+            let indent = &line[..line.len() - trimmed.len()];
+            let _ = writeln!(
+                out,
+                "{indent}Self(value.iter().fold(self.0, |w, v| w.query_param({name:?}, v.to_string())))"
+            );
+            pending_list = false;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn generate_client(n: &Normalized) -> String {
     let spec: openapiv3::OpenAPI = serde_json::from_value(n.spec.clone())
         .unwrap_or_else(|e| panic!("normalized spec does not parse: {e}"));
+    let tokens = Generator::new(&settings(n))
+        .generate_tokens(&spec)
+        .unwrap_or_else(|e| panic!("progenitor: {e}"));
+    let file: syn::File =
+        syn::parse2(tokens).unwrap_or_else(|e| panic!("generated code does not parse: {e}"));
+    prettyplease::unparse(&file)
+}
+
+fn settings(n: &Normalized) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -48,12 +106,7 @@ fn generate_client(n: &Normalized) -> String {
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         );
     }
-    let tokens = Generator::new(&settings)
-        .generate_tokens(&spec)
-        .unwrap_or_else(|e| panic!("progenitor: {e}"));
-    let file: syn::File =
-        syn::parse2(tokens).unwrap_or_else(|e| panic!("generated code does not parse: {e}"));
-    prettyplease::unparse(&file)
+    settings
 }
 
 fn opt(s: &Option<String>) -> String {

@@ -41,6 +41,19 @@ mod generated {
 }
 pub use generated::*;
 
+/// Typed httpmock helpers generated from the spec: `server.create_sandbox(|when, then| ...)`.
+#[cfg(feature = "httpmock")]
+#[allow(
+    clippy::all,
+    missing_docs,
+    unused_imports,
+    dead_code,
+    mismatched_lifetime_syntaxes
+)]
+pub mod mock {
+    include!(concat!(env!("OUT_DIR"), "/httpmock.rs"));
+}
+
 /// String enums that keep values this SDK version does not know (`Unknown(String)`).
 #[allow(clippy::all)]
 pub mod open_enums {

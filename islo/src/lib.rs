@@ -6,8 +6,12 @@ pub mod archive;
 mod auth;
 mod config;
 mod error;
+pub mod exec;
+pub mod files;
+pub mod lifecycle;
 #[cfg(feature = "mock")]
 pub mod mock;
+pub mod pages;
 mod secret;
 pub mod sse;
 mod transport;
@@ -31,6 +35,11 @@ pub mod types {
     pub use islo_generated::open_enums::*;
     pub use islo_generated::types::*;
 }
+
+/// A raw response body stream, as streaming operations return it.
+pub type RawByteStream = std::pin::Pin<
+    Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send + Sync>,
+>;
 
 /// The raw generated bindings, for callers who want them directly.
 pub use islo_generated as raw;
@@ -128,10 +137,5 @@ impl Islo {
     /// The generated client underneath.
     pub fn raw_client(&self) -> &islo_generated::Client {
         &self.client
-    }
-
-    /// The `reqwest` client used for both planes.
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.transport.shared.http
     }
 }

@@ -430,6 +430,7 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
         if !members.iter().any(is_null_schema) {
             continue;
         }
+        let idx = members.iter().position(|m| !is_null_schema(m)).unwrap_or(0);
         let rest: Vec<Value> = members
             .iter()
             .filter(|m| !is_null_schema(m))
@@ -438,13 +439,38 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
         obj.remove(key);
         ctx.note(&format!("{ptr}/{key}"), RewriteKind::NullableAnyOf);
         if rest.len() == 1 {
-            let only = rest.into_iter().next().unwrap_or(Value::Null);
+            let mut only = rest.into_iter().next().unwrap_or(Value::Null);
             if only.get("$ref").is_some() {
                 obj.insert("allOf".into(), Value::Array(vec![only]));
-            } else if let Value::Object(inner) = only {
-                for (k, val) in inner {
-                    obj.entry(k).or_insert(val);
+            } else if only.is_object() {
+                // Normalize the member where it stands in the source (so rewrites inside it
+                // point there), then let it replace this wrapper, which only adds `null`.
+                schema(
+                    ctx,
+                    &mut only,
+                    &format!("{ptr}/{key}/{idx}"),
+                    name_hint,
+                    hoist,
+                );
+                for meta in ["title", "description", "examples", "example"] {
+                    if obj.remove(meta).is_some() && meta == "title" {
+                        ctx.note(ptr, RewriteKind::TitleDropped);
+                    }
                 }
+                if obj.get("default") == Some(&Value::Null) {
+                    obj.remove("default");
+                    ctx.note(&format!("{ptr}/default"), RewriteKind::DefaultDropped);
+                }
+                if let Value::Object(inner) = only {
+                    for (k, val) in inner {
+                        obj.insert(k, val);
+                    }
+                }
+                if let Some(r) = obj.remove("$ref") {
+                    obj.insert("allOf".into(), json!([{ "$ref": r }]));
+                }
+                obj.insert("nullable".into(), Value::Bool(true));
+                return;
             }
         } else if !rest.is_empty() {
             obj.insert(key.into(), Value::Array(rest));

@@ -48,6 +48,14 @@
 //! # }
 //! ```
 
+/// Typed per-operation [httpmock](https://docs.rs/httpmock) helpers generated from the spec:
+/// `server.get_sandbox(|when, then| { when.sandbox_name("x"); then.success(200, &sandbox); })`.
+/// Bring [`typed::MockServerExt`] into scope on an `httpmock::MockServer`.
+pub mod typed {
+    pub use httpmock;
+    pub use islo_generated::mock::*;
+}
+
 mod exec;
 mod files;
 mod routes;

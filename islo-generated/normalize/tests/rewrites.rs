@@ -1,0 +1,1347 @@
+//! One test per rewrite the normalizer performs, each on a tiny inline OpenAPI 3.1 document:
+//! the input, the exact output shape, and the recorded rewrite with its JSON pointer into the
+//! source. Then the invariants it refuses to paper over (each error names its place), and the
+//! real vendored spec.
+
+use islo_normalize::{
+    normalize, BodyKind, ErrorStatus, NormalizeError, Normalized, Operation, Plane, ResponseKind,
+    Rewrite, RewriteKind,
+};
+use serde_json::{json, Value};
+
+const CONTROL: &str = "https://api.islo.dev";
+const COMPUTE: &str = "https://ca.compute.islo.dev";
+
+/// A minimal FastAPI-style 3.1 document with the given paths and component schemas.
+fn doc(paths: Value, schemas: Value) -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Islo", "version": "1.0.0"},
+        "servers": [{"url": CONTROL}],
+        "paths": paths,
+        "components": {"schemas": schemas}
+    })
+}
+
+/// A GET operation answering 200 with `schema`.
+fn get_op(id: &str, schema: Value) -> Value {
+    json!({
+        "operationId": id,
+        "tags": ["things"],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}}
+    })
+}
+
+/// A document whose only operation returns the component schema `Thing`, defined by `thing`
+/// (plus `extra` component schemas).
+fn with_thing(thing: Value, extra: Value) -> Value {
+    let mut schemas = json!({"Thing": thing});
+    for (k, v) in extra.as_object().expect("object") {
+        schemas[k] = v.clone();
+    }
+    doc(
+        json!({"/things/{id}": {"get": get_op("get_thing", json!({"$ref": "#/components/schemas/Thing"}))}}),
+        schemas,
+    )
+}
+
+fn run(source: &Value) -> Normalized {
+    normalize(source).unwrap_or_else(|e| panic!("normalize failed: {e}"))
+}
+
+fn has(n: &Normalized, pointer: &str, kind: RewriteKind) -> bool {
+    n.rewrites.contains(&Rewrite {
+        pointer: pointer.to_string(),
+        kind,
+    })
+}
+
+#[track_caller]
+fn assert_rewrite(n: &Normalized, pointer: &str, kind: RewriteKind) {
+    assert!(
+        has(n, pointer, kind),
+        "missing rewrite {kind:?} at {pointer}; recorded: {:#?}",
+        n.rewrites
+    );
+}
+
+fn kinds_at<'a>(n: &'a Normalized, pointer: &str) -> Vec<RewriteKind> {
+    n.rewrites
+        .iter()
+        .filter(|r| r.pointer == pointer)
+        .map(|r| r.kind)
+        .collect()
+}
+
+fn op<'a>(n: &'a Normalized, id: &str) -> &'a Operation {
+    n.operations
+        .iter()
+        .find(|o| o.id == id)
+        .unwrap_or_else(|| panic!("no operation {id}"))
+}
+
+fn schema<'a>(n: &'a Normalized, name: &str) -> &'a Value {
+    n.spec
+        .pointer(&format!("/components/schemas/{name}"))
+        .unwrap_or_else(|| panic!("no component schema {name}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Version
+
+#[test]
+fn version_3_1_becomes_3_0_3() {
+    let n = run(&with_thing(json!({"type": "object"}), json!({})));
+    assert_eq!(n.spec["openapi"], "3.0.3");
+    assert_rewrite(&n, "/openapi", RewriteKind::Version);
+}
+
+#[test]
+fn version_3_0_3_is_left_alone() {
+    let mut source = with_thing(json!({"type": "object"}), json!({}));
+    source["openapi"] = json!("3.0.3");
+    let n = run(&source);
+    assert_eq!(n.spec["openapi"], "3.0.3");
+    assert!(kinds_at(&n, "/openapi").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nullability
+
+#[test]
+fn any_of_null_becomes_nullable() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {"note": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Note"}}
+        }),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["note"],
+        json!({"type": "string", "nullable": true})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/note/anyOf",
+        RewriteKind::NullableAnyOf,
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/note",
+        RewriteKind::TitleDropped,
+    );
+}
+
+#[test]
+fn any_of_ref_and_null_becomes_all_of_ref_nullable() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {"owner": {"anyOf": [{"$ref": "#/components/schemas/Owner"}, {"type": "null"}]}}
+        }),
+        json!({"Owner": {"type": "object", "properties": {"name": {"type": "string"}}}}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["owner"],
+        json!({"allOf": [{"$ref": "#/components/schemas/Owner"}], "nullable": true})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/owner/anyOf",
+        RewriteKind::NullableAnyOf,
+    );
+}
+
+#[test]
+fn any_of_several_and_null_keeps_the_rest_and_is_nullable() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {"timeout": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]}}
+        }),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["timeout"],
+        json!({"anyOf": [{"type": "string"}, {"type": "integer"}], "nullable": true, "title": "ThingTimeout"})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/timeout/anyOf",
+        RewriteKind::NullableAnyOf,
+    );
+}
+
+#[test]
+fn type_array_with_null_becomes_nullable() {
+    let n = run(&with_thing(
+        json!({"type": "object", "properties": {"count": {"type": ["integer", "null"]}}}),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["count"],
+        json!({"type": "integer", "nullable": true})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/count",
+        RewriteKind::NullableTypeArray,
+    );
+}
+
+#[test]
+fn type_array_of_two_types_becomes_any_of() {
+    let n = run(&with_thing(
+        json!({"type": "object", "properties": {"budget": {"type": ["number", "string"]}}}),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["budget"],
+        json!({"anyOf": [{"type": "number"}, {"type": "string"}], "title": "ThingBudget"})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/budget",
+        RewriteKind::NullableTypeArray,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tagged unions
+
+/// `Pet` is a discriminated union of `Cat` and `Dog`, each tagged with a `const` `kind` and
+/// carrying an inline enum of its own; `Owner` is not a union member and has an inline enum.
+fn pets() -> Value {
+    doc(
+        json!({"/pets/{id}": {"get": get_op("get_pet", json!({"$ref": "#/components/schemas/Pet"}))}}),
+        json!({
+            "Pet": {
+                "oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
+                "discriminator": {
+                    "propertyName": "kind",
+                    "mapping": {"cat": "#/components/schemas/Cat", "dog": "#/components/schemas/Dog"}
+                }
+            },
+            "Cat": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {
+                    "kind": {"const": "cat", "title": "Kind"},
+                    "size": {"type": "string", "enum": ["small", "large"]}
+                }
+            },
+            "Dog": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"const": "dog", "type": "string"}}
+            },
+            "Owner": {
+                "type": "object",
+                "properties": {"tier": {"type": "string", "enum": ["free", "pro"]}}
+            }
+        }),
+    )
+}
+
+#[test]
+fn const_becomes_single_value_enum_on_the_discriminator() {
+    let n = run(&pets());
+    assert_eq!(
+        schema(&n, "Cat")["properties"]["kind"],
+        json!({"type": "string", "enum": ["cat"], "title": "CatKind"}),
+        "a const without a type gets the type of its value"
+    );
+    assert_eq!(
+        schema(&n, "Dog")["properties"]["kind"],
+        json!({"type": "string", "enum": ["dog"], "title": "DogKind"})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Cat/properties/kind",
+        RewriteKind::ConstToEnum,
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Dog/properties/kind",
+        RewriteKind::ConstToEnum,
+    );
+}
+
+#[test]
+fn discriminator_object_is_dropped_and_the_union_kept() {
+    let n = run(&pets());
+    assert_eq!(
+        schema(&n, "Pet"),
+        &json!({"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Pet/discriminator",
+        RewriteKind::DiscriminatorDropped,
+    );
+}
+
+#[test]
+fn union_members_keep_their_inline_enums_closed() {
+    let n = run(&pets());
+    // Not hoisted: stays inline, named after its place, and is not an open enum.
+    assert_eq!(
+        schema(&n, "Cat")["properties"]["size"],
+        json!({"type": "string", "enum": ["small", "large"], "title": "CatSize"})
+    );
+    assert!(n.spec.pointer("/components/schemas/CatSize").is_none());
+    assert!(!has(
+        &n,
+        "/components/schemas/Cat/properties/size",
+        RewriteKind::EnumHoisted
+    ));
+    assert!(n.open_enums.iter().all(|e| e.name != "CatSize"));
+}
+
+#[test]
+fn inline_enum_outside_a_union_is_hoisted_and_open() {
+    let n = run(&pets());
+    assert_eq!(
+        schema(&n, "Owner")["properties"]["tier"],
+        json!({"$ref": "#/components/schemas/OwnerTier"})
+    );
+    assert_eq!(
+        schema(&n, "OwnerTier"),
+        &json!({"type": "string", "enum": ["free", "pro"]})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Owner/properties/tier",
+        RewriteKind::EnumHoisted,
+    );
+    let open = n
+        .open_enums
+        .iter()
+        .find(|e| e.name == "OwnerTier")
+        .expect("OwnerTier is open");
+    assert_eq!(open.values, ["free", "pro"]);
+}
+
+#[test]
+fn nullable_inline_enum_is_hoisted_behind_all_of() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {
+                "mode": {"anyOf": [{"type": "string", "enum": ["fast", "safe"]}, {"type": "null"}]}
+            }
+        }),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["mode"],
+        json!({"allOf": [{"$ref": "#/components/schemas/ThingMode"}], "nullable": true})
+    );
+    assert_eq!(
+        schema(&n, "ThingMode"),
+        &json!({"type": "string", "enum": ["fast", "safe"]})
+    );
+    // The enum stands at `anyOf/0` in the source, so that is where the hoist is recorded.
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/mode/anyOf/0",
+        RewriteKind::EnumHoisted,
+    );
+}
+
+#[test]
+fn inline_enum_in_a_query_parameter_is_hoisted_after_the_operation() {
+    let source = doc(
+        json!({"/things": {"get": {
+            "operationId": "list_things",
+            "tags": ["things"],
+            "parameters": [{"name": "sort_order", "in": "query", "required": false,
+                            "schema": {"type": "string", "enum": ["asc", "desc"], "title": "Sort Order"}}],
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert_eq!(
+        n.spec
+            .pointer("/paths/~1things/get/parameters/0/schema")
+            .unwrap(),
+        &json!({"$ref": "#/components/schemas/ListThingsSortOrder"})
+    );
+    assert_eq!(
+        schema(&n, "ListThingsSortOrder"),
+        &json!({"type": "string", "enum": ["asc", "desc"]})
+    );
+    assert_rewrite(
+        &n,
+        "/paths/~1things/get/parameters/0/schema",
+        RewriteKind::EnumHoisted,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Titles and names
+
+#[test]
+fn colliding_inline_titles_become_distinct_named_types() {
+    let n = run(&doc(
+        json!({"/a": {"get": get_op("get_a", json!({"$ref": "#/components/schemas/A"}))},
+               "/b": {"get": get_op("get_b", json!({"$ref": "#/components/schemas/B"}))}}),
+        json!({
+            "A": {"type": "object", "properties": {"kind": {"title": "Kind", "type": "string", "enum": ["x", "y"]}}},
+            "B": {"type": "object", "properties": {"kind": {"title": "Kind", "type": "string", "enum": ["p", "q"]}}}
+        }),
+    ));
+    assert_eq!(
+        schema(&n, "A")["properties"]["kind"],
+        json!({"$ref": "#/components/schemas/AKind"})
+    );
+    assert_eq!(
+        schema(&n, "B")["properties"]["kind"],
+        json!({"$ref": "#/components/schemas/BKind"})
+    );
+    assert_eq!(schema(&n, "AKind")["enum"], json!(["x", "y"]));
+    assert_eq!(schema(&n, "BKind")["enum"], json!(["p", "q"]));
+    assert!(
+        n.spec.pointer("/components/schemas/Kind").is_none(),
+        "the shared title names nothing"
+    );
+    for p in [
+        "/components/schemas/A/properties/kind",
+        "/components/schemas/B/properties/kind",
+    ] {
+        assert_rewrite(&n, p, RewriteKind::TitleDropped);
+        assert_rewrite(&n, p, RewriteKind::EnumHoisted);
+    }
+}
+
+#[test]
+fn colliding_inline_object_titles_get_distinct_place_names() {
+    let n = run(&doc(
+        json!({"/a": {"get": get_op("get_a", json!({"$ref": "#/components/schemas/A"}))},
+               "/b": {"get": get_op("get_b", json!({"$ref": "#/components/schemas/B"}))}}),
+        json!({
+            "A": {"type": "object", "properties": {"limits": {"title": "Limits", "type": "object", "properties": {"cpu": {"type": "integer"}}}}},
+            "B": {"type": "object", "properties": {"limits": {"title": "Limits", "type": "object", "properties": {"gpu": {"type": "integer"}}}}}
+        }),
+    ));
+    assert_eq!(schema(&n, "A")["properties"]["limits"]["title"], "ALimits");
+    assert_eq!(schema(&n, "B")["properties"]["limits"]["title"], "BLimits");
+}
+
+#[test]
+fn a_hoisted_name_never_reuses_an_existing_component_name() {
+    let n = run(&doc(
+        json!({"/a": {"get": get_op("get_a", json!({"$ref": "#/components/schemas/A"}))}}),
+        json!({
+            "A": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["x", "y"]}}},
+            "AKind": {"type": "object", "properties": {"legacy": {"type": "boolean"}}}
+        }),
+    ));
+    assert_eq!(
+        schema(&n, "A")["properties"]["kind"],
+        json!({"$ref": "#/components/schemas/AKind2"})
+    );
+    assert_eq!(schema(&n, "AKind2")["enum"], json!(["x", "y"]));
+    assert_eq!(
+        schema(&n, "AKind")["properties"]["legacy"],
+        json!({"type": "boolean"})
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dropped keywords
+
+#[test]
+fn constraints_are_dropped_including_numeric_exclusive_minimum() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {
+                "vcpus": {"type": "integer", "exclusiveMinimum": 0, "maximum": 64},
+                "name": {"type": "string", "pattern": "^[a-z-]+$", "minLength": 1, "maxLength": 63},
+                "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 10, "uniqueItems": true}
+            }
+        }),
+        json!({}),
+    ));
+    let props = &schema(&n, "Thing")["properties"];
+    assert_eq!(props["vcpus"], json!({"type": "integer"}));
+    assert_eq!(props["name"], json!({"type": "string"}));
+    assert_eq!(
+        props["tags"],
+        json!({"type": "array", "items": {"type": "string"}})
+    );
+    for p in [
+        "vcpus/exclusiveMinimum",
+        "vcpus/maximum",
+        "name/pattern",
+        "name/minLength",
+        "name/maxLength",
+        "tags/maxItems",
+        "tags/uniqueItems",
+    ] {
+        assert_rewrite(
+            &n,
+            &format!("/components/schemas/Thing/properties/{p}"),
+            RewriteKind::ConstraintDropped,
+        );
+    }
+}
+
+#[test]
+fn unsupported_keywords_are_dropped() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {
+                "blob": {"type": "string", "contentMediaType": "application/octet-stream", "examples": ["aGk="]},
+                "old": {"type": "string", "deprecated": true}
+            }
+        }),
+        json!({}),
+    ));
+    let props = &schema(&n, "Thing")["properties"];
+    assert_eq!(props["blob"], json!({"type": "string"}));
+    assert_eq!(props["old"], json!({"type": "string"}));
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/blob/contentMediaType",
+        RewriteKind::KeywordDropped,
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/blob/examples",
+        RewriteKind::KeywordDropped,
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/old/deprecated",
+        RewriteKind::KeywordDropped,
+    );
+}
+
+#[test]
+fn ref_siblings_are_dropped() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {"owner": {"$ref": "#/components/schemas/Owner", "description": "Who owns it", "default": {}}}
+        }),
+        json!({"Owner": {"type": "object"}}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["owner"],
+        json!({"$ref": "#/components/schemas/Owner"})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/owner",
+        RewriteKind::RefSiblingsDropped,
+    );
+}
+
+#[test]
+fn additional_properties_false_is_opened() {
+    let n = run(&with_thing(
+        json!({"type": "object", "additionalProperties": false, "properties": {"id": {"type": "string"}}}),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing"),
+        &json!({"type": "object", "properties": {"id": {"type": "string"}}})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing",
+        RewriteKind::ClosedObjectOpened,
+    );
+}
+
+#[test]
+fn additional_properties_schema_is_kept() {
+    let n = run(&with_thing(
+        json!({"type": "object", "additionalProperties": {"type": "string"}}),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing"),
+        &json!({"type": "object", "additionalProperties": {"type": "string"}})
+    );
+    assert!(!has(
+        &n,
+        "/components/schemas/Thing",
+        RewriteKind::ClosedObjectOpened
+    ));
+}
+
+#[test]
+fn null_default_is_dropped() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {"image": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": null}}
+        }),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["image"],
+        json!({"type": "string", "nullable": true})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/image/default",
+        RewriteKind::DefaultDropped,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+
+#[test]
+fn error_responses_move_to_the_operation_table() {
+    let source = doc(
+        json!({"/things/{id}": {"get": {
+            "operationId": "get_thing",
+            "tags": ["things"],
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "401": {"description": "Unauthorized", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}},
+                "422": {"description": "Validation Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}},
+                "default": {"description": "Anything else"}
+            }
+        }}}),
+        json!({
+            "Thing": {"type": "object"},
+            "ErrorResponse": {"type": "object", "properties": {"message": {"type": "string"}}},
+            "HTTPValidationError": {"type": "object", "properties": {"detail": {"type": "array", "items": {}}}}
+        }),
+    );
+    let n = run(&source);
+    let get = op(&n, "get_thing");
+    assert_eq!(
+        get.errors,
+        [
+            ErrorStatus {
+                status: 401,
+                schema: Some("ErrorResponse".into())
+            },
+            ErrorStatus {
+                status: 422,
+                schema: Some("HTTPValidationError".into())
+            },
+        ]
+    );
+    assert_eq!(get.success_status, 200);
+    assert_eq!(
+        get.response,
+        ResponseKind::Json {
+            schema: Some("Thing".into())
+        }
+    );
+    let responses = n
+        .spec
+        .pointer("/paths/~1things~1{id}/get/responses")
+        .unwrap();
+    assert_eq!(
+        responses,
+        &json!({"2XX": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}})
+    );
+    for code in ["401", "422", "default"] {
+        assert_rewrite(
+            &n,
+            &format!("/paths/~1things~1{{id}}/get/responses/{code}"),
+            RewriteKind::ErrorResponsesMoved,
+        );
+    }
+    assert_rewrite(
+        &n,
+        "/paths/~1things~1{id}/get/responses/200",
+        RewriteKind::SuccessRange,
+    );
+}
+
+#[test]
+fn success_status_becomes_the_2xx_range() {
+    let source = doc(
+        json!({"/things": {"post": {
+            "operationId": "create_thing",
+            "tags": ["things"],
+            "responses": {"201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+        }}}),
+        json!({"Thing": {"type": "object"}}),
+    );
+    let n = run(&source);
+    let responses = n
+        .spec
+        .pointer("/paths/~1things/post/responses")
+        .unwrap()
+        .as_object()
+        .unwrap();
+    assert_eq!(responses.keys().collect::<Vec<_>>(), ["2XX"]);
+    assert_eq!(op(&n, "create_thing").success_status, 201);
+    assert_rewrite(
+        &n,
+        "/paths/~1things/post/responses/201",
+        RewriteKind::SuccessRange,
+    );
+}
+
+#[test]
+fn an_empty_success_gets_a_description_and_no_content() {
+    let source = doc(
+        json!({"/things/{id}": {"delete": {
+            "operationId": "delete_thing",
+            "tags": ["things"],
+            "responses": {"204": {}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert_eq!(
+        n.spec
+            .pointer("/paths/~1things~1{id}/delete/responses")
+            .unwrap(),
+        &json!({"2XX": {"description": ""}})
+    );
+    let del = op(&n, "delete_thing");
+    assert_eq!(del.response, ResponseKind::Empty);
+    assert_eq!(del.success_status, 204);
+    assert!(del.idempotent);
+}
+
+#[test]
+fn extra_success_responses_are_dropped() {
+    let source = doc(
+        json!({"/things": {"post": {
+            "operationId": "create_thing",
+            "tags": ["things"],
+            "responses": {
+                "200": {"description": "Existing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "201": {"description": "Created", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}
+            }
+        }}}),
+        json!({"Thing": {"type": "object"}}),
+    );
+    let n = run(&source);
+    let responses = n.spec.pointer("/paths/~1things/post/responses").unwrap();
+    assert_eq!(responses["2XX"]["description"], "Existing");
+    assert_eq!(responses.as_object().unwrap().len(), 1);
+    assert_eq!(op(&n, "create_thing").success_status, 200);
+    assert_rewrite(
+        &n,
+        "/paths/~1things/post/responses/201",
+        RewriteKind::ExtraSuccessDropped,
+    );
+}
+
+#[test]
+fn sse_response_becomes_a_byte_stream() {
+    let source = doc(
+        json!({"/sandboxes/{name}/events": {"get": {
+            "operationId": "sandbox_events",
+            "tags": ["sandboxes"],
+            "responses": {"200": {"description": "Events", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert_eq!(
+        n.spec
+            .pointer("/paths/~1sandboxes~1{name}~1events/get/responses/2XX/content")
+            .unwrap(),
+        &json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+    );
+    assert_eq!(op(&n, "sandbox_events").response, ResponseKind::Sse);
+    assert_rewrite(
+        &n,
+        "/paths/~1sandboxes~1{name}~1events/get/responses/200/content",
+        RewriteKind::StreamResponse,
+    );
+}
+
+#[test]
+fn file_response_becomes_a_byte_stream_with_its_media_type() {
+    let source = doc(
+        json!({"/sandboxes/{name}/files-archive": {"get": {
+            "operationId": "download_archive",
+            "tags": ["sandboxes"],
+            "responses": {"200": {"description": "Archive", "content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert_eq!(
+        n.spec
+            .pointer("/paths/~1sandboxes~1{name}~1files-archive/get/responses/2XX/content")
+            .unwrap(),
+        &json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+    );
+    assert_eq!(
+        op(&n, "download_archive").response,
+        ResponseKind::Bytes {
+            media_type: "application/gzip".into()
+        }
+    );
+    assert_rewrite(
+        &n,
+        "/paths/~1sandboxes~1{name}~1files-archive/get/responses/200/content",
+        RewriteKind::StreamResponse,
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies
+
+#[test]
+fn multipart_body_becomes_raw_with_its_part_name() {
+    let source = doc(
+        json!({"/sandboxes/{name}/files": {"post": {
+            "operationId": "upload_file",
+            "tags": ["sandboxes"],
+            "requestBody": {"required": true, "content": {"multipart/form-data": {"schema": {"$ref": "#/components/schemas/UploadForm"}}}},
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({"UploadForm": {
+            "type": "object",
+            "required": ["upload"],
+            "properties": {"note": {"type": "string"}, "upload": {"type": "string", "format": "binary"}}
+        }}),
+    );
+    let n = run(&source);
+    assert_eq!(
+        n.spec
+            .pointer("/paths/~1sandboxes~1{name}~1files/post/requestBody")
+            .unwrap(),
+        &json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
+    );
+    let upload = op(&n, "upload_file");
+    assert_eq!(
+        upload.body,
+        BodyKind::Multipart {
+            field: "upload".into()
+        }
+    );
+    assert!(!upload.idempotent);
+    assert_rewrite(
+        &n,
+        "/paths/~1sandboxes~1{name}~1files/post/requestBody/content/multipart~1form-data",
+        RewriteKind::MultipartBody,
+    );
+}
+
+#[test]
+fn json_body_is_recorded_with_its_schema() {
+    let source = doc(
+        json!({"/things": {"post": {
+            "operationId": "create_thing",
+            "tags": ["things"],
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ThingCreate"}}}},
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({"ThingCreate": {"type": "object"}}),
+    );
+    let n = run(&source);
+    assert_eq!(
+        op(&n, "create_thing").body,
+        BodyKind::Json {
+            schema: Some("ThingCreate".into())
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planes and internal operations
+
+#[test]
+fn path_level_servers_move_to_the_table_as_the_compute_plane() {
+    let source = doc(
+        json!({"/sandboxes": {
+            "servers": [{"url": COMPUTE}],
+            "get": get_op("list_sandboxes", json!({"type": "array", "items": {}})),
+        }}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert_eq!(op(&n, "list_sandboxes").plane, Plane::Compute);
+    let item = n
+        .spec
+        .pointer("/paths/~1sandboxes")
+        .unwrap()
+        .as_object()
+        .unwrap();
+    assert!(!item.contains_key("servers"));
+    assert!(item.contains_key("get"));
+    assert_rewrite(&n, "/paths/~1sandboxes/servers", RewriteKind::ServersMoved);
+}
+
+#[test]
+fn operation_level_servers_move_to_the_table() {
+    let mut create = get_op("create_snapshot", json!({"type": "object"}));
+    create["servers"] = json!([{"url": format!("{COMPUTE}/")}]);
+    let mut get = get_op("get_status", json!({"type": "object"}));
+    get["servers"] = json!([{"url": CONTROL}]);
+    let source = doc(
+        json!({"/snapshots": {"post": create}, "/status": {"get": get}, "/plain": {"get": get_op("plain", json!({"type": "object"}))}}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert_eq!(op(&n, "create_snapshot").plane, Plane::Compute);
+    assert_eq!(
+        op(&n, "get_status").plane,
+        Plane::Control,
+        "the top-level server is the control plane"
+    );
+    assert_eq!(op(&n, "plain").plane, Plane::Control);
+    assert!(n.spec.pointer("/paths/~1snapshots/post/servers").is_none());
+    assert_rewrite(
+        &n,
+        "/paths/~1snapshots/post/servers",
+        RewriteKind::ServersMoved,
+    );
+    assert_rewrite(&n, "/paths/~1status/get/servers", RewriteKind::ServersMoved);
+}
+
+#[test]
+fn internal_operation_is_removed_but_kept_in_the_table() {
+    let mut exchange = get_op("exchange_token", json!({"type": "object"}));
+    exchange["x-islo-internal"] = json!(true);
+    let source = doc(
+        json!({"/auth/token": {"post": exchange}, "/things": {"get": get_op("list_things", json!({"type": "array", "items": {}}))}}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert!(
+        n.spec.pointer("/paths/~1auth~1token").is_none(),
+        "a path left without operations is removed"
+    );
+    assert!(n.spec.pointer("/paths/~1things/get").is_some());
+    let token = op(&n, "exchange_token");
+    assert!(token.internal);
+    assert_eq!(token.method, "POST");
+    assert!(!op(&n, "list_things").internal);
+    assert_rewrite(
+        &n,
+        "/paths/~1auth~1token/post",
+        RewriteKind::InternalOperationRemoved,
+    );
+}
+
+#[test]
+fn the_operation_table_is_sorted_and_complete() {
+    let source = doc(
+        json!({
+            "/b": {"get": get_op("zeta", json!({"type": "object"})), "put": {
+                "operationId": "alpha", "tags": ["letters"], "summary": "Replace b",
+                "responses": {"200": {"description": "OK"}}
+            }}
+        }),
+        json!({}),
+    );
+    let n = run(&source);
+    let ids: Vec<&str> = n.operations.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(ids, ["alpha", "zeta"]);
+    assert_eq!(
+        op(&n, "alpha"),
+        &Operation {
+            id: "alpha".into(),
+            method: "PUT".into(),
+            path: "/b".into(),
+            tag: "letters".into(),
+            plane: Plane::Control,
+            idempotent: true,
+            internal: false,
+            body: BodyKind::None,
+            success_status: 200,
+            response: ResponseKind::Empty,
+            errors: vec![],
+            summary: "Replace b".into(),
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors: each names its place
+
+#[track_caller]
+fn assert_error_names(err: &NormalizeError, pointer: &str) {
+    let text = err.to_string();
+    assert!(
+        text.contains(pointer),
+        "error `{text}` does not name {pointer}"
+    );
+}
+
+#[test]
+fn duplicate_operation_id_is_an_error() {
+    let source = doc(
+        json!({"/a": {"get": get_op("get_thing", json!({"type": "object"}))},
+               "/b": {"get": get_op("get_thing", json!({"type": "object"}))}}),
+        json!({}),
+    );
+    let err = normalize(&source).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::DuplicateOperationId {
+            id: "get_thing".into(),
+            pointer: "/paths/~1b/get".into()
+        }
+    );
+    assert_error_names(&err, "/paths/~1b/get/operationId");
+}
+
+#[test]
+fn missing_operation_id_is_an_error() {
+    let source = doc(
+        json!({"/a": {"get": {"tags": ["t"], "responses": {"200": {"description": "OK"}}}}}),
+        json!({}),
+    );
+    let err = normalize(&source).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::MissingOperationId {
+            pointer: "/paths/~1a/get".into()
+        }
+    );
+    assert_error_names(&err, "/paths/~1a/get");
+}
+
+#[test]
+fn an_operation_without_a_tag_is_an_error() {
+    let mut untagged = get_op("get_a", json!({"type": "object"}));
+    untagged.as_object_mut().unwrap().remove("tags");
+    let err = normalize(&doc(json!({"/a": {"get": untagged}}), json!({}))).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::Tags {
+            pointer: "/paths/~1a/get".into(),
+            count: 0
+        }
+    );
+    assert_error_names(&err, "/paths/~1a/get/tags");
+}
+
+#[test]
+fn an_operation_with_two_tags_is_an_error() {
+    let mut tagged = get_op("get_a", json!({"type": "object"}));
+    tagged["tags"] = json!(["things", "more"]);
+    let err = normalize(&doc(json!({"/a": {"get": tagged}}), json!({}))).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::Tags {
+            pointer: "/paths/~1a/get".into(),
+            count: 2
+        }
+    );
+    assert_error_names(&err, "/paths/~1a/get/tags");
+}
+
+#[test]
+fn an_unresolvable_ref_is_an_error() {
+    let source = with_thing(
+        json!({"type": "object", "properties": {"owner": {"$ref": "#/components/schemas/Missing"}}}),
+        json!({}),
+    );
+    let err = normalize(&source).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::UnresolvedRef {
+            pointer: "/components/schemas/Thing/properties/owner".into(),
+            reference: "#/components/schemas/Missing".into(),
+        }
+    );
+    assert_error_names(&err, "/components/schemas/Thing/properties/owner");
+}
+
+#[test]
+fn an_unsupported_request_media_type_is_an_error() {
+    let source = doc(
+        json!({"/a": {"post": {
+            "operationId": "post_a",
+            "tags": ["t"],
+            "requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({}),
+    );
+    let err = normalize(&source).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::MediaType {
+            pointer: "/paths/~1a/post/requestBody/content/application~1xml".into(),
+            media_type: "application/xml".into(),
+        }
+    );
+    assert_error_names(&err, "/paths/~1a/post/requestBody/content/application~1xml");
+}
+
+#[test]
+fn two_request_media_types_are_an_error() {
+    let source = doc(
+        json!({"/a": {"post": {
+            "operationId": "post_a",
+            "tags": ["t"],
+            "requestBody": {"content": {"application/json": {"schema": {}}, "application/x-www-form-urlencoded": {"schema": {}}}},
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({}),
+    );
+    let err = normalize(&source).unwrap_err();
+    assert!(
+        matches!(&err, NormalizeError::MediaType { pointer, .. } if pointer == "/paths/~1a/post/requestBody/content")
+    );
+}
+
+#[test]
+fn two_servers_on_an_operation_is_an_error() {
+    let mut op_ = get_op("get_a", json!({"type": "object"}));
+    op_["servers"] = json!([{"url": COMPUTE}, {"url": "https://eu.compute.islo.dev"}]);
+    let err = normalize(&doc(json!({"/a": {"get": op_}}), json!({}))).unwrap_err();
+    assert!(
+        matches!(&err, NormalizeError::Plane { pointer, .. } if pointer == "/paths/~1a/get"),
+        "{err:?}"
+    );
+    assert_error_names(&err, "/paths/~1a/get");
+}
+
+#[test]
+fn a_bad_status_code_is_an_error() {
+    let mut op_ = get_op("get_a", json!({"type": "object"}));
+    op_["responses"]["2OO"] = json!({"description": "typo"});
+    let err = normalize(&doc(json!({"/a": {"get": op_}}), json!({}))).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::Status {
+            pointer: "/paths/~1a/get/responses/2OO".into()
+        }
+    );
+}
+
+#[test]
+fn no_top_level_server_is_an_error() {
+    let mut source = with_thing(json!({"type": "object"}), json!({}));
+    source.as_object_mut().unwrap().remove("servers");
+    let err = normalize(&source).unwrap_err();
+    assert!(
+        matches!(&err, NormalizeError::Shape { pointer, .. } if pointer == "/servers"),
+        "{err:?}"
+    );
+    assert_error_names(&err, "/servers");
+}
+
+#[test]
+fn swagger_2_is_an_error() {
+    let err = normalize(&json!({"swagger": "2.0", "paths": {}})).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::Version {
+            found: "nothing".into()
+        }
+    );
+    assert_error_names(&err, "/openapi");
+    let err = normalize(&json!({"openapi": "2.0", "paths": {}})).unwrap_err();
+    assert_eq!(
+        err,
+        NormalizeError::Version {
+            found: "2.0".into()
+        }
+    );
+    assert_error_names(&err, "/openapi");
+}
+
+#[test]
+fn garbage_is_an_error() {
+    for garbage in [
+        json!("not a spec"),
+        json!(null),
+        json!([1, 2, 3]),
+        json!({"openapi": 3.1}),
+    ] {
+        let err = normalize(&garbage).unwrap_err();
+        assert!(
+            matches!(err, NormalizeError::Version { .. }),
+            "{garbage}: {err:?}"
+        );
+        assert_error_names(&err, "/openapi");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The vendored spec
+
+fn vendored() -> Value {
+    serde_json::from_str(include_str!("../../../openapi/islo.json"))
+        .expect("openapi/islo.json is JSON")
+}
+
+#[test]
+fn the_vendored_spec_normalizes() {
+    let n = run(&vendored());
+    assert_eq!(n.operations.len(), 110);
+    assert_eq!(
+        n.operations
+            .iter()
+            .filter(|o| o.plane == Plane::Compute)
+            .count(),
+        33
+    );
+    let internal: Vec<&str> = n
+        .operations
+        .iter()
+        .filter(|o| o.internal)
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(internal, ["exchange_token"]);
+    assert_eq!(n.spec["openapi"], "3.0.3");
+    let upload = op(&n, "upload_file");
+    assert_eq!(
+        upload.body,
+        BodyKind::Multipart {
+            field: "file".into()
+        }
+    );
+    assert_eq!(upload.plane, Plane::Compute);
+    assert_eq!(op(&n, "exec_in_sandbox_stream").response, ResponseKind::Sse);
+    assert_eq!(
+        op(&n, "download_archive").response,
+        ResponseKind::Bytes {
+            media_type: "application/gzip".into()
+        }
+    );
+    assert_eq!(op(&n, "list_sandboxes").plane, Plane::Compute);
+    assert_eq!(op(&n, "list_environments").plane, Plane::Control);
+    let mut ids: Vec<&str> = n.operations.iter().map(|o| o.id.as_str()).collect();
+    let sorted = {
+        let mut s = ids.clone();
+        s.sort();
+        s
+    };
+    assert_eq!(ids, sorted, "the operation table is sorted by id");
+    ids.dedup();
+    assert_eq!(ids.len(), 110);
+}
+
+#[test]
+fn the_vendored_spec_normalizes_to_a_valid_openapi_3_0_document() {
+    let n = run(&vendored());
+    let parsed: openapiv3::OpenAPI = serde_json::from_value(n.spec.clone())
+        .unwrap_or_else(|e| panic!("normalized spec does not parse: {e}"));
+    assert_eq!(parsed.openapi, "3.0.3");
+    let operations = parsed.operations().count();
+    assert_eq!(
+        operations, 109,
+        "every public operation is in the output, the internal one is not"
+    );
+    assert!(parsed.paths.paths.keys().all(|p| p != "/auth/token"));
+}
+
+#[test]
+fn the_vendored_spec_leaves_no_3_1_keywords_behind() {
+    let n = run(&vendored());
+    fn walk(v: &Value, ptr: &str, bad: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    let here = format!("{ptr}/{k}");
+                    let is_31 = k == "const"
+                        || k == "examples"
+                        || (k == "type" && c.is_array())
+                        || (k == "exclusiveMinimum" && c.is_number())
+                        || (k == "exclusiveMaximum" && c.is_number())
+                        || k == "contentMediaType"
+                        || k == "discriminator";
+                    if is_31 {
+                        bad.push(here.clone());
+                    }
+                    if k == "anyOf" || k == "oneOf" {
+                        if let Some(a) = c.as_array() {
+                            if a.iter().any(|x| x["type"] == "null") {
+                                bad.push(here.clone());
+                            }
+                        }
+                    }
+                    walk(c, &here, bad);
+                }
+            }
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, c)| walk(c, &format!("{ptr}/{i}"), bad)),
+            _ => {}
+        }
+    }
+    let mut bad = Vec::new();
+    walk(
+        n.spec.pointer("/components").unwrap(),
+        "/components",
+        &mut bad,
+    );
+    walk(n.spec.pointer("/paths").unwrap(), "/paths", &mut bad);
+    assert!(bad.is_empty(), "3.1-only constructs left: {bad:?}");
+}
+
+#[test]
+fn every_rewrite_of_the_vendored_spec_points_into_the_source() {
+    let source = vendored();
+    let n = run(&source);
+    let dangling: Vec<&Rewrite> = n
+        .rewrites
+        .iter()
+        .filter(|r| source.pointer(&r.pointer).is_none())
+        .collect();
+    assert!(
+        dangling.is_empty(),
+        "{} rewrites point nowhere, e.g. {:?}",
+        dangling.len(),
+        &dangling[..dangling.len().min(5)]
+    );
+}
+
+#[test]
+fn a_rewrite_inside_a_nullable_any_of_member_points_at_the_member() {
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "properties": {"env": {"anyOf": [
+                {"type": "object", "additionalProperties": {"anyOf": [{"type": "string"}, {"type": "null"}]}},
+                {"type": "null"}
+            ]}}
+        }),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["env"],
+        json!({"type": "object", "additionalProperties": {"type": "string", "nullable": true}, "nullable": true})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/env/anyOf/0/additionalProperties/anyOf",
+        RewriteKind::NullableAnyOf,
+    );
+}
+
+#[test]
+fn every_rewrite_kind_fires_on_the_vendored_spec_or_a_test_above() {
+    // The kinds the vendored spec exercises today; the rest are covered by the inline tests.
+    let n = run(&vendored());
+    for kind in [
+        RewriteKind::Version,
+        RewriteKind::NullableAnyOf,
+        RewriteKind::ConstToEnum,
+        RewriteKind::TitleDropped,
+        RewriteKind::ErrorResponsesMoved,
+        RewriteKind::MultipartBody,
+        RewriteKind::StreamResponse,
+        RewriteKind::ServersMoved,
+        RewriteKind::InternalOperationRemoved,
+        RewriteKind::DiscriminatorDropped,
+        RewriteKind::DefaultDropped,
+        RewriteKind::SuccessRange,
+    ] {
+        assert!(
+            n.rewrites.iter().any(|r| r.kind == kind),
+            "{kind:?} never fires on the vendored spec"
+        );
+    }
+}

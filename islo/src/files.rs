@@ -1,0 +1,269 @@
+//! Moving files and directories in and out of sandboxes, streamed both ways.
+
+use crate::archive::{extract_tar_gz, tar_gz_stream_factory, ArchiveOptions, ExtractSummary};
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::retry_after;
+use crate::Islo;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use islo_generated::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio_util::io::{ReaderStream, StreamReader};
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+    let context = context.into();
+    move |source| Error::Io { context, source }
+}
+
+/// Whether an upload attempt may be repeated with a rebuilt body: the server did not take it
+/// (429) or the connection failed before it was sent.
+fn upload_retryable(e: &Error) -> Option<Option<Duration>> {
+    match e {
+        Error::Api(a) if a.kind() == ErrorKind::TooManyRequests => Some(retry_after(a.headers())),
+        Error::Api(a) if a.status().as_u16() == 503 && retry_after(a.headers()).is_some() => {
+            Some(retry_after(a.headers()))
+        }
+        Error::Transport(t) if t.is_connect() => Some(None),
+        _ => None,
+    }
+}
+
+impl Islo {
+    /// Runs `attempt` with a fresh body each time, retrying on 429 and connection failures.
+    async fn upload_with_retries<F, Fut>(&self, mut attempt: F) -> Result<()>
+    where
+        F: FnMut(Islo) -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        let settings = &self.transport.settings;
+        let single = self.with_max_attempts(1);
+        let mut tries = 0;
+        let mut backoff = settings.backoff_min;
+        loop {
+            tries += 1;
+            match attempt(single.clone()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => match upload_retryable(&e) {
+                    Some(after) if tries < settings.max_attempts => {
+                        let wait = after.map_or(backoff, |d| d.min(settings.max_retry_after));
+                        tokio::time::sleep(wait).await;
+                        backoff = (backoff * 2).min(settings.backoff_max);
+                    }
+                    _ => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// Uploads the local file `local` to `remote_path` in `sandbox`, streamed from disk (never
+    /// held in memory). Retried on 429 and connection failures by reopening the file.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// islo.upload_path("my-sandbox", "./data.csv", "/workspace/data.csv").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_path(
+        &self,
+        sandbox: &str,
+        local: impl AsRef<Path>,
+        remote_path: &str,
+    ) -> Result<()> {
+        let local = local.as_ref().to_path_buf();
+        self.upload_with_retries(|islo| {
+            let local = local.clone();
+            async move {
+                let file = tokio::fs::File::open(&local)
+                    .await
+                    .map_err(io_err(format!("cannot open `{}`", local.display())))?;
+                islo.send_upload(sandbox, remote_path, ReaderStream::new(file))
+                    .await
+            }
+        })
+        .await
+    }
+
+    /// Uploads everything `reader` yields to `remote_path` in `sandbox`, streamed. A reader
+    /// cannot be rewound, so this makes one attempt.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// islo.upload_reader("my-sandbox", &b"hello\n"[..], "/workspace/hello.txt").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_reader<R>(&self, sandbox: &str, reader: R, remote_path: &str) -> Result<()>
+    where
+        R: AsyncRead + Send + 'static,
+    {
+        self.with_max_attempts(1)
+            .send_upload(sandbox, remote_path, ReaderStream::new(Box::pin(reader)))
+            .await
+    }
+
+    async fn send_upload<S>(&self, sandbox: &str, remote_path: &str, body: S) -> Result<()>
+    where
+        S: Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
+    {
+        self.upload_file()
+            .sandbox_name(sandbox)
+            .path(remote_path)
+            .body(reqwest::Body::wrap_stream(body))
+            .send()
+            .await?;
+        Ok(())
+    }
+
+    /// Downloads `remote_path` from `sandbox` into `writer`, chunk by chunk; returns the bytes written.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let mut buf = Vec::new();
+    /// let n = islo.download_to_writer("my-sandbox", "/workspace/report.txt", &mut buf).await?;
+    /// assert_eq!(n as usize, buf.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_to_writer<W>(
+        &self,
+        sandbox: &str,
+        remote_path: &str,
+        writer: &mut W,
+    ) -> Result<u64>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let mut body = self
+            .download_file()
+            .sandbox_name(sandbox)
+            .path(remote_path)
+            .send()
+            .await?
+            .into_inner()
+            .into_inner();
+        let mut written = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(Error::from_reqwest)?;
+            writer
+                .write_all(&chunk)
+                .await
+                .map_err(io_err("writing the download"))?;
+            written += chunk.len() as u64;
+        }
+        writer
+            .flush()
+            .await
+            .map_err(io_err("writing the download"))?;
+        Ok(written)
+    }
+
+    /// Downloads `remote_path` from `sandbox` to the local file `local`. The data goes to a
+    /// temporary file beside it first, renamed into place only when complete.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let bytes = islo.download_path("my-sandbox", "/workspace/out.bin", "./out.bin").await?;
+    /// # let _ = bytes; Ok(()) }
+    /// ```
+    pub async fn download_path(
+        &self,
+        sandbox: &str,
+        remote_path: &str,
+        local: impl AsRef<Path>,
+    ) -> Result<u64> {
+        let local = local.as_ref();
+        let tmp = partial_path(local);
+        let mut file = tokio::fs::File::create(&tmp)
+            .await
+            .map_err(io_err(format!("cannot create `{}`", tmp.display())))?;
+        let result = self
+            .download_to_writer(sandbox, remote_path, &mut file)
+            .await;
+        drop(file);
+        match result {
+            Ok(n) => {
+                tokio::fs::rename(&tmp, local)
+                    .await
+                    .map_err(io_err(format!(
+                        "cannot move the download to `{}`",
+                        local.display()
+                    )))?;
+                Ok(n)
+            }
+            Err(e) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Uploads the local directory `dir` to `remote_dir` as a tar.gz built on the fly
+    /// (`exclude` takes gitignore-like globs such as `target/**` or `*.log`). Retried on 429
+    /// and connection failures by rebuilding the archive.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// use islo::archive::ArchiveOptions;
+    /// let opts = ArchiveOptions { exclude: vec!["target/**".into(), ".git".into()] };
+    /// islo.upload_dir("my-sandbox", "./my-project", "/workspace/project", opts).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn upload_dir(
+        &self,
+        sandbox: &str,
+        dir: impl Into<PathBuf>,
+        remote_dir: &str,
+        options: ArchiveOptions,
+    ) -> Result<()> {
+        let factory = tar_gz_stream_factory(dir, options);
+        self.upload_with_retries(|islo| {
+            let body = reqwest::Body::wrap_stream(factory());
+            async move {
+                islo.upload_archive()
+                    .sandbox_name(sandbox)
+                    .path(remote_dir)
+                    .body(body)
+                    .send()
+                    .await?;
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    /// Downloads `remote_dir` from `sandbox` as tar.gz and extracts it into `target`, streamed.
+    /// Entries that would land outside `target` (`..`, absolute paths, escaping links) and
+    /// device or fifo entries are refused with [`Error::Archive`].
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let summary = islo.download_dir("my-sandbox", "/workspace/out", "./out").await?;
+    /// println!("{} files, {} bytes", summary.files, summary.bytes);
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_dir(
+        &self,
+        sandbox: &str,
+        remote_dir: &str,
+        target: impl AsRef<Path>,
+    ) -> Result<ExtractSummary> {
+        let body = self
+            .download_archive()
+            .sandbox_name(sandbox)
+            .path(remote_dir)
+            .send()
+            .await?
+            .into_inner()
+            .into_inner();
+        let reader = StreamReader::new(body.map_err(std::io::Error::other));
+        Ok(extract_tar_gz(reader, target.as_ref()).await?)
+    }
+}
+
+fn partial_path(local: &Path) -> PathBuf {
+    let mut name = local
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    name.push(".islo-partial");
+    local.with_file_name(name)
+}
