@@ -5,40 +5,17 @@
 //! `ISLO_COMPUTE_URL`).
 //!
 //! ```text
-//! cargo run --example quickstart --features mock
+//! cargo run --example quickstart
 //! ```
 
 use islo::prelude::*;
 use islo::types::SandboxCreate;
 use std::time::Duration;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let has_key = std::env::var("ISLO_API_KEY").is_ok_and(|k| !k.trim().is_empty());
-    // Keep the fake alive for the whole run.
-    let (islo, _fake) = if has_key {
-        println!(
-            "Using Islo at {}",
-            std::env::var("ISLO_BASE_URL").unwrap_or_else(|_| islo::PRODUCTION_CONTROL_URL.into())
-        );
-        (islo::Islo::from_env()?, None)
-    } else {
-        let fake = islo::mock::FakeIslo::start().await?;
-        println!(
-            "No ISLO_API_KEY set: running against the built-in fake Islo at {}",
-            fake.control_url()
-        );
-        let islo = islo::Islo::builder()
-            .ignore_env()
-            .api_key(fake.api_key())
-            .base_url(fake.control_url())
-            .compute_url(fake.compute_url())
-            .build()?;
-        (islo, Some(fake))
-    };
-
+/// The seed flow, printing each step through `say`. Returns the command's stdout.
+pub async fn run_flow(islo: &islo::Islo, say: &mut dyn FnMut(String)) -> islo::Result<String> {
     let name = format!("quickstart-{}", std::process::id());
-    println!("1. Creating sandbox {name} ...");
+    say(format!("1. Creating sandbox {name} ..."));
     let sandbox = islo
         .create_sandbox()
         .body(SandboxCreate {
@@ -49,24 +26,61 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?
         .into_inner();
-    println!("   created: {} (status {})", sandbox.name, sandbox.status);
+    say(format!(
+        "   created: {} (status {})",
+        sandbox.name, sandbox.status
+    ));
 
-    println!("2. Waiting until it runs ...");
+    say("2. Waiting until it runs ...".to_string());
     islo.wait_until_running(&sandbox.name, Duration::from_secs(300))
         .await?;
 
-    println!("3. Running: echo \"Hello from sandbox\"");
+    say("3. Running: echo \"Hello from sandbox\"".to_string());
     let out = islo
         .exec(&sandbox.name, ["echo", "Hello from sandbox"])
         .await?;
-    println!("   stdout: {}", out.stdout.trim_end());
-    println!(
+    say(format!("   stdout: {}", out.stdout.trim_end()));
+    say(format!(
         "   exit code: {}",
         out.exit_code.map_or("none".to_string(), |c| c.to_string())
-    );
+    ));
 
-    println!("4. Deleting sandbox {} ...", sandbox.name);
+    say(format!("4. Deleting sandbox {} ...", sandbox.name));
     islo.delete_sandbox_if_exists(&sandbox.name).await?;
-    println!("Done.");
+    say("Done.".to_string());
+    Ok(out.stdout)
+}
+
+/// A client for the real service when `ISLO_API_KEY` is set, else for a fresh fake Islo
+/// (returned too, so it lives as long as the client).
+pub async fn connect(
+    say: &mut dyn FnMut(String),
+) -> Result<(islo::Islo, Option<islo::mock::FakeIslo>), Box<dyn std::error::Error>> {
+    let has_key = std::env::var("ISLO_API_KEY").is_ok_and(|k| !k.trim().is_empty());
+    if has_key {
+        let islo = islo::Islo::from_env()?;
+        say(format!("Using Islo at {}", islo.control_url()));
+        return Ok((islo, None));
+    }
+    let fake = islo::mock::FakeIslo::start().await?;
+    say(format!(
+        "No ISLO_API_KEY set: running against the built-in fake Islo at {}",
+        fake.control_url()
+    ));
+    let islo = islo::Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .build()?;
+    Ok((islo, Some(fake)))
+}
+
+#[allow(dead_code)]
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut say = |line: String| println!("{line}");
+    let (islo, _fake) = connect(&mut say).await?;
+    run_flow(&islo, &mut say).await?;
     Ok(())
 }
