@@ -36,9 +36,14 @@ impl Api {
     async fn start() -> Self {
         let control = MockServer::start_async().await;
         let compute = MockServer::start_async().await;
-        let client = Client::with_session_token(&control.base_url(), &compute.base_url(), "test-jwt")
-            .expect("client");
-        Self { control, compute, client }
+        let client =
+            Client::with_session_token(&control.base_url(), &compute.base_url(), "test-jwt")
+                .expect("client");
+        Self {
+            control,
+            compute,
+            client,
+        }
     }
 
     /// The server `plane` stands for, and a catch-all mock on the other one that the test
@@ -50,7 +55,8 @@ impl Api {
         };
         let stray = other
             .mock_async(|_when, then| {
-                then.status(421).body("misdirected: this operation belongs to the other plane");
+                then.status(421)
+                    .body("misdirected: this operation belongs to the other plane");
             })
             .await;
         (expected, stray)
@@ -59,9 +65,13 @@ impl Api {
 
 /// A matcher that holds when the request's query is exactly `expected` (same pairs, same
 /// repeated keys, nothing else), whatever the order of distinct keys.
-fn exact_query(expected: &[(&str, &str)]) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
-    let mut expected: Vec<(String, String)> =
-        expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+fn exact_query(
+    expected: &[(&str, &str)],
+) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
+    let mut expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     move |req: &HttpMockRequest| {
         let mut actual = req.query_params();
@@ -87,12 +97,17 @@ async fn collect(resp: ResponseValue<ByteStream>) -> Vec<u8> {
 
 #[test]
 fn every_operation_has_a_wire_test() {
-    let spec: Value = serde_json::from_str(include_str!("../../openapi/islo.json")).expect("spec is JSON");
+    let spec: Value =
+        serde_json::from_str(include_str!("../../openapi/islo.json")).expect("spec is JSON");
     let source = include_str!("wire.rs");
     let mut ids = Vec::new();
     for item in spec["paths"].as_object().expect("paths").values() {
         for (method, op) in item.as_object().expect("path item") {
-            if !["get", "put", "post", "delete", "patch", "head", "options", "trace"].contains(&method.as_str()) {
+            if ![
+                "get", "put", "post", "delete", "patch", "head", "options", "trace",
+            ]
+            .contains(&method.as_str())
+            {
                 continue;
             }
             if op["x-islo-internal"] == json!(true) {
@@ -106,7 +121,10 @@ fn every_operation_has_a_wire_test() {
         .iter()
         .filter(|id| !source.contains(&format!("async fn wire_{id}()")))
         .collect();
-    assert!(missing.is_empty(), "operations without a wire test: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "operations without a wire test: {missing:?}"
+    );
     assert_eq!(ids.len(), 109, "the spec's public operation count changed");
 }
 
@@ -118,14 +136,21 @@ async fn list_sandboxes_sends_status_as_repeated_keys() {
         .mock_async(|when, then| {
             when.method(GET)
                 .path("/sandboxes")
-                .is_true(|req: &HttpMockRequest| req.uri().query() == Some("status=running&status=paused&status=stopped"));
-            then.status(200).json_body(json!({"items": [], "limit": 20, "offset": 0, "total": 0}));
+                .is_true(|req: &HttpMockRequest| {
+                    req.uri().query() == Some("status=running&status=paused&status=stopped")
+                });
+            then.status(200)
+                .json_body(json!({"items": [], "limit": 20, "offset": 0, "total": 0}));
         })
         .await;
     let page = api
         .client
         .list_sandboxes()
-        .status(vec!["running".to_string(), "paused".to_string(), "stopped".to_string()])
+        .status(vec![
+            "running".to_string(),
+            "paused".to_string(),
+            "stopped".to_string(),
+        ])
         .send()
         .await
         .expect("list_sandboxes")
@@ -142,10 +167,17 @@ async fn non_2xx_comes_back_as_unexpected_response() {
         .control
         .mock_async(|when, then| {
             when.method(GET).path("/cloud-roles/role_missing");
-            then.status(404).json_body(json!({"code": "not_found", "message": "cloud role not found"}));
+            then.status(404)
+                .json_body(json!({"code": "not_found", "message": "cloud role not found"}));
         })
         .await;
-    let err = api.client.get_cloud_role().role_id("role_missing").send().await.unwrap_err();
+    let err = api
+        .client
+        .get_cloud_role()
+        .role_id("role_missing")
+        .send()
+        .await
+        .unwrap_err();
     mock.assert_async().await;
     match err {
         progenitor_client::Error::UnexpectedResponse(resp) => {
@@ -185,10 +217,14 @@ async fn wire_list_cloud_roles() {
     let value: Vec<types::CloudRoleResponse> = resp.into_inner();
     assert_eq!(value.len(), 1);
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
-    assert_eq!(value[0].is_enabled, true);
+    assert!(value[0].is_enabled);
     assert_eq!(value[0].islo_trust_role_arn, "islo-trust-role-arn-value");
     assert_eq!(value[0].provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -211,11 +247,13 @@ async fn wire_create_cloud_role() {
     let resp = api
         .client
         .create_cloud_role()
-        .body(types::CloudRoleCreate::builder()
+        .body(
+            types::CloudRoleCreate::builder()
                 .provider(open_enums::CloudProvider::Aws)
                 .role_arn("arn:aws:iam::123456789012:role/islo-sandbox")
                 .session_duration_seconds(Some(7))
-                .type_(Some(open_enums::CloudRoleType::Gateway)))
+                .type_(Some(open_enums::CloudRoleType::Gateway)),
+        )
         .send()
         .await
         .expect("create_cloud_role");
@@ -224,10 +262,14 @@ async fn wire_create_cloud_role() {
     assert_eq!(resp.status(), 200);
     let value: types::CloudRoleResponse = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
-    assert_eq!(value.is_enabled, true);
+    assert!(value.is_enabled);
     assert_eq!(value.islo_trust_role_arn, "islo-trust-role-arn-value");
     assert_eq!(value.provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -282,10 +324,14 @@ async fn wire_get_cloud_role() {
     assert_eq!(resp.status(), 200);
     let value: types::CloudRoleResponse = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
-    assert_eq!(value.is_enabled, true);
+    assert!(value.is_enabled);
     assert_eq!(value.islo_trust_role_arn, "islo-trust-role-arn-value");
     assert_eq!(value.provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -309,10 +355,14 @@ async fn wire_update_cloud_role() {
         .client
         .update_cloud_role()
         .role_id("role_5Kq2")
-        .body(types::CloudRoleUpdate::builder()
+        .body(
+            types::CloudRoleUpdate::builder()
                 .is_enabled(Some(true))
-                .role_arn(Some("arn:aws:iam::123456789012:role/islo-sandbox".to_string()))
-                .session_duration_seconds(Some(7)))
+                .role_arn(Some(
+                    "arn:aws:iam::123456789012:role/islo-sandbox".to_string(),
+                ))
+                .session_duration_seconds(Some(7)),
+        )
         .send()
         .await
         .expect("update_cloud_role");
@@ -321,10 +371,14 @@ async fn wire_update_cloud_role() {
     assert_eq!(resp.status(), 200);
     let value: types::CloudRoleResponse = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
-    assert_eq!(value.is_enabled, true);
+    assert!(value.is_enabled);
     assert_eq!(value.islo_trust_role_arn, "islo-trust-role-arn-value");
     assert_eq!(value.provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -356,7 +410,11 @@ async fn wire_get_compute_event() {
     assert_eq!(value.command_id, "command_01J9Z3K8QH");
     assert_eq!(value.error_code.as_deref(), Some("error-code-value"));
     assert_eq!(value.error_message.as_deref(), Some("error-message-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -386,9 +444,13 @@ async fn wire_list_container_registries() {
     assert_eq!(value.len(), 1);
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].cloud_role_id, "cloud_role_01J9Z3K8QH");
-    assert_eq!(value[0].is_enabled, true);
+    assert!(value[0].is_enabled);
     assert_eq!(value[0].provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -411,12 +473,14 @@ async fn wire_create_container_registry() {
     let resp = api
         .client
         .create_container_registry()
-        .body(types::ContainerRegistryCreate::builder()
+        .body(
+            types::ContainerRegistryCreate::builder()
                 .cloud_role_id("cloud_role_01J9Z3K8QH")
                 .provider(types::RegistryProvider::Ecr)
                 .region("us-east-1")
                 .registry_host("registry-host-value")
-                .repository_prefixes(Some(vec!["repository-prefixe-value".to_string()])))
+                .repository_prefixes(Some(vec!["repository-prefixe-value".to_string()])),
+        )
         .send()
         .await
         .expect("create_container_registry");
@@ -426,9 +490,13 @@ async fn wire_create_container_registry() {
     let value: types::ContainerRegistryResponse = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.cloud_role_id, "cloud_role_01J9Z3K8QH");
-    assert_eq!(value.is_enabled, true);
+    assert!(value.is_enabled);
     assert_eq!(value.provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -484,9 +552,13 @@ async fn wire_get_container_registry() {
     let value: types::ContainerRegistryResponse = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.cloud_role_id, "cloud_role_01J9Z3K8QH");
-    assert_eq!(value.is_enabled, true);
+    assert!(value.is_enabled);
     assert_eq!(value.provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -510,10 +582,12 @@ async fn wire_update_container_registry() {
         .client
         .update_container_registry()
         .id("res_7Hc1")
-        .body(types::ContainerRegistryUpdate::builder()
+        .body(
+            types::ContainerRegistryUpdate::builder()
                 .cloud_role_id(Some("cloud_role_01J9Z3K8QH".to_string()))
                 .is_enabled(Some(true))
-                .repository_prefixes(Some(vec!["repository-prefixe-value".to_string()])))
+                .repository_prefixes(Some(vec!["repository-prefixe-value".to_string()])),
+        )
         .send()
         .await
         .expect("update_container_registry");
@@ -523,9 +597,13 @@ async fn wire_update_container_registry() {
     let value: types::ContainerRegistryResponse = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.cloud_role_id, "cloud_role_01J9Z3K8QH");
-    assert_eq!(value.is_enabled, true);
+    assert!(value.is_enabled);
     assert_eq!(value.provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -554,7 +632,11 @@ async fn wire_get_credit_balance() {
     let value: types::CreditBalance = resp.into_inner();
     assert_eq!(value.balance_cents, 7);
     assert_eq!(value.currency.as_deref(), Some("currency-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -588,9 +670,13 @@ async fn wire_list_environments() {
     assert_eq!(value.len(), 1);
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].name, "ci-runner");
-    assert_eq!(value[0].is_default, true);
+    assert!(value[0].is_default);
     assert_eq!(value[0].secret_count, Some(7));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -629,7 +715,11 @@ async fn wire_create_environment() {
     assert_eq!(value.entries.len(), 1);
     assert_eq!(value.entries[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.entries[0].has_value, Some(true));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -688,7 +778,11 @@ async fn wire_get_environment() {
     assert_eq!(value.entries.len(), 1);
     assert_eq!(value.entries[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.entries[0].has_value, Some(true));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -728,7 +822,11 @@ async fn wire_update_environment() {
     assert_eq!(value.entries.len(), 1);
     assert_eq!(value.entries[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.entries[0].has_value, Some(true));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -761,7 +859,11 @@ async fn wire_set_default_environment() {
     assert_eq!(value.entries.len(), 1);
     assert_eq!(value.entries[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.entries[0].has_value, Some(true));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -778,7 +880,12 @@ async fn wire_list_factory_line_runs() {
                 .query_param("status", "succeeded")
                 .query_param("line_name", "nightly-triage")
                 .header("authorization", "Bearer test-jwt")
-                .is_true(exact_query(&[("limit", "25"), ("offset", "50"), ("status", "succeeded"), ("line_name", "nightly-triage")]));
+                .is_true(exact_query(&[
+                    ("limit", "25"),
+                    ("offset", "50"),
+                    ("status", "succeeded"),
+                    ("line_name", "nightly-triage"),
+                ]));
             then.status(200).json_body(response.clone());
         })
         .await;
@@ -800,8 +907,15 @@ async fn wire_list_factory_line_runs() {
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].status, "running");
     assert_eq!(value[0].artifact_count, Some(7));
-    assert_eq!(value[0].error_message.as_deref(), Some("error-message-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value[0].error_message.as_deref(),
+        Some("error-message-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -831,9 +945,16 @@ async fn wire_get_factory_line_run() {
     let value: types::LineRunDetail = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.status, "running");
-    assert_eq!(value.budget_used_usd.as_deref(), Some("budget-used-usd-value"));
+    assert_eq!(
+        value.budget_used_usd.as_deref(),
+        Some("budget-used-usd-value")
+    );
     assert_eq!(value.error_message.as_deref(), Some("error-message-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -865,7 +986,11 @@ async fn wire_get_factory_line_run_debug() {
     assert_eq!(value.status, "running");
     assert_eq!(value.error_message.as_deref(), Some("error-message-value"));
     assert_eq!(value.line_name, "line-main");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -901,7 +1026,11 @@ async fn wire_list_factory_lines() {
     assert_eq!(value[0].name, "ci-runner");
     assert_eq!(value[0].status, "running");
     assert_eq!(value[0].category.as_deref(), Some("category-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -933,7 +1062,11 @@ async fn wire_get_factory_line() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
     assert_eq!(value.category.as_deref(), Some("category-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -957,8 +1090,7 @@ async fn wire_update_factory_line() {
         .client
         .update_factory_line()
         .name("nightly-triage")
-        .body(types::LineUpdate::builder()
-                .status(Some(open_enums::LineUpdateStatus::Active)))
+        .body(types::LineUpdate::builder().status(Some(open_enums::LineUpdateStatus::Active)))
         .send()
         .await
         .expect("update_factory_line");
@@ -970,7 +1102,11 @@ async fn wire_update_factory_line() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
     assert_eq!(value.category.as_deref(), Some("category-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1006,7 +1142,11 @@ async fn wire_deploy_factory_line() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.content_hash, "content-hash-value");
     assert_eq!(value.version_number, 3);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1042,8 +1182,15 @@ async fn wire_list_factory_line_runs_for_line() {
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].status, "running");
     assert_eq!(value[0].artifact_count, Some(7));
-    assert_eq!(value[0].error_message.as_deref(), Some("error-message-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value[0].error_message.as_deref(),
+        Some("error-message-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1067,11 +1214,21 @@ async fn wire_trigger_factory_line_run() {
         .client
         .trigger_factory_line_run()
         .name("nightly-triage")
-        .body(types::LineRunCreate::builder()
-                .params(Some(from_json::<serde_json::Map<String, serde_json::Value>>(json!({"team": "platform"}))))
+        .body(
+            types::LineRunCreate::builder()
+                .params(Some(
+                    from_json::<serde_json::Map<String, serde_json::Value>>(
+                        json!({"team": "platform"}),
+                    ),
+                ))
                 .region(Some("us-east-1".to_string()))
-                .trigger_payload(Some(from_json::<serde_json::Map<String, serde_json::Value>>(json!({"team": "platform"}))))
-                .version_id(Some("version_01J9Z3K8QH".to_string())))
+                .trigger_payload(Some(
+                    from_json::<serde_json::Map<String, serde_json::Value>>(
+                        json!({"team": "platform"}),
+                    ),
+                ))
+                .version_id(Some("version_01J9Z3K8QH".to_string())),
+        )
         .send()
         .await
         .expect("trigger_factory_line_run");
@@ -1081,9 +1238,16 @@ async fn wire_trigger_factory_line_run() {
     let value: types::LineRunDetail = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.status, "running");
-    assert_eq!(value.budget_used_usd.as_deref(), Some("budget-used-usd-value"));
+    assert_eq!(
+        value.budget_used_usd.as_deref(),
+        Some("budget-used-usd-value")
+    );
     assert_eq!(value.error_message.as_deref(), Some("error-message-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1116,7 +1280,8 @@ async fn wire_delete_factory_line_schedule() {
 async fn wire_get_factory_line_schedule() {
     let api = Api::start().await;
     let (server, stray) = api.expect_on(Plane::Control).await;
-    let response = json!({"cron": "0 3 * * *", "enabled": true, "schedule_generation": 7, "timezone": "UTC"});
+    let response =
+        json!({"cron": "0 3 * * *", "enabled": true, "schedule_generation": 7, "timezone": "UTC"});
     let mock = server
         .mock_async(|when, then| {
             when.method(GET)
@@ -1138,10 +1303,14 @@ async fn wire_get_factory_line_schedule() {
     assert_eq!(resp.status(), 200);
     let value: types::LineScheduleResponse = resp.into_inner();
     assert_eq!(value.cron, "0 3 * * *");
-    assert_eq!(value.enabled, true);
+    assert!(value.enabled);
     assert_eq!(value.schedule_generation, 7);
     assert_eq!(value.timezone, "UTC");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1149,7 +1318,8 @@ async fn wire_upsert_factory_line_schedule() {
     let api = Api::start().await;
     let (server, stray) = api.expect_on(Plane::Control).await;
     let expected_body = json!({"cron": "0 3 * * *", "enabled": true, "timezone": "UTC"});
-    let response = json!({"cron": "0 3 * * *", "enabled": true, "schedule_generation": 7, "timezone": "UTC"});
+    let response =
+        json!({"cron": "0 3 * * *", "enabled": true, "schedule_generation": 7, "timezone": "UTC"});
     let mock = server
         .mock_async(|when, then| {
             when.method(PUT)
@@ -1165,10 +1335,12 @@ async fn wire_upsert_factory_line_schedule() {
         .client
         .upsert_factory_line_schedule()
         .name("nightly-triage")
-        .body(types::LineScheduleUpsert::builder()
+        .body(
+            types::LineScheduleUpsert::builder()
                 .cron("0 3 * * *")
                 .enabled(Some(true))
-                .timezone(Some("UTC".to_string())))
+                .timezone(Some("UTC".to_string())),
+        )
         .send()
         .await
         .expect("upsert_factory_line_schedule");
@@ -1177,10 +1349,14 @@ async fn wire_upsert_factory_line_schedule() {
     assert_eq!(resp.status(), 200);
     let value: types::LineScheduleResponse = resp.into_inner();
     assert_eq!(value.cron, "0 3 * * *");
-    assert_eq!(value.enabled, true);
+    assert!(value.enabled);
     assert_eq!(value.schedule_generation, 7);
     assert_eq!(value.timezone, "UTC");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1247,7 +1423,11 @@ async fn wire_list_factory_line_versions() {
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].content_hash, "content-hash-value");
     assert_eq!(value[0].version_number, 3);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1278,8 +1458,15 @@ async fn wire_list_gateway_profiles() {
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].name, "ci-runner");
     assert_eq!(value[0].default_action, "default-action-value");
-    assert_eq!(value[0].description.as_deref(), Some("Runs the nightly triage"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value[0].description.as_deref(),
+        Some("Runs the nightly triage")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1302,14 +1489,18 @@ async fn wire_create_gateway_profile() {
     let resp = api
         .client
         .create_gateway_profile()
-        .body(types::GatewayProfileCreate::builder()
+        .body(
+            types::GatewayProfileCreate::builder()
                 .cloud_role(Some("cloud-role-value".to_string()))
                 .default_action(Some(open_enums::GatewayAction::Allow))
                 .description(Some("Runs the nightly triage".to_string()))
-                .integration_policy(Some(from_json::<types::GatewayProfileCreateIntegrationPolicy>(json!({"mode": "all"}))))
+                .integration_policy(Some(from_json::<
+                    types::GatewayProfileCreateIntegrationPolicy,
+                >(json!({"mode": "all"}))))
                 .internet_enabled(Some(true))
                 .is_default(Some(true))
-                .name("ci-runner"))
+                .name("ci-runner"),
+        )
         .send()
         .await
         .expect("create_gateway_profile");
@@ -1320,8 +1511,15 @@ async fn wire_create_gateway_profile() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.default_action, "default-action-value");
-    assert_eq!(value.description.as_deref(), Some("Runs the nightly triage"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.description.as_deref(),
+        Some("Runs the nightly triage")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1378,8 +1576,15 @@ async fn wire_get_gateway_profile() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.default_action, "default-action-value");
-    assert_eq!(value.description.as_deref(), Some("Runs the nightly triage"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.description.as_deref(),
+        Some("Runs the nightly triage")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1403,14 +1608,18 @@ async fn wire_update_gateway_profile() {
         .client
         .update_gateway_profile()
         .profile_id("gwp_3Xa9")
-        .body(types::GatewayProfileUpdate::builder()
+        .body(
+            types::GatewayProfileUpdate::builder()
                 .cloud_role(Some("cloud-role-value".to_string()))
                 .default_action(Some(open_enums::GatewayAction::Allow))
                 .description(Some("Runs the nightly triage".to_string()))
-                .integration_policy(Some(from_json::<types::GatewayProfileUpdateIntegrationPolicy>(json!({"mode": "all"}))))
+                .integration_policy(Some(from_json::<
+                    types::GatewayProfileUpdateIntegrationPolicy,
+                >(json!({"mode": "all"}))))
                 .internet_enabled(Some(true))
                 .is_default(Some(true))
-                .name(Some("ci-runner".to_string())))
+                .name(Some("ci-runner".to_string())),
+        )
         .send()
         .await
         .expect("update_gateway_profile");
@@ -1421,8 +1630,15 @@ async fn wire_update_gateway_profile() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.default_action, "default-action-value");
-    assert_eq!(value.description.as_deref(), Some("Runs the nightly triage"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.description.as_deref(),
+        Some("Runs the nightly triage")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1467,7 +1683,11 @@ async fn wire_create_gateway_rule() {
     assert_eq!(value.action, "action-value");
     assert_eq!(value.host_pattern, "host-pattern-value");
     assert_eq!(value.path_pattern.as_deref(), Some("path-pattern-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1491,8 +1711,11 @@ async fn wire_reorder_gateway_rules() {
         .client
         .reorder_gateway_rules()
         .profile_id("gwp_3Xa9")
-        .body(types::RuleReorderRequest::builder()
-                .rules(from_json::<Vec<types::RuleReorderItem>>(json!([{"priority": 1, "rule_id": "rule_01J9Z3K8QH"}]))))
+        .body(
+            types::RuleReorderRequest::builder().rules(from_json::<Vec<types::RuleReorderItem>>(
+                json!([{"priority": 1, "rule_id": "rule_01J9Z3K8QH"}]),
+            )),
+        )
         .send()
         .await
         .expect("reorder_gateway_rules");
@@ -1505,7 +1728,11 @@ async fn wire_reorder_gateway_rules() {
     assert_eq!(value[0].action, "action-value");
     assert_eq!(value[0].host_pattern, "host-pattern-value");
     assert_eq!(value[0].path_pattern.as_deref(), Some("path-pattern-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1578,7 +1805,11 @@ async fn wire_update_gateway_rule() {
     assert_eq!(value.action, "action-value");
     assert_eq!(value.host_pattern, "host-pattern-value");
     assert_eq!(value.path_pattern.as_deref(), Some("path-pattern-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1605,7 +1836,11 @@ async fn wire_list_inference_models() {
     stray.assert_calls_async(0).await;
     assert_eq!(resp.status(), 200);
     let value: types::InferenceModelsResponse = resp.into_inner();
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1633,16 +1868,24 @@ async fn wire_list_integrations() {
     assert_eq!(resp.status(), 200);
     let value: types::IntegrationListResponse = resp.into_inner();
     assert_eq!(value.integrations.len(), 1);
-    assert_eq!(value.integrations[0].auth_method, Some(open_enums::AuthMethod::Oauth));
-    assert_eq!(value.integrations[0].connected, true);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.integrations[0].auth_method,
+        Some(open_enums::AuthMethod::Oauth)
+    );
+    assert!(value.integrations[0].connected);
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
 async fn wire_list_custom_services() {
     let api = Api::start().await;
     let (server, stray) = api.expect_on(Plane::Control).await;
-    let response = json!({"services": [{"auth_method": "oauth", "name": "ci-runner", "slug": "slug-value"}]});
+    let response =
+        json!({"services": [{"auth_method": "oauth", "name": "ci-runner", "slug": "slug-value"}]});
     let mock = server
         .mock_async(|when, then| {
             when.method(GET)
@@ -1665,7 +1908,11 @@ async fn wire_list_custom_services() {
     assert_eq!(value.services.len(), 1);
     assert_eq!(value.services[0].name, "ci-runner");
     assert_eq!(value.services[0].auth_method, open_enums::AuthMethod::Oauth);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1701,7 +1948,11 @@ async fn wire_create_custom_service() {
     assert_eq!(value.app_id, "app_01J9Z3K8QH");
     assert_eq!(value.auth_method, open_enums::AuthMethod::Oauth);
     assert_eq!(value.slug, "slug-value");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1734,7 +1985,11 @@ async fn wire_disconnect_custom_integration() {
     assert_eq!(resp.status(), 200);
     let value: serde_json::Map<String, serde_json::Value> = resp.into_inner();
     assert_eq!(value["team"], json!("platform"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1765,8 +2020,15 @@ async fn wire_list_integration_providers() {
     assert_eq!(value.providers[0].name, "ci-runner");
     assert_eq!(value.providers[0].apps.len(), 1);
     assert_eq!(value.providers[0].apps[0].app_id, "app_01J9Z3K8QH");
-    assert_eq!(value.providers[0].apps[0].auth_method, open_enums::AuthMethod::Oauth);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.providers[0].apps[0].auth_method,
+        open_enums::AuthMethod::Oauth
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1796,7 +2058,11 @@ async fn wire_list_integration_triggers() {
     assert_eq!(value.triggers.len(), 1);
     assert_eq!(value.triggers[0].name, "ci-runner");
     assert_eq!(value.triggers[0].connected, Some(true));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1826,7 +2092,11 @@ async fn wire_list_connected_integration_triggers() {
     assert_eq!(value.triggers.len(), 1);
     assert_eq!(value.triggers[0].name, "ci-runner");
     assert_eq!(value.triggers[0].connected, Some(true));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1858,8 +2128,15 @@ async fn wire_get_integration_trigger() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.connected, Some(true));
     assert_eq!(value.description, "Runs the nightly triage");
-    assert_eq!(value.docs_url.as_deref(), Some("https://example.com/docs_url"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.docs_url.as_deref(),
+        Some("https://example.com/docs_url")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1874,7 +2151,10 @@ async fn wire_disconnect_integration() {
                 .query_param("level", "tenant")
                 .query_param("auth_type", "api_key")
                 .header("authorization", "Bearer test-jwt")
-                .is_true(exact_query(&[("level", "tenant"), ("auth_type", "api_key")]));
+                .is_true(exact_query(&[
+                    ("level", "tenant"),
+                    ("auth_type", "api_key"),
+                ]));
             then.status(200).json_body(response.clone());
         })
         .await;
@@ -1892,7 +2172,11 @@ async fn wire_disconnect_integration() {
     assert_eq!(resp.status(), 200);
     let value: serde_json::Map<String, serde_json::Value> = resp.into_inner();
     assert_eq!(value["team"], json!("platform"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1921,7 +2205,11 @@ async fn wire_get_integration_status() {
     assert_eq!(resp.status(), 200);
     let value: types::IntegrationDetailResponse = resp.into_inner();
     assert_eq!(value.provider, "github");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1937,7 +2225,11 @@ async fn wire_list_all_job_runs() {
                 .query_param("offset", "50")
                 .query_param("status", "running")
                 .header("authorization", "Bearer test-jwt")
-                .is_true(exact_query(&[("limit", "25"), ("offset", "50"), ("status", "running")]));
+                .is_true(exact_query(&[
+                    ("limit", "25"),
+                    ("offset", "50"),
+                    ("status", "running"),
+                ]));
             then.status(200).json_body(response.clone());
         })
         .await;
@@ -1957,9 +2249,16 @@ async fn wire_list_all_job_runs() {
     assert_eq!(value.len(), 1);
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].status, "running");
-    assert_eq!(value[0].error_message.as_deref(), Some("error-message-value"));
+    assert_eq!(
+        value[0].error_message.as_deref(),
+        Some("error-message-value")
+    );
     assert_eq!(value[0].job_name, "job-main");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -1991,8 +2290,15 @@ async fn wire_get_job_run_by_id() {
     assert_eq!(value.status, "running");
     assert_eq!(value.artifact_refs.len(), 1);
     assert_eq!(value.artifact_refs[0].status.as_deref(), Some("running"));
-    assert_eq!(value.artifact_refs[0].operation.as_deref(), Some("operation-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.artifact_refs[0].operation.as_deref(),
+        Some("operation-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2027,7 +2333,11 @@ async fn wire_list_jobs() {
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].name, "ci-runner");
     assert_eq!(value[0].latest_version_number, Some(7));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2083,8 +2393,15 @@ async fn wire_get_job() {
     let value: types::JobResponse = resp.into_inner();
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.name, "ci-runner");
-    assert_eq!(value.description.as_deref(), Some("Runs the nightly triage"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.description.as_deref(),
+        Some("Runs the nightly triage")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2120,7 +2437,11 @@ async fn wire_deploy_job() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.content_hash, "content-hash-value");
     assert_eq!(value.version_number, 3);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2155,9 +2476,16 @@ async fn wire_list_job_runs() {
     assert_eq!(value.len(), 1);
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].status, "running");
-    assert_eq!(value[0].error_message.as_deref(), Some("error-message-value"));
+    assert_eq!(
+        value[0].error_message.as_deref(),
+        Some("error-message-value")
+    );
     assert_eq!(value[0].job_name, "job-main");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2181,10 +2509,16 @@ async fn wire_trigger_job_run() {
         .client
         .trigger_job_run()
         .name("nightly-triage")
-        .body(types::JobRunCreate::builder()
-                .params(Some(from_json::<serde_json::Map<String, serde_json::Value>>(json!({"team": "platform"}))))
+        .body(
+            types::JobRunCreate::builder()
+                .params(Some(
+                    from_json::<serde_json::Map<String, serde_json::Value>>(
+                        json!({"team": "platform"}),
+                    ),
+                ))
                 .region(Some("us-east-1".to_string()))
-                .version_id(Some("version_01J9Z3K8QH".to_string())))
+                .version_id(Some("version_01J9Z3K8QH".to_string())),
+        )
         .send()
         .await
         .expect("trigger_job_run");
@@ -2196,8 +2530,15 @@ async fn wire_trigger_job_run() {
     assert_eq!(value.status, "running");
     assert_eq!(value.artifact_refs.len(), 1);
     assert_eq!(value.artifact_refs[0].status.as_deref(), Some("running"));
-    assert_eq!(value.artifact_refs[0].operation.as_deref(), Some("operation-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.artifact_refs[0].operation.as_deref(),
+        Some("operation-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2230,8 +2571,15 @@ async fn wire_get_job_run() {
     assert_eq!(value.status, "running");
     assert_eq!(value.artifact_refs.len(), 1);
     assert_eq!(value.artifact_refs[0].status.as_deref(), Some("running"));
-    assert_eq!(value.artifact_refs[0].operation.as_deref(), Some("operation-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.artifact_refs[0].operation.as_deref(),
+        Some("operation-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2256,8 +2604,7 @@ async fn wire_stop_job_run() {
         .stop_job_run()
         .name("nightly-triage")
         .run_id("run_01J9ZA")
-        .body(types::JobRunStopRequest::builder()
-                .reason(Some("reason-value".to_string())))
+        .body(types::JobRunStopRequest::builder().reason(Some("reason-value".to_string())))
         .send()
         .await
         .expect("stop_job_run");
@@ -2269,8 +2616,15 @@ async fn wire_stop_job_run() {
     assert_eq!(value.status, "running");
     assert_eq!(value.artifact_refs.len(), 1);
     assert_eq!(value.artifact_refs[0].status.as_deref(), Some("running"));
-    assert_eq!(value.artifact_refs[0].operation.as_deref(), Some("operation-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.artifact_refs[0].operation.as_deref(),
+        Some("operation-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2303,7 +2657,8 @@ async fn wire_delete_job_schedule() {
 async fn wire_get_job_schedule() {
     let api = Api::start().await;
     let (server, stray) = api.expect_on(Plane::Control).await;
-    let response = json!({"cron": "0 3 * * *", "enabled": true, "schedule_generation": 7, "timezone": "UTC"});
+    let response =
+        json!({"cron": "0 3 * * *", "enabled": true, "schedule_generation": 7, "timezone": "UTC"});
     let mock = server
         .mock_async(|when, then| {
             when.method(GET)
@@ -2325,10 +2680,14 @@ async fn wire_get_job_schedule() {
     assert_eq!(resp.status(), 200);
     let value: types::JobScheduleResponse = resp.into_inner();
     assert_eq!(value.cron, "0 3 * * *");
-    assert_eq!(value.enabled, true);
+    assert!(value.enabled);
     assert_eq!(value.schedule_generation, 7);
     assert_eq!(value.timezone, "UTC");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2395,7 +2754,11 @@ async fn wire_list_job_versions() {
     assert_eq!(value[0].id, "01J9Z3K8QHW2");
     assert_eq!(value[0].content_hash, "content-hash-value");
     assert_eq!(value[0].version_number, 3);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2427,7 +2790,11 @@ async fn wire_get_job_version() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.content_hash, "content-hash-value");
     assert_eq!(value.version_number, 3);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2446,7 +2813,14 @@ async fn wire_list_knowledge() {
                 .query_param("cursor", "eyJvZmZzZXQiOjUwfQ")
                 .query_param("limit", "25")
                 .header("authorization", "Bearer test-jwt")
-                .is_true(exact_query(&[("level", "procedural"), ("tag", "runbook"), ("repository", "islo-labs/api"), ("q", "build"), ("cursor", "eyJvZmZzZXQiOjUwfQ"), ("limit", "25")]));
+                .is_true(exact_query(&[
+                    ("level", "procedural"),
+                    ("tag", "runbook"),
+                    ("repository", "islo-labs/api"),
+                    ("q", "build"),
+                    ("cursor", "eyJvZmZzZXQiOjUwfQ"),
+                    ("limit", "25"),
+                ]));
             then.status(200).json_body(response.clone());
         })
         .await;
@@ -2470,7 +2844,11 @@ async fn wire_list_knowledge() {
     assert_eq!(value.items[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.items[0].status, open_enums::KnowledgeStatus::Active);
     assert_eq!(value.next_cursor.as_deref(), Some("eyJvZmZzZXQiOjIwfQ"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2493,13 +2871,21 @@ async fn wire_create_knowledge() {
     let resp = api
         .client
         .create_knowledge()
-        .body(types::KnowledgeItemCreate::builder()
+        .body(
+            types::KnowledgeItemCreate::builder()
                 .body("body-value")
                 .format(Some("format-value".to_string()))
                 .level(open_enums::KnowledgeLevel::Episodic)
-                .links(Some(from_json::<Vec<types::KnowledgeLinkInput>>(json!([{"link_type": "repository", "value": "production"}]))))
-                .metadata(Some(from_json::<serde_json::Map<String, serde_json::Value>>(json!({"team": "platform"}))))
-                .slug("slug-value"))
+                .links(Some(from_json::<Vec<types::KnowledgeLinkInput>>(
+                    json!([{"link_type": "repository", "value": "production"}]),
+                )))
+                .metadata(Some(
+                    from_json::<serde_json::Map<String, serde_json::Value>>(
+                        json!({"team": "platform"}),
+                    ),
+                ))
+                .slug("slug-value"),
+        )
         .send()
         .await
         .expect("create_knowledge");
@@ -2511,7 +2897,11 @@ async fn wire_create_knowledge() {
     assert_eq!(value.status, open_enums::KnowledgeStatus::Active);
     assert_eq!(value.body, "body-value");
     assert_eq!(value.format, "format-value");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2569,7 +2959,11 @@ async fn wire_get_knowledge() {
     assert_eq!(value.status, open_enums::KnowledgeStatus::Active);
     assert_eq!(value.body, "body-value");
     assert_eq!(value.format, "format-value");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2593,13 +2987,21 @@ async fn wire_update_knowledge() {
         .client
         .update_knowledge()
         .identifier("release-checklist")
-        .body(types::KnowledgeItemUpdate::builder()
+        .body(
+            types::KnowledgeItemUpdate::builder()
                 .body(Some("body-value".to_string()))
                 .format(Some("format-value".to_string()))
                 .level(Some(open_enums::KnowledgeLevel::Episodic))
-                .links(Some(from_json::<Vec<types::KnowledgeLinkInput>>(json!([{"link_type": "repository", "value": "production"}]))))
-                .metadata(Some(from_json::<serde_json::Map<String, serde_json::Value>>(json!({"team": "platform"}))))
-                .status(Some(open_enums::KnowledgeStatus::Active)))
+                .links(Some(from_json::<Vec<types::KnowledgeLinkInput>>(
+                    json!([{"link_type": "repository", "value": "production"}]),
+                )))
+                .metadata(Some(
+                    from_json::<serde_json::Map<String, serde_json::Value>>(
+                        json!({"team": "platform"}),
+                    ),
+                ))
+                .status(Some(open_enums::KnowledgeStatus::Active)),
+        )
         .send()
         .await
         .expect("update_knowledge");
@@ -2611,7 +3013,11 @@ async fn wire_update_knowledge() {
     assert_eq!(value.status, open_enums::KnowledgeStatus::Active);
     assert_eq!(value.body, "body-value");
     assert_eq!(value.format, "format-value");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2635,8 +3041,7 @@ async fn wire_restore_knowledge_version() {
         .client
         .restore_knowledge_version()
         .identifier("release-checklist")
-        .body(types::KnowledgeRestoreRequest::builder()
-                .version_number(3))
+        .body(types::KnowledgeRestoreRequest::builder().version_number(3))
         .send()
         .await
         .expect("restore_knowledge_version");
@@ -2648,7 +3053,11 @@ async fn wire_restore_knowledge_version() {
     assert_eq!(value.status, open_enums::KnowledgeStatus::Active);
     assert_eq!(value.body, "body-value");
     assert_eq!(value.format, "format-value");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2663,7 +3072,10 @@ async fn wire_list_knowledge_versions() {
                 .query_param("cursor", "eyJvZmZzZXQiOjUwfQ")
                 .query_param("limit", "25")
                 .header("authorization", "Bearer test-jwt")
-                .is_true(exact_query(&[("cursor", "eyJvZmZzZXQiOjUwfQ"), ("limit", "25")]));
+                .is_true(exact_query(&[
+                    ("cursor", "eyJvZmZzZXQiOjUwfQ"),
+                    ("limit", "25"),
+                ]));
             then.status(200).json_body(response.clone());
         })
         .await;
@@ -2684,7 +3096,11 @@ async fn wire_list_knowledge_versions() {
     assert_eq!(value.items[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.items[0].version_number, 3);
     assert_eq!(value.next_cursor.as_deref(), Some("eyJvZmZzZXQiOjIwfQ"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2717,7 +3133,11 @@ async fn wire_get_knowledge_version() {
     assert_eq!(value.body, "body-value");
     assert_eq!(value.content_hash, "content-hash-value");
     assert_eq!(value.format, "format-value");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2739,7 +3159,17 @@ async fn wire_list_sandboxes() {
                 .query_param("offset", "50")
                 .query_param("cursor", "eyJvZmZzZXQiOjUwfQ")
                 .header("authorization", "Bearer test-jwt")
-                .is_true(exact_query(&[("q", "build"), ("search", "api"), ("status", "running"), ("status", "paused"), ("name_prefix", "ci-"), ("created_by", "user_8c21"), ("limit", "25"), ("offset", "50"), ("cursor", "eyJvZmZzZXQiOjUwfQ")]));
+                .is_true(exact_query(&[
+                    ("q", "build"),
+                    ("search", "api"),
+                    ("status", "running"),
+                    ("status", "paused"),
+                    ("name_prefix", "ci-"),
+                    ("created_by", "user_8c21"),
+                    ("limit", "25"),
+                    ("offset", "50"),
+                    ("cursor", "eyJvZmZzZXQiOjUwfQ"),
+                ]));
             then.status(200).json_body(response.clone());
         })
         .await;
@@ -2765,7 +3195,11 @@ async fn wire_list_sandboxes() {
     assert_eq!(value.items[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.items[0].name, "ci-runner");
     assert_eq!(value.total, 1);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2817,7 +3251,11 @@ async fn wire_create_sandbox() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2849,7 +3287,11 @@ async fn wire_get_sandbox_by_id() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2907,7 +3349,11 @@ async fn wire_get_sandbox() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2921,7 +3367,9 @@ async fn wire_sandbox_creation_events() {
                 .path("/sandboxes/ci-runner/events")
                 .header("authorization", "Bearer test-jwt")
                 .is_true(exact_query(&[]));
-            then.status(200).header("content-type", "text/event-stream").body(events);
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(events);
         })
         .await;
     let resp = api
@@ -2960,12 +3408,16 @@ async fn wire_exec_in_sandbox() {
         .client
         .exec_in_sandbox()
         .sandbox_name("ci-runner")
-        .body(types::ExecRequest::builder()
+        .body(
+            types::ExecRequest::builder()
                 .command(vec!["echo hello".to_string()])
-                .env(Some(from_json::<HashMap<String, Option<String>>>(json!({"LOG_LEVEL": "debug"}))))
+                .env(Some(from_json::<HashMap<String, Option<String>>>(
+                    json!({"LOG_LEVEL": "debug"}),
+                )))
                 .timeout_secs(Some(300))
                 .user(Some("islo".to_string()))
-                .workdir(Some("/workspace".to_string())))
+                .workdir(Some("/workspace".to_string())),
+        )
         .send()
         .await
         .expect("exec_in_sandbox");
@@ -2976,7 +3428,11 @@ async fn wire_exec_in_sandbox() {
     assert_eq!(value.status, "running");
     assert_eq!(value.exec_id, "exec_01J9Z3K8QH");
     assert_eq!(value.sandbox_id, "sandbox_01J9Z3K8QH");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -2984,7 +3440,8 @@ async fn wire_exec_in_sandbox_stream() {
     let api = Api::start().await;
     let (server, stray) = api.expect_on(Plane::Compute).await;
     let expected_body = json!({"command": ["echo hello"], "env": {"LOG_LEVEL": "debug"}, "timeout_secs": 300, "user": "islo", "workdir": "/workspace"});
-    let events = "event: stdout\ndata: {\"data\":\"hello\\n\"}\n\nevent: exit\ndata: {\"exit_code\":0}\n\n";
+    let events =
+        "event: stdout\ndata: {\"data\":\"hello\\n\"}\n\nevent: exit\ndata: {\"exit_code\":0}\n\n";
     let mock = server
         .mock_async(|when, then| {
             when.method(POST)
@@ -2993,19 +3450,25 @@ async fn wire_exec_in_sandbox_stream() {
                 .is_true(exact_query(&[]))
                 .header("content-type", "application/json")
                 .json_body(expected_body.clone());
-            then.status(200).header("content-type", "text/event-stream").body(events);
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(events);
         })
         .await;
     let resp = api
         .client
         .exec_in_sandbox_stream()
         .sandbox_name("ci-runner")
-        .body(types::ExecRequest::builder()
+        .body(
+            types::ExecRequest::builder()
                 .command(vec!["echo hello".to_string()])
-                .env(Some(from_json::<HashMap<String, Option<String>>>(json!({"LOG_LEVEL": "debug"}))))
+                .env(Some(from_json::<HashMap<String, Option<String>>>(
+                    json!({"LOG_LEVEL": "debug"}),
+                )))
                 .timeout_secs(Some(300))
                 .user(Some("islo".to_string()))
-                .workdir(Some("/workspace".to_string())))
+                .workdir(Some("/workspace".to_string())),
+        )
         .send()
         .await
         .expect("exec_in_sandbox_stream");
@@ -3047,7 +3510,11 @@ async fn wire_get_exec_result() {
     assert_eq!(value.status, "running");
     assert_eq!(value.stdout, "hello\n");
     assert_eq!(value.exec_id, "exec_01J9Z3K8QH");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3062,7 +3529,9 @@ async fn wire_download_file() {
                 .query_param("path", "/workspace/src/main.rs")
                 .header("authorization", "Bearer test-jwt")
                 .is_true(exact_query(&[("path", "/workspace/src/main.rs")]));
-            then.status(200).header("content-type", "application/octet-stream").body(contents.clone());
+            then.status(200)
+                .header("content-type", "application/octet-stream")
+                .body(contents.clone());
         })
         .await;
     let resp = api
@@ -3093,7 +3562,9 @@ async fn wire_upload_file() {
                 .header("authorization", "Bearer test-jwt")
                 .is_true(exact_query(&[("path", "/workspace/src/main.rs")]))
                 .header_matches("content-type", "^multipart/form-data; boundary=.+$")
-                .body_includes("Content-Disposition: form-data; name=\"file\"; filename=\"main.rs\"")
+                .body_includes(
+                    "Content-Disposition: form-data; name=\"file\"; filename=\"main.rs\"",
+                )
                 .body_includes("fn main() {")
                 .body_includes("println!(\"hello\");");
             then.status(200).json_body(response.clone());
@@ -3113,7 +3584,11 @@ async fn wire_upload_file() {
     assert_eq!(resp.status(), 200);
     let value: types::FileUploadStatusResponse = resp.into_inner();
     assert_eq!(value.status, "running");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3128,7 +3603,9 @@ async fn wire_download_archive() {
                 .query_param("path", "/workspace/src")
                 .header("authorization", "Bearer test-jwt")
                 .is_true(exact_query(&[("path", "/workspace/src")]));
-            then.status(200).header("content-type", "application/gzip").body(contents.clone());
+            then.status(200)
+                .header("content-type", "application/gzip")
+                .body(contents.clone());
         })
         .await;
     let resp = api
@@ -3178,7 +3655,11 @@ async fn wire_upload_archive() {
     assert_eq!(resp.status(), 200);
     let value: types::FileUploadStatusResponse = resp.into_inner();
     assert_eq!(value.status, "running");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3210,7 +3691,11 @@ async fn wire_pause_sandbox() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3242,7 +3727,11 @@ async fn wire_resume_sandbox() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3272,8 +3761,15 @@ async fn wire_list_sessions() {
     let value: types::ListSessionsResponse = resp.into_inner();
     assert_eq!(value.sessions.len(), 1);
     assert_eq!(value.sessions[0].name, "ci-runner");
-    assert_eq!(value.sessions[0].status, open_enums::SessionStatus::Connected);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.sessions[0].status,
+        open_enums::SessionStatus::Connected
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3297,13 +3793,17 @@ async fn wire_create_session() {
         .client
         .create_session()
         .sandbox_name("ci-runner")
-        .body(types::CreateSessionRequest::builder()
+        .body(
+            types::CreateSessionRequest::builder()
                 .command(Some(vec!["echo hello".to_string()]))
-                .env(Some(from_json::<HashMap<String, Option<String>>>(json!({"LOG_LEVEL": "debug"}))))
+                .env(Some(from_json::<HashMap<String, Option<String>>>(
+                    json!({"LOG_LEVEL": "debug"}),
+                )))
                 .name("ci-runner")
                 .ttl(Some("ttl-value".to_string()))
                 .user(Some("islo".to_string()))
-                .workdir(Some("/workspace".to_string())))
+                .workdir(Some("/workspace".to_string())),
+        )
         .send()
         .await
         .expect("create_session");
@@ -3313,7 +3813,11 @@ async fn wire_create_session() {
     let value: types::CreateSessionResponse = resp.into_inner();
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3373,7 +3877,11 @@ async fn wire_list_shares() {
     assert_eq!(value[0].expires_at.as_deref(), Some("2025-01-15T10:30:00Z"));
     assert_eq!(value[0].port, 8080);
     assert_eq!(value[0].share_id, "share_01J9Z3K8QH");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3397,9 +3905,11 @@ async fn wire_create_share() {
         .client
         .create_share()
         .sandbox_name("ci-runner")
-        .body(types::CreateShareRequest::builder()
+        .body(
+            types::CreateShareRequest::builder()
                 .port(8080)
-                .ttl_seconds(Some(7)))
+                .ttl_seconds(Some(7)),
+        )
         .send()
         .await
         .expect("create_share");
@@ -3411,7 +3921,11 @@ async fn wire_create_share() {
     assert_eq!(value.expires_at.as_deref(), Some("2025-01-15T10:30:00Z"));
     assert_eq!(value.port, 8080);
     assert_eq!(value.share_id, "share_01J9Z3K8QH");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3499,7 +4013,11 @@ async fn wire_list_snapshots() {
     assert_eq!(value.items[0].id, "01J9Z3K8QHW2");
     assert_eq!(value.items[0].name, "ci-runner");
     assert_eq!(value.total, 1);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3522,9 +4040,11 @@ async fn wire_create_snapshot() {
     let resp = api
         .client
         .create_snapshot()
-        .body(types::SnapshotCreate::builder()
+        .body(
+            types::SnapshotCreate::builder()
                 .name(Some("ci-runner".to_string()))
-                .sandbox_name("ci-runner"))
+                .sandbox_name("ci-runner"),
+        )
         .send()
         .await
         .expect("create_snapshot");
@@ -3535,8 +4055,15 @@ async fn wire_create_snapshot() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
-    assert_eq!(value.checksum_sha256.as_deref(), Some("checksum-sha256-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.checksum_sha256.as_deref(),
+        Some("checksum-sha256-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3593,8 +4120,15 @@ async fn wire_get_snapshot() {
     assert_eq!(value.id, "01J9Z3K8QHW2");
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, "running");
-    assert_eq!(value.checksum_sha256.as_deref(), Some("checksum-sha256-value"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value.checksum_sha256.as_deref(),
+        Some("checksum-sha256-value")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3624,7 +4158,11 @@ async fn wire_list_tenant_compute_regions() {
     assert_eq!(value.regions.len(), 1);
     assert_eq!(value.regions[0].api_url, "https://example.com/api_url");
     assert_eq!(value.regions[0].is_default, Some(true));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3656,7 +4194,11 @@ async fn wire_list_incoming_webhooks() {
     assert_eq!(value[0].name, "ci-runner");
     assert_eq!(value[0].status, open_enums::IncomingWebhookStatus::Active);
     assert_eq!(value[0].created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3697,7 +4239,11 @@ async fn wire_create_incoming_webhook() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, open_enums::IncomingWebhookStatus::Active);
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3755,7 +4301,11 @@ async fn wire_get_incoming_webhook() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, open_enums::IncomingWebhookStatus::Active);
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3797,7 +4347,11 @@ async fn wire_update_incoming_webhook() {
     assert_eq!(value.name, "ci-runner");
     assert_eq!(value.status, open_enums::IncomingWebhookStatus::Active);
     assert_eq!(value.created_at, "2025-01-15T10:30:00Z");
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3815,7 +4369,13 @@ async fn wire_list_webhook_deliveries() {
                 .query_param("from", "2025-01-01T00:00:00Z")
                 .query_param("to", "2025-01-31T23:59:59Z")
                 .header("authorization", "Bearer test-jwt")
-                .is_true(exact_query(&[("limit", "25"), ("offset", "50"), ("status", "processing"), ("from", "2025-01-01T00:00:00Z"), ("to", "2025-01-31T23:59:59Z")]));
+                .is_true(exact_query(&[
+                    ("limit", "25"),
+                    ("offset", "50"),
+                    ("status", "processing"),
+                    ("from", "2025-01-01T00:00:00Z"),
+                    ("to", "2025-01-31T23:59:59Z"),
+                ]));
             then.status(200).json_body(response.clone());
         })
         .await;
@@ -3826,8 +4386,14 @@ async fn wire_list_webhook_deliveries() {
         .limit(25)
         .offset(50)
         .status(open_enums::IngressEventStatus::Processing)
-        .from("2025-01-01T00:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap())
-        .to("2025-01-31T23:59:59Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap())
+        .from(
+            "2025-01-01T00:00:00Z"
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap(),
+        )
+        .to("2025-01-31T23:59:59Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap())
         .send()
         .await
         .expect("list_webhook_deliveries");
@@ -3839,8 +4405,15 @@ async fn wire_list_webhook_deliveries() {
     assert_eq!(value[0].status, open_enums::IngressEventStatus::Pending);
     assert_eq!(value[0].attempts, 7);
     assert_eq!(value[0].event_id, "event_01J9Z3K8QH");
-    assert_eq!(value[0].external_event_id.as_deref(), Some("external_event_01J9Z3K8QH"));
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        value[0].external_event_id.as_deref(),
+        Some("external_event_01J9Z3K8QH")
+    );
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }
 
 #[tokio::test]
@@ -3871,7 +4444,14 @@ async fn wire_get_webhook_delivery() {
     let value: types::WebhookDeliveryDetail = resp.into_inner();
     assert_eq!(value.status, open_enums::IngressEventStatus::Pending);
     assert_eq!(value.action_attempts.len(), 1);
-    assert_eq!(value.action_attempts[0].status, open_enums::IngressActionStatus::Pending);
+    assert_eq!(
+        value.action_attempts[0].status,
+        open_enums::IngressActionStatus::Pending
+    );
     assert_eq!(value.action_attempts[0].action_index, 7);
-    assert_eq!(serde_json::to_value(&value).unwrap(), response, "decoded value re-encodes to the wire JSON");
+    assert_eq!(
+        serde_json::to_value(&value).unwrap(),
+        response,
+        "decoded value re-encodes to the wire JSON"
+    );
 }

@@ -33,7 +33,6 @@ pub(crate) struct TokenSlot {
     current: RwLock<Option<Arc<CachedToken>>>,
     refresh: tokio::sync::Mutex<()>,
     generation: AtomicU64,
-    exchanges: AtomicU64,
 }
 
 type CacheKey = (String, Secret);
@@ -49,7 +48,6 @@ impl TokenSlot {
             current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
-            exchanges: AtomicU64::new(0),
         }
     }
 
@@ -59,11 +57,6 @@ impl TokenSlot {
         map.entry((control_url.to_string(), key.clone()))
             .or_insert_with(|| Arc::new(TokenSlot::new()))
             .clone()
-    }
-
-    /// How many exchanges this slot performed (for tests and benchmarks).
-    pub(crate) fn exchanges(&self) -> u64 {
-        self.exchanges.load(Ordering::Relaxed)
     }
 
     fn read(&self) -> Option<Arc<CachedToken>> {
@@ -91,7 +84,6 @@ impl TokenSlot {
             return Ok((t, true));
         }
         let issued = exchange.run().await?;
-        self.exchanges.fetch_add(1, Ordering::Relaxed);
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let token = Arc::new(CachedToken {
             token: issued.token,

@@ -13,7 +13,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong calling Islo. Each variant keeps its cause (`source()`), and
 /// no variant ever contains the API key or a session token in its text.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with a non-2xx status.
@@ -21,7 +21,7 @@ pub enum Error {
     Api(Box<ApiError>),
     /// Exchanging the API key for a session token failed.
     #[error("islo: token exchange failed: {0}")]
-    Auth(Box<AuthError>),
+    Auth(#[source] Box<AuthError>),
     /// The client is misconfigured (missing or empty API key, bad URL, bad header).
     #[error("islo: invalid configuration: {0}")]
     Config(String),
@@ -35,7 +35,10 @@ pub enum Error {
     #[error("islo: transport error: {}", redact_credentials(&.0.to_string()))]
     Transport(#[source] reqwest::Error),
     /// A 2xx response body did not match the documented schema. The raw body is kept.
-    #[error("islo: could not decode the {status} response body: {source}")]
+    #[error(
+        "islo: could not decode the {status} response body: {}",
+        redact_credentials(&.source.to_string())
+    )]
     Decode {
         /// The HTTP status of the response.
         status: StatusCode,
@@ -85,6 +88,54 @@ pub enum Error {
     /// The server answered with something the SDK does not understand.
     #[error("islo: unexpected response: {0}")]
     Unexpected(String),
+}
+
+/// Like a derived `Debug`, except that a [`Error::Decode`] body is shown by length only:
+/// it is whatever the server sent, and may echo credentials.
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Api(e) => f.debug_tuple("Api").field(e).finish(),
+            Self::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
+            Self::Config(m) => f.debug_tuple("Config").field(m).finish(),
+            Self::InvalidRequest(m) => f.debug_tuple("InvalidRequest").field(m).finish(),
+            Self::Timeout(e) => f.debug_tuple("Timeout").field(e).finish(),
+            Self::Transport(e) => f.debug_tuple("Transport").field(e).finish(),
+            Self::Decode {
+                status,
+                body,
+                source,
+            } => f
+                .debug_struct("Decode")
+                .field("status", status)
+                .field("body_len", &body.len())
+                .field("source", &redact_credentials(&source.to_string()))
+                .finish(),
+            Self::Redirect {
+                reason,
+                target_origin,
+            } => f
+                .debug_struct("Redirect")
+                .field("reason", reason)
+                .field("target_origin", target_origin)
+                .finish(),
+            Self::Stream(m) => f.debug_tuple("Stream").field(m).finish(),
+            Self::Sse(e) => f.debug_tuple("Sse").field(e).finish(),
+            Self::Archive(e) => f.debug_tuple("Archive").field(e).finish(),
+            Self::Io { context, source } => f
+                .debug_struct("Io")
+                .field("context", context)
+                .field("source", source)
+                .finish(),
+            Self::Deadline(w) => f.debug_tuple("Deadline").field(w).finish(),
+            Self::SandboxState { sandbox, status } => f
+                .debug_struct("SandboxState")
+                .field("sandbox", sandbox)
+                .field("status", status)
+                .finish(),
+            Self::Unexpected(m) => f.debug_tuple("Unexpected").field(m).finish(),
+        }
+    }
 }
 
 /// Broad classes of API errors, by HTTP status.

@@ -214,6 +214,17 @@ impl Islo {
         remote_dir: &str,
         options: ArchiveOptions,
     ) -> Result<()> {
+        let dir = dir.into();
+        // Fail up front (typed, before any request) when there is no directory to send.
+        let meta = tokio::fs::metadata(&dir)
+            .await
+            .map_err(io_err(format!("cannot read `{}`", dir.display())))?;
+        if !meta.is_dir() {
+            return Err(Error::Io {
+                context: format!("`{}` is not a directory", dir.display()),
+                source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
+            });
+        }
         let factory = tar_gz_stream_factory(dir, options);
         self.upload_with_retries(|islo| {
             let body = reqwest::Body::wrap_stream(factory());

@@ -573,7 +573,8 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
     // Name every inline schema that becomes a Rust type after its place, uniquely: titles
     // from the source are dropped above because pydantic repeats them (two inline enums
     // titled "Kind" would collapse into one type).
-    if hoist && produces_type(obj) && !(!ctx.closed && is_open_enum_candidate(obj)) {
+    let will_hoist = !ctx.closed && is_open_enum_candidate(obj);
+    if hoist && produces_type(obj) && !will_hoist {
         let name = ctx.unique_name(name_hint);
         obj.insert("title".into(), Value::String(name));
     }

@@ -65,7 +65,7 @@ fn assert_rewrite(n: &Normalized, pointer: &str, kind: RewriteKind) {
     );
 }
 
-fn kinds_at<'a>(n: &'a Normalized, pointer: &str) -> Vec<RewriteKind> {
+fn kinds_at(n: &Normalized, pointer: &str) -> Vec<RewriteKind> {
     n.rewrites
         .iter()
         .filter(|r| r.pointer == pointer)

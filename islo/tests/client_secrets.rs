@@ -1,0 +1,158 @@
+//! The API key and session tokens never show up in Debug/Display or logs.
+
+mod client_support;
+
+use client_support::*;
+use httpmock::prelude::*;
+use islo::prelude::*;
+use serde_json::json;
+
+const TOKEN: &str = "tok_opaque_s3cr3t_session_value";
+
+fn assert_clean(text: &str, key: &str) {
+    assert!(!text.contains(key), "API key leaked: {text}");
+    assert!(!text.contains(TOKEN), "session token leaked: {text}");
+}
+
+async fn echoing_servers(key: &str) -> (MockServer, MockServer) {
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    exchange(&control, key, TOKEN, None).await;
+    get_sandbox_ok(&compute, "ok").await;
+    // The server echoes the bearer token and the key in its error body and a header.
+    let echo = format!("rejected Authorization: Bearer {TOKEN}; raw token {TOKEN}; key {key}");
+    compute
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/echo");
+            then.status(403)
+                .header("content-type", "application/json")
+                .json_body(json!({"code": "forbidden", "message": echo, "detail": echo}));
+        })
+        .await;
+    (control, compute)
+}
+
+#[tokio::test]
+async fn client_and_builder_debug_hide_key_and_token() {
+    let key = key("secrets_debug");
+    let (control, compute) = echoing_servers(&key).await;
+    let b = builder(&control.base_url(), &compute.base_url(), &key);
+    assert_clean(&format!("{b:?}"), &key);
+    let islo = b.build().unwrap();
+    islo.get_sandbox().sandbox_name("ok").send().await.unwrap(); // token now cached
+    assert_clean(&format!("{islo:?} {islo:#?}"), &key);
+    let static_client = islo::Islo::builder()
+        .ignore_env()
+        .session_token(TOKEN)
+        .base_url(control.base_url())
+        .build()
+        .unwrap();
+    assert_clean(&format!("{static_client:?}"), &key);
+}
+
+#[tokio::test]
+async fn api_error_echoing_bearer_token_and_key_is_redacted() {
+    let key = key("secrets_api_error");
+    let (control, compute) = echoing_servers(&key).await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .build()
+        .unwrap();
+    let err = islo
+        .get_sandbox()
+        .sandbox_name("echo")
+        .send()
+        .await
+        .map_err(islo::Error::from)
+        .unwrap_err();
+    let api = err.as_api().unwrap();
+    let text = format!(
+        "{err} | {err:?} | {err:#?} | {} | {}",
+        api.message(),
+        String::from_utf8_lossy(api.body())
+    );
+    assert_clean(&text, &key);
+    assert!(text.contains("[redacted]"), "{text}");
+    assert_eq!(err.status().unwrap().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn exchange_error_echoing_the_key_is_redacted() {
+    let key = key("secrets_exchange");
+    let control = MockServer::start_async().await;
+    let echo = format!("unknown access_key {key}");
+    control
+        .mock_async(move |when, then| {
+            when.method(POST).path("/auth/token");
+            then.status(401)
+                .json_body(json!({"code": "invalid_key", "message": echo}));
+        })
+        .await;
+    let islo = builder(&control.base_url(), &control.base_url(), &key)
+        .build()
+        .unwrap();
+    let err = islo
+        .list_environments()
+        .send()
+        .await
+        .map_err(islo::Error::from)
+        .unwrap_err();
+    let mut text = format!("{err} | {err:?}");
+    let mut src = std::error::Error::source(&err);
+    while let Some(e) = src {
+        text.push_str(&format!(" | {e} | {e:?}"));
+        src = e.source();
+    }
+    assert_clean(&text, &key);
+    assert!(text.contains("[redacted]"), "{text}");
+}
+
+#[tokio::test]
+async fn decode_error_debug_does_not_print_a_body_echoing_secrets() {
+    let key = key("secrets_decode");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    exchange(&control, &key, TOKEN, None).await;
+    let body = json!({"name": "x", "note": format!("Bearer {TOKEN} {key}")});
+    compute
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/x");
+            then.status(200).json_body(body);
+        })
+        .await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .build()
+        .unwrap();
+    let err = islo
+        .get_sandbox()
+        .sandbox_name("x")
+        .send()
+        .await
+        .map_err(islo::Error::from)
+        .unwrap_err();
+    assert!(matches!(err, islo::Error::Decode { .. }), "{err:?}");
+    assert_clean(&format!("{err} | {err:?} | {err:#?}"), &key);
+}
+
+#[tokio::test]
+async fn tracing_output_of_a_failing_call_has_no_secrets() {
+    let _lock = TRACE_LOCK.lock().await;
+    let key = key("secrets_tracing");
+    let (control, compute) = echoing_servers(&key).await;
+    let (captured, guard) = capture();
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .build()
+        .unwrap();
+    let err = islo
+        .get_sandbox()
+        .sandbox_name("echo")
+        .send()
+        .await
+        .map_err(islo::Error::from)
+        .unwrap_err();
+    tracing::error!(error = %err, debug = ?err, "call failed");
+    drop(guard);
+    let text = captured.all_text();
+    assert!(text.contains("islo.request"), "nothing captured: {text}");
+    assert!(text.contains("call failed"), "{text}");
+    assert_clean(&text, &key);
+}

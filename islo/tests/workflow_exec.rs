@@ -1,0 +1,392 @@
+//! `Islo::exec` / `Islo::exec_with`: waiting for a command's result over loopback HTTP,
+//! against the in-process fake (`islo::mock::FakeIslo`) and, for exact failure scripts,
+//! `httpmock`.
+
+use httpmock::prelude::*;
+use httpmock::HttpMockResponse;
+use islo::exec::{ExecOptions, MAX_CONSECUTIVE_POLL_FAILURES};
+use islo::mock::{ExecCall, ExecOutcome, FakeIslo};
+use islo::prelude::*;
+use islo::{types, ErrorKind, Islo};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const EXEC_RESULT: &str = "/sandboxes/{sandbox_name}/exec/{exec_id}";
+
+fn fast() -> ExecOptions {
+    ExecOptions::new().poll_interval(Duration::from_millis(2), Duration::from_millis(10))
+}
+
+fn client_for(fake: &FakeIslo) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .build()
+        .expect("client builds")
+}
+
+/// A fake with one running sandbox `sb`, and a client for it.
+async fn fake_with_sandbox(builder: islo::mock::FakeIsloBuilder) -> (FakeIslo, Islo) {
+    let fake = builder.start().await.expect("fake starts");
+    let islo = client_for(&fake);
+    islo.create_sandbox()
+        .body(types::SandboxCreate {
+            name: Some("sb".into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("sandbox created");
+    (fake, islo)
+}
+
+/// A client for an httpmock server (both planes), with a static session token and one
+/// attempt per call, so every HTTP request the helper makes is one hit.
+fn mock_client(server: &MockServer) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .session_token("jwt-workflow-exec")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .max_attempts(1)
+        .build()
+        .expect("client builds")
+}
+
+async fn mock_exec_start(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    serde_json::json!({"exec_id": "e1", "sandbox_id": "id-1", "status": "running"}),
+                );
+        })
+        .await
+}
+
+fn json_response(status: u16, body: serde_json::Value) -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+fn completed_body() -> serde_json::Value {
+    serde_json::json!({"exec_id": "e1", "status": "completed", "stdout": "ok\n", "stderr": "", "exit_code": 0, "truncated": false})
+}
+
+fn unavailable_body() -> serde_json::Value {
+    serde_json::json!({"code": "UNAVAILABLE", "message": "try again"})
+}
+
+#[tokio::test]
+async fn exec_echo_returns_stdout_and_exit_code_zero() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let out = islo
+        .exec_with("sb", ["echo", "hello", "world"], &fast())
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "hello world\n");
+    assert_eq!(out.stderr, "");
+    assert_eq!(out.exit_code, Some(0));
+    assert_eq!(out.status, "completed");
+    assert!(!out.deadline_expired);
+    assert!(out.success());
+    assert!(!out.exec_id.is_empty());
+}
+
+#[tokio::test]
+async fn exec_with_default_options_waits_for_the_result() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let out = islo.exec("sb", ["echo", "hi"]).await.unwrap();
+    assert_eq!(out.stdout, "hi\n");
+    assert!(out.success());
+}
+
+#[tokio::test]
+async fn exec_false_reports_exit_one_and_status_failed() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let out = islo.exec_with("sb", ["false"], &fast()).await.unwrap();
+    assert_eq!(out.exit_code, Some(1));
+    assert_eq!(out.status, "failed");
+    assert!(!out.success());
+    assert!(!out.deadline_expired);
+}
+
+#[tokio::test]
+async fn exec_shell_exit_three_reports_exit_three_and_stderr() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let out = islo
+        .exec_with(
+            "sb",
+            ["sh", "-c", "echo out; echo err >&2; exit 3"],
+            &fast(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.exit_code, Some(3));
+    assert_eq!(out.status, "failed");
+    assert_eq!(out.stdout, "out\n");
+    assert_eq!(out.stderr, "err\n");
+}
+
+#[tokio::test]
+async fn exec_keeps_polling_while_running_then_returns_completed() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(3)).await;
+    let out = islo
+        .exec_with("sb", ["echo", "done"], &fast())
+        .await
+        .unwrap();
+    assert_eq!(out.status, "completed");
+    assert_eq!(out.stdout, "done\n");
+    // three `running` answers, then the terminal one; no poll after it.
+    assert_eq!(fake.requests("GET", EXEC_RESULT), 4);
+    assert_eq!(fake.requests("POST", "/sandboxes/{sandbox_name}/exec"), 1);
+}
+
+#[tokio::test]
+async fn exec_without_exit_code_reports_none_and_timeout_status() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    islo_hook_timeout(&_fake);
+    let out = islo
+        .exec_with("sb", ["sleep", "999"], &fast())
+        .await
+        .unwrap();
+    assert_eq!(out.exit_code, None);
+    assert_eq!(out.status, "timeout");
+    assert!(
+        !out.deadline_expired,
+        "the server's timeout is not the caller's deadline"
+    );
+    assert!(!out.success());
+}
+
+fn islo_hook_timeout(fake: &FakeIslo) {
+    fake.on_exec(|_| ExecOutcome::timeout());
+}
+
+#[tokio::test]
+async fn exec_deadline_expiry_returns_deadline_expired_with_running_status() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(1_000_000)).await;
+    let opts = fast().deadline(Duration::from_millis(150));
+    let out = islo.exec_with("sb", ["sleep", "999"], &opts).await.unwrap();
+    assert!(out.deadline_expired);
+    assert_eq!(out.status, "running");
+    assert_eq!(out.exit_code, None);
+    assert!(!out.success());
+    assert!(
+        fake.requests("GET", EXEC_RESULT) >= 2,
+        "it polled before giving up"
+    );
+}
+
+#[tokio::test]
+async fn exec_sends_workdir_env_user_and_server_timeout() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let seen: Arc<Mutex<Vec<ExecCall>>> = Arc::default();
+    let sink = seen.clone();
+    fake.on_exec(move |call| {
+        sink.lock().unwrap().push(call.clone());
+        ExecOutcome::success("ok\n")
+    });
+    let opts = fast()
+        .workdir("/app")
+        .env("RUST_LOG", "debug")
+        .env("EMPTY", "")
+        .user("builder")
+        .server_timeout(Duration::from_secs(30));
+    let out = islo
+        .exec_with("sb", ["cargo", "test"], &opts)
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "ok\n");
+    let calls = seen.lock().unwrap().clone();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!(call.sandbox, "sb");
+    assert_eq!(call.command, ["cargo", "test"]);
+    assert_eq!(call.workdir.as_deref(), Some("/app"));
+    assert_eq!(call.user.as_deref(), Some("builder"));
+    assert_eq!(call.timeout_secs, Some(30));
+    assert_eq!(call.env.get("RUST_LOG"), Some(&Some("debug".to_string())));
+    assert_eq!(call.env.get("EMPTY"), Some(&Some(String::new())));
+    assert!(!call.streaming);
+}
+
+#[tokio::test]
+async fn exec_reaches_the_builtin_shell_with_env_and_workdir() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let opts = fast().workdir("/srv").env("GREETING", "hi").user("alice");
+    let out = islo
+        .exec_with("sb", ["sh", "-c", "pwd; printenv GREETING; whoami"], &opts)
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "/srv\nhi\nalice\n");
+}
+
+#[tokio::test]
+async fn exec_absorbs_four_consecutive_503s_while_polling() {
+    let server = MockServer::start_async().await;
+    let start = mock_exec_start(&server).await;
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    let absorbed = (MAX_CONSECUTIVE_POLL_FAILURES - 1) as usize;
+    let poll = server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.respond_with(move |_| {
+                if counter.fetch_add(1, Ordering::SeqCst) < absorbed {
+                    json_response(503, unavailable_body())
+                } else {
+                    json_response(200, completed_body())
+                }
+            });
+        })
+        .await;
+    let islo = mock_client(&server);
+    let out = islo.exec_with("sb", ["true"], &fast()).await.unwrap();
+    assert_eq!(out.status, "completed");
+    assert_eq!(out.stdout, "ok\n");
+    assert_eq!(start.calls_async().await, 1);
+    assert_eq!(poll.calls_async().await, absorbed + 1);
+}
+
+#[tokio::test]
+async fn exec_failure_counter_resets_after_a_successful_poll() {
+    // 503 ×4, running, 503 ×4, completed: never five in a row, so it succeeds.
+    let server = MockServer::start_async().await;
+    mock_exec_start(&server).await;
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    let poll = server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.respond_with(move |_| match counter.fetch_add(1, Ordering::SeqCst) {
+                4 => json_response(
+                    200,
+                    serde_json::json!({"exec_id": "e1", "status": "running", "stdout": "", "stderr": "", "truncated": false}),
+                ),
+                9 => json_response(200, completed_body()),
+                _ => json_response(503, unavailable_body()),
+            });
+        })
+        .await;
+    let islo = mock_client(&server);
+    let out = islo.exec_with("sb", ["true"], &fast()).await.unwrap();
+    assert_eq!(out.status, "completed");
+    assert_eq!(poll.calls_async().await, 10);
+}
+
+#[tokio::test]
+async fn exec_surfaces_five_consecutive_503s_as_an_error() {
+    let server = MockServer::start_async().await;
+    mock_exec_start(&server).await;
+    let poll = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.status(503)
+                .header("content-type", "application/json")
+                .json_body(unavailable_body());
+        })
+        .await;
+    let islo = mock_client(&server);
+    let err = islo.exec_with("sb", ["true"], &fast()).await.unwrap_err();
+    assert_eq!(err.kind(), Some(ErrorKind::Unavailable), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(
+        poll.calls_async().await,
+        MAX_CONSECUTIVE_POLL_FAILURES as usize
+    );
+}
+
+#[tokio::test]
+async fn exec_surfaces_a_404_while_polling_at_once() {
+    let server = MockServer::start_async().await;
+    mock_exec_start(&server).await;
+    let poll = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.status(404)
+                .header("content-type", "application/json")
+                .json_body(serde_json::json!({"code": "NOT_FOUND", "message": "exec not found"}));
+        })
+        .await;
+    let islo = mock_client(&server);
+    let err = islo.exec_with("sb", ["true"], &fast()).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(poll.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn exec_in_a_missing_sandbox_fails_with_not_found() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let err = islo.exec_with("nope", ["true"], &fast()).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(fake.requests("GET", EXEC_RESULT), 0);
+}
+
+#[tokio::test]
+async fn exec_with_transport_retries_absorbs_503_bursts_against_the_fake() {
+    // Every 2nd request fails with 503: with the default retry layer and poll absorption
+    // the command still completes.
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(4)).await;
+    fake.fail_every_nth(2);
+    let out = islo.exec_with("sb", ["echo", "x"], &fast()).await;
+    fake.fail_every_nth(0);
+    let out = out.unwrap();
+    assert_eq!(out.stdout, "x\n");
+}
+
+#[tokio::test]
+async fn dropping_the_exec_future_stops_polling() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(1_000_000)).await;
+    let opts = fast();
+    let task = tokio::spawn(async move { islo.exec_with("sb", ["sleep", "999"], &opts).await });
+    // Wait until it is polling.
+    for _ in 0..2000 {
+        if fake.requests("GET", EXEC_RESULT) >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(fake.requests("GET", EXEC_RESULT) >= 3, "it started polling");
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    // A request already in flight may still land; after that the count stays put.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let after_abort = fake.requests("GET", EXEC_RESULT);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(fake.requests("GET", EXEC_RESULT), after_abort);
+}
+
+#[tokio::test]
+async fn exec_deadline_bounds_a_poll_that_hangs() {
+    // The result request takes far longer than the deadline: the helper must not wait for it.
+    let server = MockServer::start_async().await;
+    mock_exec_start(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(completed_body())
+                .delay(Duration::from_secs(5));
+        })
+        .await;
+    let islo = mock_client(&server);
+    let out = islo
+        .exec_with("sb", ["true"], &fast().deadline(Duration::from_millis(200)))
+        .await
+        .unwrap();
+    assert!(out.deadline_expired, "{out:?}");
+    assert_eq!(out.status, "running");
+    assert_eq!(out.exec_id, "e1");
+}

@@ -1,0 +1,838 @@
+//! File helpers over loopback HTTP: single files and directories in and out of a sandbox,
+//! retries of uploads, and refusal of hostile archives served by `httpmock`.
+
+use httpmock::prelude::*;
+use httpmock::HttpMockResponse;
+use islo::archive::{ArchiveError, ArchiveOptions};
+use islo::mock::FakeIslo;
+use islo::prelude::*;
+use islo::{types, Error, ErrorKind, Islo};
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn client_for(fake: &FakeIslo) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .build()
+        .expect("client builds")
+}
+
+async fn fake_with_sandbox() -> (FakeIslo, Islo) {
+    let fake = FakeIslo::start().await.expect("fake starts");
+    let islo = client_for(&fake);
+    islo.create_sandbox()
+        .body(types::SandboxCreate {
+            name: Some("sb".into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("sandbox created");
+    (fake, islo)
+}
+
+fn mock_client(server: &MockServer) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .session_token("jwt-workflow-files")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .max_retry_after(Duration::from_millis(50))
+        .build()
+        .expect("client builds")
+}
+
+/// `len` bytes cycling through all 256 byte values (with a stride so runs differ).
+fn binary_data(len: usize) -> Vec<u8> {
+    (0..len).map(|i| ((i * 7 + i / 256) % 256) as u8).collect()
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// ---------------------------------------------------------------------------
+// Single files against the fake
+// ---------------------------------------------------------------------------
+
+#[tokio::test]
+async fn upload_path_then_download_path_round_trips_binary_data() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = binary_data(3 * 1024 * 1024 + 17);
+    assert!((0..=255u8).all(|b| data.contains(&b)));
+    let src = dir.path().join("in.bin");
+    std::fs::write(&src, &data).unwrap();
+    islo.upload_path("sb", &src, "/workspace/data/blob.bin")
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.file("sb", "/workspace/data/blob.bin").as_deref(),
+        Some(&data[..])
+    );
+
+    let dst = dir.path().join("out.bin");
+    let n = islo
+        .download_path("sb", "/workspace/data/blob.bin", &dst)
+        .await
+        .unwrap();
+    assert_eq!(n, data.len() as u64);
+    assert_eq!(std::fs::read(&dst).unwrap(), data);
+    assert_eq!(
+        entries(dir.path()),
+        ["in.bin", "out.bin"],
+        "no temporary file is left behind"
+    );
+}
+
+#[tokio::test]
+async fn download_path_replaces_an_existing_file() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    islo.upload_reader("sb", &b"new content"[..], "/workspace/f.txt")
+        .await
+        .unwrap();
+    let dst = dir.path().join("f.txt");
+    std::fs::write(&dst, "old content that is longer").unwrap();
+    islo.download_path("sb", "/workspace/f.txt", &dst)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&dst).unwrap(), b"new content");
+}
+
+#[tokio::test]
+async fn upload_reader_streams_everything_the_reader_yields() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let data = binary_data(512 * 1024);
+    islo.upload_reader("sb", std::io::Cursor::new(data.clone()), "/workspace/r.bin")
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.file("sb", "/workspace/r.bin").as_deref(),
+        Some(&data[..])
+    );
+}
+
+#[tokio::test]
+async fn upload_reader_of_an_empty_reader_creates_an_empty_file() {
+    let (fake, islo) = fake_with_sandbox().await;
+    islo.upload_reader("sb", tokio::io::empty(), "/workspace/empty")
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.file("sb", "/workspace/empty").as_deref(),
+        Some(&b""[..])
+    );
+}
+
+#[tokio::test]
+async fn download_to_writer_copies_the_file_and_counts_bytes() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let data = binary_data(300_000);
+    islo.upload_reader("sb", std::io::Cursor::new(data.clone()), "/workspace/w.bin")
+        .await
+        .unwrap();
+    let mut sink = Vec::new();
+    let n = islo
+        .download_to_writer("sb", "/workspace/w.bin", &mut sink)
+        .await
+        .unwrap();
+    assert_eq!(n, data.len() as u64);
+    assert_eq!(sink, data);
+}
+
+#[tokio::test]
+async fn download_path_of_a_missing_file_is_404_and_leaves_no_file() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("missing.bin");
+    let e = islo
+        .download_path("sb", "/workspace/nope.bin", &dst)
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert!(
+        entries(dir.path()).is_empty(),
+        "left behind: {:?}",
+        entries(dir.path())
+    );
+}
+
+#[tokio::test]
+async fn download_path_of_a_missing_file_keeps_an_existing_local_file() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("keep.txt");
+    std::fs::write(&dst, "precious").unwrap();
+    let e = islo
+        .download_path("sb", "/workspace/nope", &dst)
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert_eq!(std::fs::read(&dst).unwrap(), b"precious");
+    assert_eq!(entries(dir.path()), ["keep.txt"]);
+}
+
+#[tokio::test]
+async fn download_to_writer_of_a_missing_file_writes_nothing() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let mut sink = Vec::new();
+    let e = islo
+        .download_to_writer("sb", "/workspace/nope", &mut sink)
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+    assert!(sink.is_empty());
+}
+
+#[tokio::test]
+async fn upload_path_of_a_missing_local_file_is_an_io_error_without_a_request() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let e = islo
+        .upload_path("sb", "/definitely/not/here.bin", "/workspace/x")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    assert_eq!(fake.requests("POST", "/sandboxes/{sandbox_name}/files"), 0);
+}
+
+#[tokio::test]
+async fn upload_to_a_missing_sandbox_is_404() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let e = islo
+        .upload_reader("sb-missing", &b"x"[..], "/workspace/x")
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+}
+
+// ---------------------------------------------------------------------------
+// Directories against the fake
+// ---------------------------------------------------------------------------
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
+fn project(root: &Path) {
+    write(root, "keep.txt", b"keep");
+    write(root, "src/main.rs", b"fn main() {}\n");
+    write(root, "src/deep/mod.rs", b"// deep\n");
+    write(root, "bin.dat", &binary_data(70_000));
+    write(root, "target/debug/app", b"ELF");
+    write(root, "app.log", b"log");
+    write(root, "src/nested.log", b"log");
+    write(root, ".git/HEAD", b"ref: refs/heads/main\n");
+}
+
+#[tokio::test]
+async fn upload_dir_uploads_included_files_and_skips_excluded_ones() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    project(dir.path());
+    let opts = ArchiveOptions {
+        exclude: vec!["target/**".into(), "*.log".into(), ".git".into()],
+    };
+    islo.upload_dir("sb", dir.path(), "/workspace/proj", opts)
+        .await
+        .unwrap();
+    let f = |p: &str| fake.file("sb", &format!("/workspace/proj/{p}"));
+    assert_eq!(f("keep.txt").as_deref(), Some(&b"keep"[..]));
+    assert_eq!(f("src/main.rs").as_deref(), Some(&b"fn main() {}\n"[..]));
+    assert_eq!(f("src/deep/mod.rs").as_deref(), Some(&b"// deep\n"[..]));
+    assert_eq!(f("bin.dat"), Some(binary_data(70_000)));
+    for excluded in ["target/debug/app", "app.log", "src/nested.log", ".git/HEAD"] {
+        assert_eq!(f(excluded), None, "{excluded} should be excluded");
+    }
+    assert_eq!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn upload_dir_then_download_dir_round_trips() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    project(src.path());
+    islo.upload_dir(
+        "sb",
+        src.path(),
+        "/workspace/proj",
+        ArchiveOptions::default(),
+    )
+    .await
+    .unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("copy");
+    let summary = islo
+        .download_dir("sb", "/workspace/proj", &target)
+        .await
+        .unwrap();
+    assert_eq!(summary.files, 8, "{summary:?}");
+    for rel in [
+        "keep.txt",
+        "src/main.rs",
+        "src/deep/mod.rs",
+        "bin.dat",
+        "target/debug/app",
+        "app.log",
+        ".git/HEAD",
+    ] {
+        assert_eq!(
+            std::fs::read(target.join(rel)).unwrap(),
+            std::fs::read(src.path().join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    assert_eq!(entries(out.path()), ["copy"]);
+}
+
+#[tokio::test]
+async fn download_dir_of_a_missing_directory_is_404() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let out = tempfile::tempdir().unwrap();
+    let e = islo
+        .download_dir("sb", "/workspace/none", out.path().join("t"))
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+}
+
+// ---------------------------------------------------------------------------
+// Hostile archives served by httpmock
+// ---------------------------------------------------------------------------
+
+/// Appends an entry with a raw (unvalidated) name and link name.
+fn raw_entry(
+    b: &mut tar::Builder<Vec<u8>>,
+    name: &str,
+    kind: tar::EntryType,
+    link: Option<&str>,
+    data: &[u8],
+) {
+    let mut h = tar::Header::new_gnu();
+    {
+        let old = h.as_old_mut();
+        old.name[..name.len()].copy_from_slice(name.as_bytes());
+        if let Some(l) = link {
+            old.linkname[..l.len()].copy_from_slice(l.as_bytes());
+        }
+    }
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_mtime(1_700_000_000);
+    h.set_entry_type(kind);
+    h.set_cksum();
+    b.append(&h, data).unwrap();
+}
+
+fn tar_gz(build: impl FnOnce(&mut tar::Builder<Vec<u8>>)) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    build(&mut b);
+    let tar = b.into_inner().unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar).unwrap();
+    gz.finish().unwrap()
+}
+
+/// Serves `archive` for `GET /sandboxes/sb/files-archive`, extracts it into `<tmp>/target`
+/// and returns the error plus the temp dir (to inspect what was written).
+async fn download_hostile(archive: Vec<u8>) -> (Error, tempfile::TempDir) {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(move |when, then| {
+            when.method(GET)
+                .path("/sandboxes/sb/files-archive")
+                .query_param("path", "/d");
+            then.status(200)
+                .header("content-type", "application/gzip")
+                .body(archive);
+        })
+        .await;
+    let parent = tempfile::tempdir().unwrap();
+    let e = mock_client(&server)
+        .download_dir("sb", "/d", parent.path().join("target"))
+        .await
+        .expect_err("the archive is refused");
+    (e, parent)
+}
+
+fn all_paths(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            out.push(p.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_dot_dot_entry() {
+    let archive = tar_gz(|b| {
+        raw_entry(b, "ok.txt", tar::EntryType::Regular, None, b"fine");
+        raw_entry(b, "../evil", tar::EntryType::Regular, None, b"pwned");
+    });
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::UnsafePath { .. })),
+        "{e:?}"
+    );
+    assert_eq!(
+        entries(parent.path()),
+        ["target"],
+        "nothing outside the target"
+    );
+    assert!(!parent.path().join("evil").exists());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_nested_dot_dot_entry() {
+    let archive = tar_gz(|b| raw_entry(b, "a/../../evil", tar::EntryType::Regular, None, b"pwned"));
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::UnsafePath { .. })),
+        "{e:?}"
+    );
+    assert!(!parent.path().join("evil").exists());
+    assert_eq!(entries(parent.path()), ["target"]);
+}
+
+#[tokio::test]
+async fn download_dir_refuses_an_absolute_entry() {
+    let parent_probe = tempfile::tempdir().unwrap();
+    let abs = parent_probe.path().join("abs-evil");
+    let abs_s = abs.to_str().unwrap().to_string();
+    assert!(abs_s.len() < 100);
+    let archive = tar_gz(|b| raw_entry(b, &abs_s, tar::EntryType::Regular, None, b"pwned"));
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::UnsafePath { .. })),
+        "{e:?}"
+    );
+    assert!(!abs.exists(), "absolute path written");
+    assert!(
+        all_paths(&parent.path().join("target")).is_empty(),
+        "{:?}",
+        all_paths(parent.path())
+    );
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_symlink_escaping_the_target() {
+    let archive = tar_gz(|b| {
+        raw_entry(b, "link", tar::EntryType::Symlink, Some("../outside"), b"");
+        raw_entry(b, "link/evil", tar::EntryType::Regular, None, b"pwned");
+    });
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::LinkEscapes { .. })),
+        "{e:?}"
+    );
+    assert_eq!(entries(parent.path()), ["target"]);
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_an_absolute_symlink() {
+    let archive = tar_gz(|b| raw_entry(b, "etc", tar::EntryType::Symlink, Some("/etc"), b""));
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::LinkEscapes { .. })),
+        "{e:?}"
+    );
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_never_writes_through_a_symlink_even_an_inner_one() {
+    // `dir` -> `.` stays inside, but a file written "through" it must not follow the link.
+    let archive = tar_gz(|b| {
+        raw_entry(b, "sub", tar::EntryType::Symlink, Some("."), b"");
+        raw_entry(b, "sub/file", tar::EntryType::Regular, None, b"through");
+    });
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::UnsafePath { .. })),
+        "{e:?}"
+    );
+    assert_eq!(entries(parent.path()), ["target"]);
+    assert!(!parent.path().join("target/file").exists());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_hardlink_escaping_the_target() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "secret").unwrap();
+    let secret_s = secret.to_str().unwrap().to_string();
+    let archive = tar_gz(|b| raw_entry(b, "h", tar::EntryType::Link, Some(&secret_s), b""));
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(
+            e,
+            Error::Archive(ArchiveError::LinkEscapes { .. } | ArchiveError::UnsafePath { .. })
+        ),
+        "{e:?}"
+    );
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+    assert_eq!(std::fs::read_to_string(&secret).unwrap(), "secret");
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_relative_hardlink_escaping_the_target() {
+    let archive = tar_gz(|b| raw_entry(b, "h", tar::EntryType::Link, Some("../victim"), b""));
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(
+            e,
+            Error::Archive(ArchiveError::LinkEscapes { .. } | ArchiveError::UnsafePath { .. })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(entries(parent.path()), ["target"]);
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_fifo() {
+    let archive = tar_gz(|b| raw_entry(b, "pipe", tar::EntryType::Fifo, None, b""));
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::UnsupportedEntry { .. })),
+        "{e:?}"
+    );
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_device() {
+    let archive = tar_gz(|b| {
+        raw_entry(b, "null", tar::EntryType::Char, None, b"");
+        raw_entry(b, "disk", tar::EntryType::Block, None, b"");
+    });
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::UnsupportedEntry { .. })),
+        "{e:?}"
+    );
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_corrupt_archive() {
+    let (e, parent) = download_hostile(b"this is not gzip".to_vec()).await;
+    assert!(
+        matches!(e, Error::Archive(ArchiveError::Corrupt(_))),
+        "{e:?}"
+    );
+    assert_eq!(entries(parent.path()), ["target"]);
+}
+
+#[tokio::test]
+async fn download_dir_extracts_a_safe_archive_with_inner_links() {
+    let archive = tar_gz(|b| {
+        raw_entry(b, "dir/", tar::EntryType::Directory, None, b"");
+        raw_entry(b, "dir/a.txt", tar::EntryType::Regular, None, b"aaa");
+        raw_entry(b, "dir/link", tar::EntryType::Symlink, Some("a.txt"), b"");
+        raw_entry(b, "hard", tar::EntryType::Link, Some("dir/a.txt"), b"");
+    });
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb/files-archive");
+            then.status(200)
+                .header("content-type", "application/gzip")
+                .body(archive);
+        })
+        .await;
+    let parent = tempfile::tempdir().unwrap();
+    let target = parent.path().join("target");
+    let summary = mock_client(&server)
+        .download_dir("sb", "/d", &target)
+        .await
+        .unwrap();
+    assert_eq!((summary.files, summary.symlinks), (2, 1), "{summary:?}");
+    assert_eq!(std::fs::read(target.join("dir/link")).unwrap(), b"aaa");
+    assert_eq!(std::fs::read(target.join("hard")).unwrap(), b"aaa");
+}
+
+// ---------------------------------------------------------------------------
+// Upload retries (httpmock)
+// ---------------------------------------------------------------------------
+
+/// The content of the first part of a multipart body.
+fn multipart_file(content_type: &str, body: &[u8]) -> Vec<u8> {
+    let boundary = content_type
+        .split("boundary=")
+        .nth(1)
+        .expect("boundary")
+        .trim_matches('"');
+    let start = find(body, b"\r\n\r\n").expect("part headers end") + 4;
+    let end = find(body, format!("\r\n--{boundary}--").as_bytes()).expect("closing delimiter");
+    body[start..end].to_vec()
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn tar_gz_names(data: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(data));
+    let mut out = Vec::new();
+    for e in ar.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.header().entry_type().is_file() {
+            let name = e.path().unwrap().to_string_lossy().into_owned();
+            let mut buf = Vec::new();
+            e.read_to_end(&mut buf).unwrap();
+            out.push((name, buf));
+        }
+    }
+    out.sort();
+    out
+}
+
+type Bodies = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// Answers `first` for the first request and 200 afterwards, recording every request's
+/// content type and body.
+async fn scripted_upload<'a>(
+    server: &'a MockServer,
+    path: &str,
+    first: HttpMockResponse,
+) -> (httpmock::Mock<'a>, Bodies) {
+    let bodies: Bodies = Arc::default();
+    let sink = bodies.clone();
+    let n = Arc::new(AtomicUsize::new(0));
+    let path = path.to_string();
+    let mock = server
+        .mock_async(move |when, then| {
+            when.method(POST).path(path);
+            then.respond_with(move |req| {
+                let ct = req
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                sink.lock().unwrap().push((ct, req.body_vec()));
+                if n.fetch_add(1, Ordering::SeqCst) == 0 {
+                    first.clone()
+                } else {
+                    HttpMockResponse::builder()
+                        .status(200)
+                        .header("content-type", "application/json")
+                        .body(r#"{"status":"uploaded"}"#)
+                        .build()
+                }
+            });
+        })
+        .await;
+    (mock, bodies)
+}
+
+fn rate_limited() -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(429)
+        .header("retry-after", "0")
+        .header("content-type", "application/json")
+        .body(r#"{"code":"RATE_LIMITED","message":"slow down"}"#)
+        .build()
+}
+
+fn server_error() -> HttpMockResponse {
+    HttpMockResponse::builder()
+        .status(500)
+        .header("content-type", "application/json")
+        .body(r#"{"code":"INTERNAL","message":"boom"}"#)
+        .build()
+}
+
+#[tokio::test]
+async fn upload_dir_is_retried_after_429_with_a_rebuilt_complete_body() {
+    let server = MockServer::start_async().await;
+    let (mock, bodies) =
+        scripted_upload(&server, "/sandboxes/sb/files-archive", rate_limited()).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", b"alpha");
+    write(dir.path(), "sub/b.bin", &binary_data(200_000));
+    mock_client(&server)
+        .upload_dir("sb", dir.path(), "/workspace/p", ArchiveOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(mock.calls_async().await, 2);
+    let bodies = bodies.lock().unwrap().clone();
+    let expected = vec![
+        ("a.txt".to_string(), b"alpha".to_vec()),
+        ("sub/b.bin".to_string(), binary_data(200_000)),
+    ];
+    for (ct, body) in &bodies {
+        assert!(ct.starts_with("multipart/form-data"), "{ct}");
+        assert_eq!(tar_gz_names(&multipart_file(ct, body)), expected);
+    }
+}
+
+#[tokio::test]
+async fn upload_path_is_retried_after_429_with_the_whole_file() {
+    let server = MockServer::start_async().await;
+    let (mock, bodies) = scripted_upload(&server, "/sandboxes/sb/files", rate_limited()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = binary_data(100_000);
+    let src = dir.path().join("f.bin");
+    std::fs::write(&src, &data).unwrap();
+    mock_client(&server)
+        .upload_path("sb", &src, "/workspace/f.bin")
+        .await
+        .unwrap();
+    assert_eq!(mock.calls_async().await, 2);
+    let bodies = bodies.lock().unwrap().clone();
+    let (ct, body) = &bodies[1];
+    assert_eq!(multipart_file(ct, body), data);
+    assert!(find(body, b"name=\"file\"").is_some());
+    assert!(find(body, b"filename=\"f.bin\"").is_some());
+}
+
+#[tokio::test]
+async fn upload_dir_is_not_retried_after_a_500() {
+    let server = MockServer::start_async().await;
+    let (mock, _) = scripted_upload(&server, "/sandboxes/sb/files-archive", server_error()).await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", b"alpha");
+    let e = mock_client(&server)
+        .upload_dir("sb", dir.path(), "/workspace/p", ArchiveOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500), "{e}");
+    assert_eq!(mock.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn upload_path_is_not_retried_after_a_500() {
+    let server = MockServer::start_async().await;
+    let (mock, _) = scripted_upload(&server, "/sandboxes/sb/files", server_error()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("f.bin");
+    std::fs::write(&src, b"x").unwrap();
+    let e = mock_client(&server)
+        .upload_path("sb", &src, "/workspace/f.bin")
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500), "{e}");
+    assert_eq!(mock.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn upload_reader_makes_one_attempt_even_on_429() {
+    let server = MockServer::start_async().await;
+    let (mock, _) = scripted_upload(&server, "/sandboxes/sb/files", rate_limited()).await;
+    let e = mock_client(&server)
+        .upload_reader("sb", &b"once"[..], "/workspace/x")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::TooManyRequests), "{e}");
+    assert_eq!(mock.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn upload_dir_gives_up_after_max_attempts_of_429() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/files-archive");
+            then.status(429).header("retry-after", "0").body("{}");
+        })
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", b"alpha");
+    let e = mock_client(&server)
+        .upload_dir("sb", dir.path(), "/w", ArchiveOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), Some(ErrorKind::TooManyRequests), "{e}");
+    // the client's default is 2 attempts
+    assert_eq!(mock.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn upload_against_the_fake_survives_a_rate_limit() {
+    let (fake, islo) = fake_with_sandbox().await;
+    fake.rate_limit_next(1, Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", b"alpha");
+    islo.upload_dir("sb", dir.path(), "/workspace/rl", ArchiveOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.file("sb", "/workspace/rl/a.txt").as_deref(),
+        Some(&b"alpha"[..])
+    );
+    assert_eq!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive"),
+        2
+    );
+}
+
+#[tokio::test]
+async fn upload_dir_of_a_missing_local_directory_is_an_io_error_without_a_request() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let e = islo
+        .upload_dir(
+            "sb",
+            "/definitely/not/a/dir",
+            "/workspace/x",
+            ArchiveOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    assert_eq!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn upload_dir_of_a_regular_file_is_an_io_error_without_a_request() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "plain.txt", b"x");
+    let e = islo
+        .upload_dir(
+            "sb",
+            dir.path().join("plain.txt"),
+            "/workspace/x",
+            ArchiveOptions::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    assert_eq!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive"),
+        0
+    );
+}

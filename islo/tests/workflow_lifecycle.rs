@@ -1,0 +1,240 @@
+//! Sandbox lifecycle helpers over loopback HTTP: waiting until running and idempotent delete.
+
+use httpmock::prelude::*;
+use httpmock::HttpMockResponse;
+use islo::lifecycle::DeleteOutcome;
+use islo::mock::FakeIslo;
+use islo::prelude::*;
+use islo::{types, Error, Islo};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const GET_SANDBOX: &str = "/sandboxes/{sandbox_name}";
+
+fn client_for(fake: &FakeIslo) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .build()
+        .expect("client builds")
+}
+
+async fn create(islo: &Islo, name: &str) -> types::SandboxResponse {
+    islo.create_sandbox()
+        .body(types::SandboxCreate {
+            name: Some(name.into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("sandbox created")
+        .into_inner()
+}
+
+fn mock_client(server: &MockServer) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .session_token("jwt-workflow-lifecycle")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .max_attempts(1)
+        .build()
+        .expect("client builds")
+}
+
+fn sandbox_json(status: &str) -> serde_json::Value {
+    json!({"id": "id-1", "name": "sb", "image": "ubuntu", "status": status, "created_at": "2026-01-01T00:00:00Z"})
+}
+
+#[tokio::test]
+async fn wait_until_running_polls_until_the_sandbox_runs() {
+    let fake = FakeIslo::builder()
+        .sandbox_starting_gets(2)
+        .start()
+        .await
+        .unwrap();
+    let islo = client_for(&fake);
+    let created = create(&islo, "sb").await;
+    assert_eq!(created.status, "starting");
+    let sb = islo
+        .wait_until_running("sb", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(sb.status, "running");
+    assert_eq!(sb.name, "sb");
+    // two `starting` answers, then `running`.
+    assert_eq!(fake.requests("GET", GET_SANDBOX), 3);
+}
+
+#[tokio::test]
+async fn wait_until_running_returns_at_once_for_a_running_sandbox() {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = client_for(&fake);
+    create(&islo, "sb").await;
+    let sb = islo
+        .wait_until_running("sb", Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(sb.status, "running");
+    assert_eq!(fake.requests("GET", GET_SANDBOX), 1);
+}
+
+#[tokio::test]
+async fn wait_until_running_fails_fast_on_a_terminal_status() {
+    let server = MockServer::start_async().await;
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    let get = server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.respond_with(move |_| {
+                let status = if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    "starting"
+                } else {
+                    "failed"
+                };
+                HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(sandbox_json(status).to_string())
+                    .build()
+            });
+        })
+        .await;
+    let e = mock_client(&server)
+        .wait_until_running("sb", Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    match &e {
+        Error::SandboxState { sandbox, status } => {
+            assert_eq!((sandbox.as_str(), status.as_str()), ("sb", "failed"))
+        }
+        other => panic!("expected SandboxState, got {other:?}"),
+    }
+    assert_eq!(get.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn wait_until_running_fails_on_a_stopped_sandbox_from_the_fake() {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = client_for(&fake);
+    create(&islo, "sb").await;
+    islo.stop_sandbox().sandbox_name("sb").send().await.unwrap();
+    let e = islo
+        .wait_until_running("sb", Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::SandboxState { status, .. } if status == "stopped"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn wait_until_running_gives_up_at_the_deadline() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(sandbox_json("starting"));
+        })
+        .await;
+    let e = mock_client(&server)
+        .wait_until_running("sb", Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Deadline(_)), "{e:?}");
+    assert!(get.calls_async().await >= 2, "it polled more than once");
+}
+
+#[tokio::test]
+async fn wait_until_running_surfaces_not_found() {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = client_for(&fake);
+    let e = islo
+        .wait_until_running("ghost", Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+}
+
+#[tokio::test]
+async fn delete_sandbox_if_exists_deletes_then_reports_already_gone() {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = client_for(&fake);
+    create(&islo, "sb").await;
+    assert_eq!(
+        islo.delete_sandbox_if_exists("sb").await.unwrap(),
+        DeleteOutcome::Deleted
+    );
+    assert!(fake.sandbox_names().is_empty());
+    assert_eq!(
+        islo.delete_sandbox_if_exists("sb").await.unwrap(),
+        DeleteOutcome::AlreadyGone
+    );
+    assert_eq!(fake.requests("DELETE", GET_SANDBOX), 2);
+}
+
+#[tokio::test]
+async fn delete_sandbox_if_exists_surfaces_a_500() {
+    let server = MockServer::start_async().await;
+    let del = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/sandboxes/sb");
+            then.status(500)
+                .header("content-type", "application/json")
+                .json_body(json!({"code": "INTERNAL", "message": "boom"}));
+        })
+        .await;
+    let e = mock_client(&server)
+        .delete_sandbox_if_exists("sb")
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(500), "{e}");
+    assert_eq!(del.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn delete_sandbox_if_exists_surfaces_a_403() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/sandboxes/sb");
+            then.status(403)
+                .header("content-type", "application/json")
+                .json_body(json!({"code": "FORBIDDEN", "message": "no"}));
+        })
+        .await;
+    let e = mock_client(&server)
+        .delete_sandbox_if_exists("sb")
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(403), "{e}");
+}
+
+#[tokio::test]
+async fn wait_until_running_deadline_bounds_a_request_that_hangs() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(sandbox_json("running"))
+                .delay(Duration::from_secs(5));
+        })
+        .await;
+    let e = mock_client(&server)
+        .wait_until_running("sb", Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Deadline(_)), "{e:?}");
+}

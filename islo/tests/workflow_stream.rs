@@ -1,0 +1,463 @@
+//! `Islo::exec_stream`, `Islo::exec_to_writers` and `Islo::sandbox_events` over loopback
+//! HTTP: the fake for the normal paths, `httpmock` for exact (and malformed) SSE bodies.
+
+use futures_util::{StreamExt, TryStreamExt};
+use httpmock::prelude::*;
+use islo::exec::{ExecEvent, ExecOptions};
+use islo::mock::{ExecCall, ExecOutcome, FakeIslo};
+use islo::prelude::*;
+use islo::{types, Error, Islo};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn client_for(fake: &FakeIslo) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
+        .build()
+        .expect("client builds")
+}
+
+async fn fake_with_sandbox(builder: islo::mock::FakeIsloBuilder) -> (FakeIslo, Islo) {
+    let fake = builder.start().await.expect("fake starts");
+    let islo = client_for(&fake);
+    islo.create_sandbox()
+        .body(types::SandboxCreate {
+            name: Some("sb".into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("sandbox created");
+    (fake, islo)
+}
+
+fn mock_client(server: &MockServer) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .session_token("jwt-workflow-stream")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .max_attempts(1)
+        .build()
+        .expect("client builds")
+}
+
+/// Serves `body` verbatim as the exec stream of sandbox `sb`.
+async fn serve_exec_stream<'a>(server: &'a MockServer, body: &'static [u8]) -> httpmock::Mock<'a> {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec/stream");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(body);
+        })
+        .await
+}
+
+async fn collect(islo: &Islo) -> Vec<islo::Result<ExecEvent>> {
+    let stream = islo
+        .exec_stream("sb", ["cmd"], &ExecOptions::new())
+        .await
+        .expect("stream opens");
+    stream.collect().await
+}
+
+fn ok_events(items: Vec<islo::Result<ExecEvent>>) -> Vec<ExecEvent> {
+    items.into_iter().map(|r| r.expect("no error")).collect()
+}
+
+#[tokio::test]
+async fn exec_stream_yields_typed_events_in_order_then_ends() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let events: Vec<ExecEvent> = islo
+        .exec_stream(
+            "sb",
+            ["sh", "-c", "echo one; echo two; echo oops >&2; exit 4"],
+            &ExecOptions::new(),
+        )
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        events,
+        vec![
+            ExecEvent::Stdout("one".into()),
+            ExecEvent::Stdout("two".into()),
+            ExecEvent::Stderr("oops".into()),
+            ExecEvent::Exit(4),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn exec_stream_sends_options_and_marks_the_call_streaming() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let seen: Arc<Mutex<Vec<ExecCall>>> = Arc::default();
+    let sink = seen.clone();
+    fake.on_exec(move |call| {
+        sink.lock().unwrap().push(call.clone());
+        ExecOutcome::success("x\n")
+    });
+    let opts = ExecOptions::new().workdir("/w").env("A", "1").user("u");
+    let events: Vec<ExecEvent> = islo
+        .exec_stream("sb", ["run"], &opts)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(events.last(), Some(&ExecEvent::Exit(0)));
+    let call = seen.lock().unwrap()[0].clone();
+    assert!(call.streaming);
+    assert_eq!(call.workdir.as_deref(), Some("/w"));
+    assert_eq!(call.user.as_deref(), Some("u"));
+    assert_eq!(call.env.get("A"), Some(&Some("1".to_string())));
+}
+
+#[tokio::test]
+async fn exec_to_writers_copies_output_and_returns_the_exit_code() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let (mut out, mut err) = (Vec::<u8>::new(), Vec::<u8>::new());
+    let code = islo
+        .exec_to_writers(
+            "sb",
+            ["sh", "-c", "echo a; echo b >&2; echo c; exit 2"],
+            &ExecOptions::new(),
+            &mut out,
+            &mut err,
+        )
+        .await
+        .unwrap();
+    assert_eq!(code, 2);
+    // The fake sends one event per line, without the line terminator.
+    assert_eq!(String::from_utf8(out).unwrap(), "ac");
+    assert_eq!(String::from_utf8(err).unwrap(), "b");
+}
+
+#[tokio::test]
+async fn exec_to_writers_fails_when_the_stream_has_no_exit() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    fake.on_exec(|_| ExecOutcome::timeout());
+    let (mut out, mut err) = (Vec::<u8>::new(), Vec::<u8>::new());
+    let e = islo
+        .exec_to_writers(
+            "sb",
+            ["sleep", "9"],
+            &ExecOptions::new(),
+            &mut out,
+            &mut err,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Stream(_)), "{e:?}");
+    assert!(e.to_string().contains("command timeout"), "{e}");
+}
+
+#[tokio::test]
+async fn exec_stream_without_exit_ends_with_an_error_carrying_the_last_error_message() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    fake.on_exec(|_| ExecOutcome {
+        stdout: "partial\n".into(),
+        exit_code: None,
+        status: "timeout".into(),
+        ..Default::default()
+    });
+    let items = islo
+        .exec_stream("sb", ["x"], &ExecOptions::new())
+        .await
+        .unwrap()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert_eq!(
+        items[0].as_ref().unwrap(),
+        &ExecEvent::Stdout("partial".into())
+    );
+    assert_eq!(
+        items[1].as_ref().unwrap(),
+        &ExecEvent::Error("command timeout".into())
+    );
+    match &items[2] {
+        Err(Error::Stream(m)) => {
+            assert!(m.contains("without an exit event"), "{m}");
+            assert!(m.contains("command timeout"), "{m}");
+        }
+        other => panic!("expected Error::Stream, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn exec_stream_error_event_with_a_bearer_token_is_redacted() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    fake.on_exec(|_| ExecOutcome {
+        exit_code: None,
+        status: "failed: Authorization: Bearer sekrit-token-123 rejected".into(),
+        ..Default::default()
+    });
+    let items = islo
+        .exec_stream("sb", ["x"], &ExecOptions::new())
+        .await
+        .unwrap()
+        .collect::<Vec<_>>()
+        .await;
+    let Ok(ExecEvent::Error(m)) = &items[0] else {
+        panic!("{items:?}")
+    };
+    assert!(!m.contains("sekrit-token-123"), "{m}");
+    assert!(m.contains("[redacted]"), "{m}");
+    let last = items.last().unwrap().as_ref().unwrap_err().to_string();
+    assert!(!last.contains("sekrit-token-123"), "{last}");
+}
+
+#[tokio::test]
+async fn exec_stream_error_event_with_a_jwt_is_redacted_over_httpmock() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b"event: error\ndata: token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyMTIzIn0.c2lnbmF0dXJlMTIz expired\n\n",
+    )
+    .await;
+    let items = collect(&mock_client(&server)).await;
+    let Ok(ExecEvent::Error(m)) = &items[0] else {
+        panic!("{items:?}")
+    };
+    assert!(!m.contains("eyJhbGciOiJIUzI1NiJ9"), "{m}");
+    assert!(matches!(items.last().unwrap(), Err(Error::Stream(_))));
+}
+
+#[tokio::test]
+async fn exec_stream_in_a_missing_sandbox_fails_with_not_found() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let e = islo
+        .exec_stream("nope", ["x"], &ExecOptions::new())
+        .await
+        .unwrap_err();
+    assert!(e.is_not_found(), "{e}");
+}
+
+#[tokio::test]
+async fn sse_crlf_line_endings_are_parsed() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(&server, b"event: stdout\r\ndata: a\r\n\r\nevent: stderr\r\ndata: b\r\n\r\nevent: exit\r\ndata: 0\r\n\r\n").await;
+    let events = ok_events(collect(&mock_client(&server)).await);
+    assert_eq!(
+        events,
+        vec![
+            ExecEvent::Stdout("a".into()),
+            ExecEvent::Stderr("b".into()),
+            ExecEvent::Exit(0)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sse_multi_line_data_is_joined_with_newlines() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b"event: stdout\ndata: line1\ndata: line2\ndata:\n\nevent: exit\ndata: 0\n\n",
+    )
+    .await;
+    let events = ok_events(collect(&mock_client(&server)).await);
+    assert_eq!(
+        events,
+        vec![
+            ExecEvent::Stdout("line1\nline2\n".into()),
+            ExecEvent::Exit(0)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn sse_comments_and_keep_alives_are_skipped() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b": keep-alive\n\n:ping\n\nevent: stdout\n: a comment inside an event\ndata: x\n\n: bye\n\nevent: exit\ndata: 7\n\n",
+    )
+    .await;
+    let events = ok_events(collect(&mock_client(&server)).await);
+    assert_eq!(
+        events,
+        vec![ExecEvent::Stdout("x".into()), ExecEvent::Exit(7)]
+    );
+}
+
+#[tokio::test]
+async fn sse_final_event_without_trailing_blank_line_is_dispatched() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(&server, b"event: stdout\ndata: x\n\nevent: exit\ndata: 5").await;
+    let events = ok_events(collect(&mock_client(&server)).await);
+    assert_eq!(
+        events,
+        vec![ExecEvent::Stdout("x".into()), ExecEvent::Exit(5)]
+    );
+}
+
+#[tokio::test]
+async fn sse_events_after_exit_are_not_yielded() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b"event: exit\ndata: 0\n\nevent: stdout\ndata: late\n\n",
+    )
+    .await;
+    let events = ok_events(collect(&mock_client(&server)).await);
+    assert_eq!(events, vec![ExecEvent::Exit(0)]);
+}
+
+#[tokio::test]
+async fn sse_unknown_events_are_kept_as_other() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b"event: progress\ndata: 50%\n\ndata: untyped\n\nevent: exit\ndata: 0\n\n",
+    )
+    .await;
+    let events = ok_events(collect(&mock_client(&server)).await);
+    assert_eq!(events.len(), 3, "{events:?}");
+    let ExecEvent::Other(p) = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!((p.event.as_str(), p.data.as_str()), ("progress", "50%"));
+    let ExecEvent::Other(m) = &events[1] else {
+        panic!("{events:?}")
+    };
+    assert_eq!((m.event.as_str(), m.data.as_str()), ("message", "untyped"));
+    assert_eq!(events[2], ExecEvent::Exit(0));
+}
+
+#[tokio::test]
+async fn sse_non_numeric_exit_code_is_a_typed_error_and_ends_the_stream() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b"event: stdout\ndata: x\n\nevent: exit\ndata: zero\n\nevent: exit\ndata: 0\n\n",
+    )
+    .await;
+    let items = collect(&mock_client(&server)).await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap(), &ExecEvent::Stdout("x".into()));
+    match &items[1] {
+        Err(Error::Stream(m)) => assert!(m.contains("non-numeric") && m.contains("zero"), "{m}"),
+        other => panic!("expected Error::Stream, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sse_exit_code_with_surrounding_whitespace_is_accepted() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(&server, b"event: exit\ndata:  -1 \n\n").await;
+    let events = ok_events(collect(&mock_client(&server)).await);
+    assert_eq!(events, vec![ExecEvent::Exit(-1)]);
+}
+
+#[tokio::test]
+async fn sse_invalid_utf8_is_a_parse_error() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b"event: stdout\ndata: \xff\xfe\n\nevent: exit\ndata: 0\n\n",
+    )
+    .await;
+    let items = collect(&mock_client(&server)).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert!(matches!(items[0], Err(Error::Sse(_))), "{items:?}");
+}
+
+#[tokio::test]
+async fn sse_empty_body_is_an_error_without_exit() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(&server, b"").await;
+    let items = collect(&mock_client(&server)).await;
+    assert_eq!(items.len(), 1, "{items:?}");
+    match &items[0] {
+        Err(Error::Stream(m)) => assert!(
+            m.contains("without an exit event") && !m.contains("last error"),
+            "{m}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn exec_stream_http_error_surfaces_before_streaming() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec/stream");
+            then.status(409)
+                .header("content-type", "application/json")
+                .json_body(
+                    serde_json::json!({"code": "SANDBOX_INVALID_STATE", "message": "not running"}),
+                );
+        })
+        .await;
+    let e = mock_client(&server)
+        .exec_stream("sb", ["x"], &ExecOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(409), "{e}");
+}
+
+#[tokio::test]
+async fn sandbox_events_follow_creation_from_the_fake() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder().sandbox_starting_gets(5)).await;
+    let events: Vec<_> = islo
+        .sandbox_events("sb")
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e.event == "status"));
+    assert_eq!(events[0].data["status"], "starting");
+    assert_eq!(events[1].data["status"], "running");
+    assert_eq!(events[1].data["phase"], "ready");
+    assert!(events[1].raw.starts_with('{'));
+    assert_eq!(fake.requests("GET", "/sandboxes/{sandbox_name}/events"), 1);
+}
+
+#[tokio::test]
+async fn sandbox_events_keep_non_json_data_as_a_string() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/events");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(": hi\r\n\r\nevent: log\r\ndata: pulling image\r\n\r\nevent: status\r\ndata: {\"status\":\"running\"}");
+        })
+        .await;
+    let events: Vec<_> = mock_client(&server)
+        .sandbox_events("sb")
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0].event, "log");
+    assert_eq!(
+        events[0].data,
+        serde_json::Value::String("pulling image".into())
+    );
+    assert_eq!(events[1].data["status"], "running");
+}
+
+#[tokio::test]
+async fn sandbox_events_for_a_missing_sandbox_fail_with_not_found() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let Err(e) = islo.sandbox_events("nope").await else {
+        panic!("expected an error")
+    };
+    assert!(e.is_not_found(), "{e}");
+}
