@@ -33,6 +33,8 @@ pub struct ExecOptions {
     pub server_timeout: Option<Duration>,
     /// How long [`Islo::exec_with`] waits in total; when it passes, the result says
     /// `deadline_expired` and carries whatever output was seen. `None` waits forever.
+    /// [`Islo::exec_stream`] ignores it: bound a stream with `tokio::time::timeout` or by
+    /// dropping it.
     pub deadline: Option<Duration>,
     /// First poll interval (default 100 ms); doubles up to [`ExecOptions::poll_max`].
     pub poll_initial: Duration,
@@ -135,7 +137,7 @@ impl ExecOutput {
     }
 }
 
-fn is_transient(e: &Error) -> bool {
+pub(crate) fn is_transient(e: &Error) -> bool {
     match e {
         Error::Api(a) => a.status().is_server_error(),
         Error::Transport(_) | Error::Timeout(_) => true,

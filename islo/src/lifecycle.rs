@@ -55,7 +55,9 @@ impl From<SseEvent> for SandboxEvent {
 }
 
 impl Islo {
-    /// Polls `sandbox` until its status is `running` (returning it), failing fast when it
+    /// Polls `sandbox` until its status is `running` (returning it; up to
+    /// [`MAX_CONSECUTIVE_POLL_FAILURES`](crate::exec::MAX_CONSECUTIVE_POLL_FAILURES) transient
+    /// failures in a row are absorbed), failing fast when it
     /// reaches a status from which running will not come ([`TERMINAL_SANDBOX_STATUSES`]) and
     /// with [`Error::Deadline`] after `deadline`.
     ///
@@ -72,13 +74,33 @@ impl Islo {
     ) -> Result<types::SandboxResponse> {
         let end = Instant::now() + deadline;
         let mut interval = Duration::from_millis(200);
+        let mut failures = 0u32;
         loop {
             // The deadline also bounds a request that is slow to answer.
             let request = self.get_sandbox().sandbox_name(sandbox).send();
-            let sb = tokio::time::timeout_at(end, request)
+            let polled = tokio::time::timeout_at(end, request)
                 .await
-                .map_err(|_| Error::Deadline("waiting for the sandbox to run"))??
-                .into_inner();
+                .map_err(|_| Error::Deadline("waiting for the sandbox to run"))?
+                .map_err(Error::from);
+            let sb = match polled {
+                Ok(sb) => {
+                    failures = 0;
+                    sb.into_inner()
+                }
+                Err(e)
+                    if crate::exec::is_transient(&e)
+                        && failures + 1 < crate::exec::MAX_CONSECUTIVE_POLL_FAILURES =>
+                {
+                    failures += 1;
+                    let now = Instant::now();
+                    if now >= end {
+                        return Err(Error::Deadline("waiting for the sandbox to run"));
+                    }
+                    tokio::time::sleep_until((now + interval).min(end)).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if sb.status == "running" {
                 return Ok(sb);
             }

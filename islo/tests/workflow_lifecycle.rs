@@ -238,3 +238,44 @@ async fn wait_until_running_deadline_bounds_a_request_that_hangs() {
         .unwrap_err();
     assert!(matches!(e, Error::Deadline(_)), "{e:?}");
 }
+
+#[tokio::test]
+async fn wait_until_running_absorbs_transient_failures_while_polling() {
+    let fake = FakeIslo::builder()
+        .sandbox_starting_gets(2)
+        .start()
+        .await
+        .expect("fake starts");
+    let islo = client_for(&fake).with_max_attempts(1);
+    create(&islo, "flaky").await;
+    // Every second request now answers 503; the client itself does not retry (1 attempt),
+    // so the helper must absorb them.
+    fake.fail_every_nth(2);
+    let sb = islo
+        .wait_until_running("flaky", Duration::from_secs(30))
+        .await
+        .expect("503s while polling are absorbed");
+    assert_eq!(sb.status, "running");
+    assert!(
+        fake.requests("GET", GET_SANDBOX) >= 4,
+        "starting, 503, starting, 503, running..."
+    );
+}
+
+#[tokio::test]
+async fn wait_until_running_gives_up_after_five_transient_failures_in_a_row() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(503)
+                .json_body(json!({"code": "RESOURCE_UNAVAILABLE", "message": "busy"}));
+        })
+        .await;
+    let err = mock_client(&server)
+        .wait_until_running("sb", Duration::from_secs(30))
+        .await
+        .expect_err("five 503s in a row surface");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    mock.assert_calls_async(5).await;
+}
