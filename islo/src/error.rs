@@ -40,7 +40,8 @@ pub enum Error {
         redact_credentials(&.source.to_string())
     )]
     Decode {
-        /// The HTTP status of the response.
+        /// The status class of the response: a success. The generated decoder does not report
+        /// which 2xx it was, so this is `200 OK`.
         status: StatusCode,
         /// The raw body as received.
         body: Bytes,

@@ -2,12 +2,14 @@
 //! against the in-process fake (`islo::mock::FakeIslo`) and, for exact failure scripts,
 //! `httpmock`.
 
+mod workflow_support;
+use workflow_support::*;
+
 use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
 use islo::exec::{ExecOptions, MAX_CONSECUTIVE_POLL_FAILURES};
 use islo::mock::{ExecCall, ExecOutcome, FakeIslo};
-use islo::prelude::*;
-use islo::{types, ErrorKind, Islo};
+use islo::ErrorKind;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,46 +18,6 @@ const EXEC_RESULT: &str = "/sandboxes/{sandbox_name}/exec/{exec_id}";
 
 fn fast() -> ExecOptions {
     ExecOptions::new().poll_interval(Duration::from_millis(2), Duration::from_millis(10))
-}
-
-fn client_for(fake: &FakeIslo) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .api_key(fake.api_key())
-        .base_url(fake.control_url())
-        .compute_url(fake.compute_url())
-        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
-        .build()
-        .expect("client builds")
-}
-
-/// A fake with one running sandbox `sb`, and a client for it.
-async fn fake_with_sandbox(builder: islo::mock::FakeIsloBuilder) -> (FakeIslo, Islo) {
-    let fake = builder.start().await.expect("fake starts");
-    let islo = client_for(&fake);
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some("sb".into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .expect("sandbox created");
-    (fake, islo)
-}
-
-/// A client for an httpmock server (both planes), with a static session token and one
-/// attempt per call, so every HTTP request the helper makes is one hit.
-fn mock_client(server: &MockServer) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .session_token("jwt-workflow-exec")
-        .base_url(server.base_url())
-        .compute_url(server.base_url())
-        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
-        .max_attempts(1)
-        .build()
-        .expect("client builds")
 }
 
 async fn mock_exec_start(server: &MockServer) -> httpmock::Mock<'_> {

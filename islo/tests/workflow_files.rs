@@ -1,6 +1,22 @@
 //! File helpers over loopback HTTP: single files and directories in and out of a sandbox,
 //! retries of uploads, and refusal of hostile archives served by `httpmock`.
 
+mod workflow_support;
+use workflow_support::*;
+
+/// A client for an httpmock server with the default 2 attempts (uploads retry on 429).
+fn retrying_mock_client(server: &MockServer) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .session_token("jwt-workflow-files")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .max_retry_after(Duration::from_millis(50))
+        .build()
+        .expect("client builds")
+}
+
 use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
 use islo::archive::{ArchiveError, ArchiveOptions};
@@ -12,17 +28,6 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn client_for(fake: &FakeIslo) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .api_key(fake.api_key())
-        .base_url(fake.control_url())
-        .compute_url(fake.compute_url())
-        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
-        .build()
-        .expect("client builds")
-}
 
 async fn fake_with_sandbox() -> (FakeIslo, Islo) {
     let fake = FakeIslo::start().await.expect("fake starts");
@@ -36,18 +41,6 @@ async fn fake_with_sandbox() -> (FakeIslo, Islo) {
         .await
         .expect("sandbox created");
     (fake, islo)
-}
-
-fn mock_client(server: &MockServer) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .session_token("jwt-workflow-files")
-        .base_url(server.base_url())
-        .compute_url(server.base_url())
-        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
-        .max_retry_after(Duration::from_millis(50))
-        .build()
-        .expect("client builds")
 }
 
 /// `len` bytes cycling through all 256 byte values (with a stride so runs differ).
@@ -367,7 +360,7 @@ async fn download_hostile(archive: Vec<u8>) -> (Error, tempfile::TempDir) {
         })
         .await;
     let parent = tempfile::tempdir().unwrap();
-    let e = mock_client(&server)
+    let e = retrying_mock_client(&server)
         .download_dir("sb", "/d", parent.path().join("target"))
         .await
         .expect_err("the archive is refused");
@@ -572,7 +565,7 @@ async fn download_dir_extracts_a_safe_archive_with_inner_links() {
         .await;
     let parent = tempfile::tempdir().unwrap();
     let target = parent.path().join("target");
-    let summary = mock_client(&server)
+    let summary = retrying_mock_client(&server)
         .download_dir("sb", "/d", &target)
         .await
         .unwrap();
@@ -681,7 +674,7 @@ async fn upload_dir_is_retried_after_429_with_a_rebuilt_complete_body() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"alpha");
     write(dir.path(), "sub/b.bin", &binary_data(200_000));
-    mock_client(&server)
+    retrying_mock_client(&server)
         .upload_dir("sb", dir.path(), "/workspace/p", ArchiveOptions::default())
         .await
         .unwrap();
@@ -705,7 +698,7 @@ async fn upload_path_is_retried_after_429_with_the_whole_file() {
     let data = binary_data(100_000);
     let src = dir.path().join("f.bin");
     std::fs::write(&src, &data).unwrap();
-    mock_client(&server)
+    retrying_mock_client(&server)
         .upload_path("sb", &src, "/workspace/f.bin")
         .await
         .unwrap();
@@ -723,7 +716,7 @@ async fn upload_dir_is_not_retried_after_a_500() {
     let (mock, _) = scripted_upload(&server, "/sandboxes/sb/files-archive", server_error()).await;
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"alpha");
-    let e = mock_client(&server)
+    let e = retrying_mock_client(&server)
         .upload_dir("sb", dir.path(), "/workspace/p", ArchiveOptions::default())
         .await
         .unwrap_err();
@@ -738,7 +731,7 @@ async fn upload_path_is_not_retried_after_a_500() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("f.bin");
     std::fs::write(&src, b"x").unwrap();
-    let e = mock_client(&server)
+    let e = retrying_mock_client(&server)
         .upload_path("sb", &src, "/workspace/f.bin")
         .await
         .unwrap_err();
@@ -750,7 +743,7 @@ async fn upload_path_is_not_retried_after_a_500() {
 async fn upload_reader_makes_one_attempt_even_on_429() {
     let server = MockServer::start_async().await;
     let (mock, _) = scripted_upload(&server, "/sandboxes/sb/files", rate_limited()).await;
-    let e = mock_client(&server)
+    let e = retrying_mock_client(&server)
         .upload_reader("sb", &b"once"[..], "/workspace/x")
         .await
         .unwrap_err();
@@ -769,7 +762,7 @@ async fn upload_dir_gives_up_after_max_attempts_of_429() {
         .await;
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"alpha");
-    let e = mock_client(&server)
+    let e = retrying_mock_client(&server)
         .upload_dir("sb", dir.path(), "/w", ArchiveOptions::default())
         .await
         .unwrap_err();

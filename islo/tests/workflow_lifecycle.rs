@@ -1,5 +1,8 @@
 //! Sandbox lifecycle helpers over loopback HTTP: waiting until running and idempotent delete.
 
+mod workflow_support;
+use workflow_support::*;
+
 use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
 use islo::lifecycle::DeleteOutcome;
@@ -13,17 +16,6 @@ use std::time::Duration;
 
 const GET_SANDBOX: &str = "/sandboxes/{sandbox_name}";
 
-fn client_for(fake: &FakeIslo) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .api_key(fake.api_key())
-        .base_url(fake.control_url())
-        .compute_url(fake.compute_url())
-        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
-        .build()
-        .expect("client builds")
-}
-
 async fn create(islo: &Islo, name: &str) -> types::SandboxResponse {
     islo.create_sandbox()
         .body(types::SandboxCreate {
@@ -34,18 +26,6 @@ async fn create(islo: &Islo, name: &str) -> types::SandboxResponse {
         .await
         .expect("sandbox created")
         .into_inner()
-}
-
-fn mock_client(server: &MockServer) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .session_token("jwt-workflow-lifecycle")
-        .base_url(server.base_url())
-        .compute_url(server.base_url())
-        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
-        .max_attempts(1)
-        .build()
-        .expect("client builds")
 }
 
 fn sandbox_json(status: &str) -> serde_json::Value {

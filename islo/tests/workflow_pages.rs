@@ -1,6 +1,9 @@
 //! Paged list streams over loopback HTTP: exact `limit`/`offset` requests (httpmock with
 //! exact query matchers), early stops, errors, and filters.
 
+mod workflow_support;
+use workflow_support::*;
+
 use futures_util::{StreamExt, TryStreamExt};
 use httpmock::prelude::*;
 use islo::mock::FakeIslo;
@@ -9,19 +12,6 @@ use islo::prelude::*;
 use islo::{types, Error, Islo};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-fn mock_client(server: &MockServer) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .session_token("jwt-workflow-pages")
-        .base_url(server.base_url())
-        .compute_url(server.base_url())
-        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
-        .max_attempts(1)
-        .build()
-        .expect("client builds")
-}
 
 fn sandbox(i: usize) -> Value {
     json!({"id": format!("id-{i}"), "name": format!("sb-{i}"), "image": "ubuntu", "status": "running", "created_at": "2026-01-01T00:00:00Z"})

@@ -1,51 +1,15 @@
 //! `Islo::exec_stream`, `Islo::exec_to_writers` and `Islo::sandbox_events` over loopback
 //! HTTP: the fake for the normal paths, `httpmock` for exact (and malformed) SSE bodies.
 
+mod workflow_support;
+use workflow_support::*;
+
 use futures_util::{StreamExt, TryStreamExt};
 use httpmock::prelude::*;
 use islo::exec::{ExecEvent, ExecOptions};
 use islo::mock::{ExecCall, ExecOutcome, FakeIslo};
-use islo::prelude::*;
-use islo::{types, Error, Islo};
+use islo::{Error, Islo};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-fn client_for(fake: &FakeIslo) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .api_key(fake.api_key())
-        .base_url(fake.control_url())
-        .compute_url(fake.compute_url())
-        .retry_backoff(Duration::from_millis(5), Duration::from_millis(20))
-        .build()
-        .expect("client builds")
-}
-
-async fn fake_with_sandbox(builder: islo::mock::FakeIsloBuilder) -> (FakeIslo, Islo) {
-    let fake = builder.start().await.expect("fake starts");
-    let islo = client_for(&fake);
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some("sb".into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .expect("sandbox created");
-    (fake, islo)
-}
-
-fn mock_client(server: &MockServer) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .session_token("jwt-workflow-stream")
-        .base_url(server.base_url())
-        .compute_url(server.base_url())
-        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
-        .max_attempts(1)
-        .build()
-        .expect("client builds")
-}
 
 /// Serves `body` verbatim as the exec stream of sandbox `sb`.
 async fn serve_exec_stream<'a>(server: &'a MockServer, body: &'static [u8]) -> httpmock::Mock<'a> {

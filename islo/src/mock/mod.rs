@@ -298,6 +298,21 @@ impl FakeIslo {
         self.shared().config.api_key.clone()
     }
 
+    /// An [`IsloBuilder`](crate::IsloBuilder) pointed at this fake: its key and both planes,
+    /// `ISLO_*` environment variables ignored. Add options, then `build()`.
+    pub fn client_builder(&self) -> crate::IsloBuilder {
+        crate::Islo::builder()
+            .ignore_env()
+            .api_key(self.api_key())
+            .base_url(self.control_url())
+            .compute_url(self.compute_url())
+    }
+
+    /// A client with default options for this fake.
+    pub fn client(&self) -> crate::Result<crate::Islo> {
+        self.client_builder().build()
+    }
+
     /// Every `n`th non-auth request (counting from the call) answers `503`
     /// with an `ErrorResponse` (`0` turns it off).
     pub fn fail_every_nth(&self, n: u64) {
