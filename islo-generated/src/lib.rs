@@ -5,7 +5,7 @@
 //! caching, retries and typed errors. This crate is usable on its own with a session JWT:
 //!
 //! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 //! use islo_generated::prelude::*;
 //! let client = islo_generated::Client::with_session_token(
 //!     "https://api.islo.dev",
