@@ -193,7 +193,17 @@ pub trait Transport: Send + Sync + 'static {
 #[derive(Clone, Default)]
 pub struct Inner {
     compute_base: Option<Arc<str>>,
+    fast_route: Option<Arc<FastRoute>>,
     transport: Option<Arc<dyn Transport>>,
+}
+
+/// The compute plane's origin, used to reroute a request by swapping its origin in place
+/// when both planes share the same path prefix (no re-parse of the URL).
+#[derive(Debug)]
+struct FastRoute {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -211,8 +221,44 @@ impl Inner {
     pub fn new(compute_base: Option<&str>, transport: Option<Arc<dyn Transport>>) -> Self {
         Self {
             compute_base: compute_base.map(|s| Arc::from(s.trim_end_matches('/'))),
+            fast_route: None,
             transport,
         }
+    }
+
+    /// The same routing with another transport (cheap: shares the parsed route).
+    pub fn with_transport(&self, transport: Option<Arc<dyn Transport>>) -> Self {
+        Self {
+            compute_base: self.compute_base.clone(),
+            fast_route: self.fast_route.clone(),
+            transport,
+        }
+    }
+
+    /// Like [`Inner::new`], knowing the control base URL too: when both planes have the same
+    /// path prefix, compute-plane requests are rerouted by swapping the origin in place.
+    pub fn with_planes(
+        control_base: &str,
+        compute_base: &str,
+        transport: Option<Arc<dyn Transport>>,
+    ) -> Self {
+        let mut inner = Self::new(Some(compute_base), transport);
+        let parse = |s: &str| reqwest::Url::parse(s.trim_end_matches('/')).ok();
+        if let (Some(control), Some(compute)) = (parse(control_base), parse(compute_base)) {
+            if control.path() == compute.path()
+                && control.query().is_none()
+                && compute.query().is_none()
+            {
+                inner.fast_route = compute.host_str().map(|host| {
+                    Arc::new(FastRoute {
+                        scheme: compute.scheme().to_string(),
+                        host: host.to_string(),
+                        port: compute.port(),
+                    })
+                });
+            }
+        }
+        inner
     }
 }
 
@@ -235,7 +281,7 @@ impl Client {
         Ok(Self::new_with_client(
             control_url.trim_end_matches('/'),
             http,
-            Inner::new(Some(compute_url), None),
+            Inner::with_planes(control_url, compute_url, None),
         ))
     }
 }
@@ -247,6 +293,20 @@ fn reroute(request: &mut reqwest::Request, control_base: &str, compute_base: &st
         if let Ok(u) = reqwest::Url::parse(&format!("{compute_base}{rest}")) {
             *request.url_mut() = u;
         }
+    }
+}
+
+/// Swaps the request's origin for the compute plane's (same path prefix on both planes).
+fn reroute_origin(request: &mut reqwest::Request, to: &FastRoute) {
+    let url = request.url_mut();
+    if url.scheme() != to.scheme {
+        let _ = url.set_scheme(&to.scheme);
+    }
+    if url.host_str() != Some(to.host.as_str()) {
+        let _ = url.set_host(Some(&to.host));
+    }
+    if url.port() != to.port {
+        let _ = url.set_port(to.port);
     }
 }
 
@@ -292,7 +352,9 @@ impl progenitor_client::ClientHooks<Inner> for Client {
         let op = meta::operation(info.operation_id);
         if let Some(op) = op {
             if op.plane == meta::Plane::Compute {
-                if let Some(compute) = &self.inner.compute_base {
+                if let Some(fast) = &self.inner.fast_route {
+                    reroute_origin(&mut request, fast);
+                } else if let Some(compute) = &self.inner.compute_base {
                     reroute(&mut request, &self.baseurl, compute);
                 }
             }

@@ -22,6 +22,8 @@ pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
 #[derive(Debug)]
 pub(crate) struct CachedToken {
     pub(crate) token: Secret,
+    /// `Bearer <token>`, built once per token rather than once per request.
+    pub(crate) header: reqwest::header::HeaderValue,
     pub(crate) expires_at: Instant,
     /// Increases with every exchange of the slot; identifies this token for invalidation.
     pub(crate) generation: u64,
@@ -85,7 +87,9 @@ impl TokenSlot {
         }
         let issued = exchange.run().await?;
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let header = crate::transport::bearer(&issued.token)?;
         let token = Arc::new(CachedToken {
+            header,
             token: issued.token,
             expires_at: Instant::now() + issued.valid_for,
             generation,

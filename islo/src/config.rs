@@ -266,7 +266,8 @@ impl IsloBuilder {
                 if t.expose().trim().is_empty() {
                     return Err(Error::Config("the session token is empty".into()));
                 }
-                Credentials::Static(t)
+                let header = crate::transport::bearer(&t)?;
+                Credentials::Static(t, header)
             }
             (None, key) => {
                 let key = match key {
@@ -304,6 +305,7 @@ impl IsloBuilder {
                 .unwrap_or(Duration::from_secs(30)),
         });
         let shared = Arc::new(Shared {
+            routes: islo_generated::Inner::with_planes(&control, &compute, None),
             middleware: middleware_client(http.clone(), auth.clone()),
             http,
             auth,

@@ -91,10 +91,10 @@ impl Islo {
 
     pub(crate) fn from_transport(transport: IsloTransport) -> Self {
         let transport = Arc::new(transport);
-        let inner = islo_generated::Inner::new(
-            Some(&transport.shared.compute_url),
-            Some(transport.clone() as Arc<dyn islo_generated::Transport>),
-        );
+        let inner = transport
+            .shared
+            .routes
+            .with_transport(Some(transport.clone() as Arc<dyn islo_generated::Transport>));
         let client = islo_generated::Client::new_with_client(
             &transport.shared.control_url,
             transport.shared.http.clone(),

@@ -263,6 +263,9 @@ impl SseParser {
                 }
             }
             if self.line.is_empty() {
+                // The same limit as for a line buffered across chunks, so that the outcome
+                // never depends on where the input was split.
+                self.ensure_fits(content.len())?;
                 self.process_line(content, events)?;
             } else {
                 self.ensure_fits(content.len())?;

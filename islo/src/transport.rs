@@ -47,16 +47,15 @@ impl Default for CallSettings {
     }
 }
 
-#[derive(Clone, Copy)]
-struct OpExt(&'static OperationMeta);
-
-/// How many attempts the retry layer made (written by it, read for tracing).
-#[derive(Clone, Copy)]
-struct Attempts(u32);
-
-/// The session token a request was sent with (to redact it from error bodies).
+/// What the send layer needs to know about one call, and what it reports back (attempts,
+/// the token used). Inserted once into the request extensions.
 #[derive(Clone)]
-struct UsedToken(Secret);
+struct CallCtx {
+    op: Option<&'static OperationMeta>,
+    settings: CallSettings,
+    attempts: u32,
+    used_token: Option<Secret>,
+}
 
 /// How calls are authenticated.
 #[derive(Debug)]
@@ -67,8 +66,8 @@ pub(crate) enum Credentials {
         key: Secret,
         refresh_margin: Duration,
     },
-    /// A session token supplied by the caller; no exchange, no refresh.
-    Static(Secret),
+    /// A session token supplied by the caller (and its header value); no exchange, no refresh.
+    Static(Secret, HeaderValue),
 }
 
 /// Everything the auth layer needs.
@@ -99,7 +98,7 @@ impl AuthState {
                     headers: &self.headers,
                 },
             )),
-            Credentials::Static(_) => None,
+            Credentials::Static(..) => None,
         }
     }
 
@@ -107,13 +106,14 @@ impl AuthState {
     pub(crate) fn redact(&self, text: &str) -> String {
         let text = match &self.credentials {
             Credentials::Exchange { key, .. } => key.redact_in(text),
-            Credentials::Static(t) => t.redact_in(text),
+            Credentials::Static(t, _) => t.redact_in(text),
         };
         redact_credentials(&text)
     }
 }
 
-fn bearer(token: &Secret) -> Result<HeaderValue, Error> {
+/// `Bearer <token>` as a sensitive header value.
+pub(crate) fn bearer(token: &Secret) -> Result<HeaderValue, Error> {
     let mut v = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
         .map_err(|_| Error::Config("the session token is not a valid header value".into()))?;
     v.set_sensitive(true);
@@ -124,117 +124,11 @@ fn mw_err(e: Error) -> reqwest_middleware::Error {
     reqwest_middleware::Error::middleware(e)
 }
 
-/// Adds `Authorization: Bearer <token>`; on a 401 with a cached token, invalidates exactly
-/// that token, exchanges once and replays once.
-struct AuthLayer(Arc<AuthState>);
-
-#[async_trait::async_trait]
-impl Middleware for AuthLayer {
-    async fn handle(
-        &self,
-        mut req: Request,
-        ext: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<Response> {
-        let state = &self.0;
-        let Some((slot, exchange)) = state.exchange() else {
-            if let Credentials::Static(t) = &state.credentials {
-                req.headers_mut()
-                    .insert(AUTHORIZATION, bearer(t).map_err(mw_err)?);
-                ext.insert(UsedToken(t.clone()));
-            }
-            return next.run(req, ext).await;
-        };
-        let (token, from_cache) = slot.token(&exchange, None).await.map_err(mw_err)?;
-        let spare = if from_cache { req.try_clone() } else { None };
-        req.headers_mut()
-            .insert(AUTHORIZATION, bearer(&token.token).map_err(mw_err)?);
-        ext.insert(UsedToken(token.token.clone()));
-        let resp = next.clone().run(req, ext).await?;
-        if resp.status() != StatusCode::UNAUTHORIZED {
-            return Ok(resp);
-        }
-        let Some(mut again) = spare else {
-            return Ok(resp);
-        };
-        slot.invalidate(token.generation);
-        let (fresh, _) = slot
-            .token(&exchange, Some(token.generation))
-            .await
-            .map_err(mw_err)?;
-        again
-            .headers_mut()
-            .insert(AUTHORIZATION, bearer(&fresh.token).map_err(mw_err)?);
-        ext.insert(UsedToken(fresh.token.clone()));
-        next.run(again, ext).await
-    }
-}
-
 /// The scheme, host and port of a URL.
 pub(crate) fn origin(url: &reqwest::Url) -> String {
     match url.port_or_known_default() {
         Some(p) => format!("{}://{}:{}", url.scheme(), url.host_str().unwrap_or(""), p),
         None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
-    }
-}
-
-/// Follows same-origin redirects (keeping auth), refuses cross-origin ones, at most 10.
-struct RedirectLayer;
-
-#[async_trait::async_trait]
-impl Middleware for RedirectLayer {
-    async fn handle(
-        &self,
-        req: Request,
-        ext: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<Response> {
-        let mut current = req;
-        let mut hops = 0;
-        loop {
-            let spare = current.try_clone();
-            let url = current.url().clone();
-            let method = current.method().clone();
-            let resp = next.clone().run(current, ext).await?;
-            let status = resp.status();
-            if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-                return Ok(resp);
-            }
-            let Some(target) = resp
-                .headers()
-                .get(LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| url.join(l).ok())
-            else {
-                return Ok(resp);
-            };
-            if origin(&target) != origin(&url) {
-                return Err(mw_err(Error::Redirect {
-                    reason: "cross-origin redirect",
-                    target_origin: origin(&target),
-                }));
-            }
-            hops += 1;
-            if hops > MAX_REDIRECTS {
-                return Err(mw_err(Error::Redirect {
-                    reason: "more than 10 redirects",
-                    target_origin: origin(&target),
-                }));
-            }
-            let Some(mut next_req) = spare else {
-                return Ok(resp);
-            };
-            *next_req.url_mut() = target;
-            if status == StatusCode::SEE_OTHER
-                || (matches!(status.as_u16(), 301 | 302) && method == Method::POST)
-            {
-                *next_req.method_mut() = Method::GET;
-                *next_req.body_mut() = None;
-                next_req.headers_mut().remove(CONTENT_TYPE);
-                next_req.headers_mut().remove(CONTENT_LENGTH);
-            }
-            current = next_req;
-        }
     }
 }
 
@@ -308,21 +202,57 @@ pub(crate) fn classify(
     }
 }
 
-/// Retries per [`classify`], with reqwest-retry's exponential backoff and jitter.
-struct RetryLayer;
+/// The one middleware of the stack: authentication, retries and redirects in a single loop,
+/// so that a call clones its request once (to be able to replay it), however many of those
+/// it ends up needing.
+///
+/// - Auth: `Authorization: Bearer <token>` from the process-wide cache; a 401 on a cached
+///   token invalidates exactly that token, exchanges once and replays once.
+/// - Retries: per [`classify`], with reqwest-retry's exponential backoff and jitter, or the
+///   server's `Retry-After`, capped.
+/// - Redirects: same-origin ones are followed (auth kept), cross-origin ones refused, at most 10.
+struct SendLayer(Arc<AuthState>);
+
+impl SendLayer {
+    /// The header and identity of the token to send (exchanging if needed).
+    async fn token(
+        &self,
+        stale: Option<u64>,
+    ) -> Result<(HeaderValue, Secret, Option<u64>, bool), Error> {
+        match &self.0.credentials {
+            Credentials::Static(t, header) => Ok((header.clone(), t.clone(), None, false)),
+            Credentials::Exchange { .. } => {
+                let (slot, exchange) = self
+                    .0
+                    .exchange()
+                    .ok_or_else(|| Error::Config("no credentials".into()))?;
+                let (tok, from_cache) = slot.token(&exchange, stale).await?;
+                Ok((
+                    tok.header.clone(),
+                    tok.token.clone(),
+                    Some(tok.generation),
+                    from_cache,
+                ))
+            }
+        }
+    }
+}
 
 #[async_trait::async_trait]
-impl Middleware for RetryLayer {
+impl Middleware for SendLayer {
     async fn handle(
         &self,
         req: Request,
         ext: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        let settings = ext.get::<CallSettings>().cloned().unwrap_or_default();
-        let idempotent = ext
-            .get::<OpExt>()
-            .map_or_else(|| req.method().is_idempotent(), |op| op.0.idempotent);
+        let (settings, idempotent) = match ext.get::<CallCtx>() {
+            Some(c) => (
+                c.settings.clone(),
+                c.op.map_or_else(|| req.method().is_idempotent(), |op| op.idempotent),
+            ),
+            None => (CallSettings::default(), req.method().is_idempotent()),
+        };
         let replay_ok = idempotent || settings.retry_non_idempotent;
         let max_attempts = settings.max_attempts.max(1);
         let policy = ExponentialBackoff::builder()
@@ -333,20 +263,102 @@ impl Middleware for RetryLayer {
             .jitter(Jitter::Bounded)
             .build_with_max_retries(max_attempts - 1);
         let started = SystemTime::now();
-        let mut current = req;
+
+        // The request to replay from (None when its body cannot be cloned: sent once).
+        let mut template = Some(req);
         let mut attempt = 0u32;
+        let mut hops = 0u32;
+        let mut auth_replayed = false;
+        let mut stale: Option<u64> = None;
         loop {
-            attempt += 1;
-            let spare = if attempt < max_attempts {
-                current.try_clone()
-            } else {
-                None
+            if hops == 0 && !auth_replayed {
+                attempt += 1;
+                if let Some(ctx) = ext.get_mut::<CallCtx>() {
+                    ctx.attempts = attempt;
+                }
+            }
+            let (result, generation, from_cache) = match self.token(stale.take()).await {
+                // A failed exchange goes through the same retry policy as a failed call.
+                Err(e) => (Err(mw_err(e)), None, false),
+                Ok((header, token, generation, from_cache)) => {
+                    let mut req = match template.as_ref().and_then(Request::try_clone) {
+                        Some(copy) => copy,
+                        None => match template.take() {
+                            Some(only) => only,
+                            None => {
+                                return Err(mw_err(Error::Unexpected(
+                                    "request already sent".into(),
+                                )))
+                            }
+                        },
+                    };
+                    req.headers_mut().insert(AUTHORIZATION, header);
+                    if let Some(ctx) = ext.get_mut::<CallCtx>() {
+                        ctx.used_token = Some(token);
+                    }
+                    (next.clone().run(req, ext).await, generation, from_cache)
+                }
             };
-            let result = next.clone().run(current, ext).await;
-            ext.insert(Attempts(attempt));
-            let Some(again) = spare else {
+
+            if let Ok(resp) = &result {
+                let status = resp.status();
+                // A rejected cached token: invalidate exactly it, exchange once, replay once.
+                if status == StatusCode::UNAUTHORIZED
+                    && from_cache
+                    && !auth_replayed
+                    && template.is_some()
+                {
+                    if let (Credentials::Exchange { slot, .. }, Some(g)) =
+                        (&self.0.credentials, generation)
+                    {
+                        slot.invalidate(g);
+                        stale = Some(g);
+                        auth_replayed = true;
+                        continue;
+                    }
+                }
+                // Redirects (followable only when the request can be replayed).
+                if let (true, Some(t)) = (
+                    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308),
+                    template.as_mut(),
+                ) {
+                    let url = t.url().clone();
+                    if let Some(target) = resp
+                        .headers()
+                        .get(LOCATION)
+                        .and_then(|l| l.to_str().ok())
+                        .and_then(|l| url.join(l).ok())
+                    {
+                        if origin(&target) != origin(&url) {
+                            return Err(mw_err(Error::Redirect {
+                                reason: "cross-origin redirect",
+                                target_origin: origin(&target),
+                            }));
+                        }
+                        hops += 1;
+                        if hops > MAX_REDIRECTS {
+                            return Err(mw_err(Error::Redirect {
+                                reason: "more than 10 redirects",
+                                target_origin: origin(&target),
+                            }));
+                        }
+                        *t.url_mut() = target;
+                        if status == StatusCode::SEE_OTHER
+                            || (matches!(status.as_u16(), 301 | 302) && t.method() == Method::POST)
+                        {
+                            *t.method_mut() = Method::GET;
+                            *t.body_mut() = None;
+                            t.headers_mut().remove(CONTENT_TYPE);
+                            t.headers_mut().remove(CONTENT_LENGTH);
+                        }
+                        continue;
+                    }
+                }
+            }
+
+            if attempt >= max_attempts || template.is_none() {
                 return result;
-            };
+            }
             let wait = match classify(&result, replay_ok) {
                 RetryVerdict::Done => return result,
                 RetryVerdict::After(d) => d.min(settings.max_retry_after),
@@ -360,20 +372,19 @@ impl Middleware for RetryLayer {
             drop(result);
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "islo: retrying");
             tokio::time::sleep(wait).await;
-            current = again;
+            hops = 0;
+            auth_replayed = false;
         }
     }
 }
 
-/// Builds the middleware stack: retry (outer) → auth → redirects (inner).
+/// Builds the middleware stack around `http`.
 pub(crate) fn middleware_client(
     http: reqwest::Client,
     auth: Arc<AuthState>,
 ) -> ClientWithMiddleware {
     reqwest_middleware::ClientBuilder::new(http)
-        .with(RetryLayer)
-        .with(AuthLayer(auth))
-        .with(RedirectLayer)
+        .with(SendLayer(auth))
         .build()
 }
 
@@ -381,6 +392,8 @@ pub(crate) fn middleware_client(
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
+    /// Plane routing for the generated client, parsed once.
+    pub(crate) routes: islo_generated::Inner,
     pub(crate) middleware: ClientWithMiddleware,
     pub(crate) auth: Arc<AuthState>,
     pub(crate) control_url: String,
@@ -425,8 +438,12 @@ impl IsloTransport {
             }
         }
         let mut ext = Extensions::new();
-        ext.insert(OpExt(op));
-        ext.insert(self.settings.clone());
+        ext.insert(CallCtx {
+            op: Some(op),
+            settings: self.settings.clone(),
+            attempts: 0,
+            used_token: None,
+        });
         let span = tracing::debug_span!(
             "islo.request",
             operation = op.id,
@@ -443,7 +460,7 @@ impl IsloTransport {
             .execute_with_extensions(request, &mut ext)
             .instrument(span.clone())
             .await;
-        let attempts = ext.get::<Attempts>().map_or(1, |a| a.0);
+        let attempts = ext.get::<CallCtx>().map_or(1, |c| c.attempts.max(1));
         span.record("attempts", attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         match result {
@@ -456,7 +473,7 @@ impl IsloTransport {
                 let headers = resp.headers().clone();
                 let raw = read_capped(resp).await;
                 let mut text = self.shared.auth.redact(&String::from_utf8_lossy(&raw));
-                if let Some(UsedToken(t)) = ext.get::<UsedToken>() {
+                if let Some(t) = ext.get::<CallCtx>().and_then(|c| c.used_token.as_ref()) {
                     text = t.redact_in(&text);
                 }
                 let body = if text.as_bytes() == raw.as_ref() {

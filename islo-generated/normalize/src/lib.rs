@@ -399,6 +399,24 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
         return;
     }
 
+    // const → single-value enum
+    if let Some(c) = obj.remove("const") {
+        if !obj.contains_key("type") {
+            let t = match &c {
+                Value::String(_) => Some("string"),
+                Value::Bool(_) => Some("boolean"),
+                Value::Number(n) if n.is_i64() || n.is_u64() => Some("integer"),
+                Value::Number(_) => Some("number"),
+                _ => None,
+            };
+            if let Some(t) = t {
+                obj.insert("type".into(), json!(t));
+            }
+        }
+        obj.insert("enum".into(), Value::Array(vec![c]));
+        ctx.note(ptr, RewriteKind::ConstToEnum);
+    }
+
     // type: [X, "null"]
     if let Some(Value::Array(types)) = obj.get("type").cloned() {
         let non_null: Vec<Value> = types
@@ -476,24 +494,6 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
             obj.insert(key.into(), Value::Array(rest));
         }
         obj.insert("nullable".into(), Value::Bool(true));
-    }
-
-    // const → single-value enum
-    if let Some(c) = obj.remove("const") {
-        if !obj.contains_key("type") {
-            let t = match &c {
-                Value::String(_) => Some("string"),
-                Value::Bool(_) => Some("boolean"),
-                Value::Number(n) if n.is_i64() || n.is_u64() => Some("integer"),
-                Value::Number(_) => Some("number"),
-                _ => None,
-            };
-            if let Some(t) = t {
-                obj.insert("type".into(), json!(t));
-            }
-        }
-        obj.insert("enum".into(), Value::Array(vec![c]));
-        ctx.note(ptr, RewriteKind::ConstToEnum);
     }
 
     if obj.remove("title").is_some() {

@@ -1,0 +1,841 @@
+//! Client overhead benchmark: the `islo` client against a raw-reqwest floor, interleaved in
+//! one run, plus token-cache, refresh, memory and streaming-upload measurements.
+//!
+//! ```text
+//! cargo bench -p islo --bench client -- --requests 20000 --concurrency 64
+//! ```
+//!
+//! `--quick` runs only the floor/islo comparison. Nothing here asserts on durations: goals
+//! are printed as PASS/MISS.
+
+use islo::mock::FakeIslo;
+use islo::prelude::*;
+use islo::{types, Islo};
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SANDBOX: &str = "bench";
+
+/// Counts live heap bytes (and their peak) so that per-client memory can be measured
+/// exactly, next to the RSS deltas the kernel reports.
+struct Counting;
+
+static LIVE: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// Counting is switched on only around the memory sections, so that the atomic counters do
+/// not tax the allocations of the throughput rounds (islo allocates more than the floor).
+static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static PEAK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            let now =
+                LIVE.fetch_add(layout.size() as i64, Ordering::Relaxed) + layout.size() as i64;
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(layout.size() as i64, Ordering::Relaxed);
+        }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            let delta = new_size as i64 - layout.size() as i64;
+            let now = LIVE.fetch_add(delta, Ordering::Relaxed) + delta;
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn live_heap() -> i64 {
+    LIVE.load(Ordering::Relaxed)
+}
+
+fn reset_peak_heap() -> i64 {
+    let now = live_heap();
+    PEAK.store(now, Ordering::Relaxed);
+    now
+}
+
+fn peak_heap() -> i64 {
+    PEAK.load(Ordering::Relaxed)
+}
+const ROUNDS: usize = 5;
+
+// ---------------------------------------------------------------------------
+// CPU and memory accounting from /proc
+// ---------------------------------------------------------------------------
+
+/// On-CPU nanoseconds of one thread (`schedstat`), else from `stat` ticks.
+fn thread_cpu_ns(task_dir: &std::path::Path) -> Option<u64> {
+    if let Ok(s) = std::fs::read_to_string(task_dir.join("schedstat")) {
+        if let Some(ns) = s.split_whitespace().next().and_then(|v| v.parse().ok()) {
+            return Some(ns);
+        }
+    }
+    let stat = std::fs::read_to_string(task_dir.join("stat")).ok()?;
+    let after = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks * 10_000_000)
+}
+
+/// CPU so far, split into (fake server threads, everything else), in ns. Summed over the
+/// live threads of this process; threads are matched by name (`fake-islo*`).
+#[derive(Clone, Copy, Default, Debug)]
+struct Cpu {
+    fake: u64,
+    client: u64,
+}
+
+fn cpu_now() -> Cpu {
+    let mut cpu = Cpu::default();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return cpu;
+    };
+    for t in tasks.flatten() {
+        let dir = t.path();
+        let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        let ns = thread_cpu_ns(&dir).unwrap_or(0);
+        if name.trim_end().starts_with("fake-islo") {
+            cpu.fake += ns;
+        } else {
+            cpu.client += ns;
+        }
+    }
+    cpu
+}
+
+/// Process CPU (all threads, including exited ones), in ns: `CLOCK_PROCESS_CPUTIME_ID`.
+fn process_clock_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return process_cpu_ns();
+    }
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Process CPU (all threads, including exited ones) from /proc/self/stat, in ns.
+fn process_cpu_ns() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let Some(i) = stat.rfind(')') else { return 0 };
+    let f: Vec<&str> = stat[i + 2..].split_whitespace().collect();
+    let get = |k: usize| f.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (get(11) + get(12)) * 10_000_000
+}
+
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn rss_kb() -> u64 {
+    status_kb("VmRSS:")
+}
+
+fn hwm_kb() -> u64 {
+    status_kb("VmHWM:")
+}
+
+/// Resets VmHWM to the current RSS (Linux >= 4.0); false if not permitted.
+fn reset_hwm() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+// ---------------------------------------------------------------------------
+// Load generator
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+struct RoundResult {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+    client_cpu_us_per_req: f64,
+    fake_cpu_us_per_req: f64,
+    fake_util: f64,
+    exchanges: u64,
+    errors: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1e6
+}
+
+/// Runs `n` calls of `call` on `c` concurrent tasks.
+async fn run_round<F, Fut>(fake: &FakeIslo, n: usize, c: usize, call: F) -> RoundResult
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    let call = Arc::new(call);
+    let next = Arc::new(AtomicUsize::new(0));
+    let exchanges_before = fake.token_exchanges();
+    let cpu_before = cpu_now();
+    let proc_before = process_clock_ns();
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(c);
+    for _ in 0..c {
+        let (call, next) = (call.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(n / c + 1);
+            let mut errors = 0usize;
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                let t = Instant::now();
+                if !call().await {
+                    errors += 1;
+                }
+                lat.push(t.elapsed());
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::with_capacity(n);
+    let mut errors = 0;
+    for t in tasks {
+        let (lat, e) = t.await.expect("load task");
+        all.extend(lat);
+        errors += e;
+    }
+    let wall = started.elapsed();
+    let proc_after = process_clock_ns();
+    let cpu_after = cpu_now();
+    all.sort_unstable();
+    let per_req = |ns: u64| ns as f64 / 1e3 / n as f64;
+    RoundResult {
+        rps: n as f64 / wall.as_secs_f64(),
+        p50_us: percentile(&all, 0.50),
+        p99_us: percentile(&all, 0.99),
+        // Process CPU (exited threads included) minus the fake server's threads.
+        client_cpu_us_per_req: per_req(
+            (proc_after - proc_before).saturating_sub(cpu_after.fake - cpu_before.fake),
+        ),
+        fake_cpu_us_per_req: per_req(cpu_after.fake - cpu_before.fake),
+        fake_util: (cpu_after.fake - cpu_before.fake) as f64 / wall.as_nanos() as f64,
+        exchanges: fake.token_exchanges() - exchanges_before,
+        errors,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Summary {
+    rps: f64,
+    p50: f64,
+    p99: f64,
+    cpu: f64,
+    fake_cpu: f64,
+    fake_util: f64,
+    exchanges: u64,
+    errors: usize,
+}
+
+fn summarize(rounds: &[RoundResult]) -> Summary {
+    let m = |f: fn(&RoundResult) -> f64| median(rounds.iter().map(f).collect());
+    Summary {
+        rps: m(|r| r.rps),
+        p50: m(|r| r.p50_us),
+        p99: m(|r| r.p99_us),
+        cpu: m(|r| r.client_cpu_us_per_req),
+        fake_cpu: m(|r| r.fake_cpu_us_per_req),
+        fake_util: m(|r| r.fake_util),
+        exchanges: rounds.iter().map(|r| r.exchanges).sum(),
+        errors: rounds.iter().map(|r| r.errors).sum(),
+    }
+}
+
+fn print_row(label: &str, s: &Summary) {
+    println!(
+        "  {label:<22} {:>9.0} req/s  p50 {:>7.0} µs  p99 {:>7.0} µs  client CPU {:>6.1} µs/req  \
+         fake CPU {:>6.1} µs/req (fake thread busy {:>3.0}%)  exchanges {}  errors {}",
+        s.rps,
+        s.p50,
+        s.p99,
+        s.cpu,
+        s.fake_cpu,
+        s.fake_util * 100.0,
+        s.exchanges,
+        s.errors
+    );
+}
+
+fn print_round(label: &str, i: usize, r: &RoundResult) {
+    println!(
+        "    round {i} {label:<16} {:>9.0} req/s  p50 {:>7.0} µs  p99 {:>7.0} µs  client CPU {:>6.1} µs/req  fake CPU {:>6.1} µs/req",
+        r.rps, r.p50_us, r.p99_us, r.client_cpu_us_per_req, r.fake_cpu_us_per_req
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The floor: raw reqwest with a fixed token
+// ---------------------------------------------------------------------------
+
+async fn exchange_once(control: &str, key: &str) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(format!("{control}/auth/token"))
+        .json(&serde_json::json!({ "access_key": key }))
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token JSON");
+    v["session_token"]
+        .as_str()
+        .expect("session_token")
+        .to_string()
+}
+
+fn islo_client(fake: &FakeIslo) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .build()
+        .expect("client")
+}
+
+// ---------------------------------------------------------------------------
+// Upload sink: a tiny HTTP/1.1 server that discards request bodies
+// ---------------------------------------------------------------------------
+
+async fn read_line(
+    sock: &mut tokio::io::BufReader<tokio::net::TcpStream>,
+) -> std::io::Result<String> {
+    use tokio::io::AsyncBufReadExt;
+    let mut line = String::new();
+    sock.read_line(&mut line).await?;
+    Ok(line)
+}
+
+/// Reads and drops a body framed by `Content-Length` or chunked encoding; returns its size.
+async fn discard_body(
+    sock: &mut tokio::io::BufReader<tokio::net::TcpStream>,
+    headers: &HashMap<String, String>,
+) -> std::io::Result<u64> {
+    const BUF: usize = 64 * 1024;
+    let mut buf = vec![0u8; BUF];
+    let mut total = 0u64;
+    if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.contains("chunked"))
+    {
+        loop {
+            let line = read_line(sock).await?;
+            let size = u64::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16)
+                .map_err(|_| std::io::Error::other(format!("bad chunk size {line:?}")))?;
+            if size == 0 {
+                // Trailers until an empty line.
+                while !read_line(sock).await?.trim().is_empty() {}
+                return Ok(total);
+            }
+            let mut left = size;
+            while left > 0 {
+                let n = sock.read(&mut buf[..left.min(BUF as u64) as usize]).await?;
+                if n == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+                left -= n as u64;
+            }
+            total += size;
+            let _crlf = read_line(sock).await?;
+        }
+    }
+    let mut left: u64 = headers
+        .get("content-length")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while left > 0 {
+        let n = sock.read(&mut buf[..left.min(BUF as u64) as usize]).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        left -= n as u64;
+        total += n as u64;
+    }
+    Ok(total)
+}
+
+async fn sink_conn(
+    stream: tokio::net::TcpStream,
+    received: Arc<std::sync::atomic::AtomicU64>,
+) -> std::io::Result<()> {
+    let mut sock = tokio::io::BufReader::with_capacity(64 * 1024, stream);
+    loop {
+        let request_line = read_line(&mut sock).await?;
+        if request_line.is_empty() {
+            return Ok(());
+        }
+        let mut headers = HashMap::new();
+        loop {
+            let line = read_line(&mut sock).await?;
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
+            }
+        }
+        let n = discard_body(&mut sock, &headers).await?;
+        let body = if request_line.contains("/auth/token") {
+            r#"{"session_token":"sink-token","cookie_max_age":3600}"#.to_string()
+        } else {
+            received.fetch_add(n, Ordering::SeqCst);
+            r#"{"status":"uploaded"}"#.to_string()
+        };
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        sock.get_mut().write_all(resp.as_bytes()).await?;
+    }
+}
+
+async fn start_sink() -> (String, Arc<std::sync::atomic::AtomicU64>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let received = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let r = received.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            let r = r.clone();
+            tokio::spawn(async move {
+                let _ = sink_conn(s, r).await;
+            });
+        }
+    });
+    (url, received)
+}
+
+// ---------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let n = arg("--requests", 20_000).max(1);
+    let c = arg("--concurrency", 64).max(1);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(bench(n, c));
+}
+
+async fn bench(n: usize, c: usize) {
+    let cores = std::thread::available_parallelism().map_or(0, |p| p.get());
+    println!("islo client benchmark: {n} requests x {ROUNDS} rounds per side, concurrency {c}, {cores} cores");
+    println!("(release build; fake server on loopback, its own thread; client CPU = CLOCK_PROCESS_CPUTIME_ID minus the fake's threads from /proc/self/task/*/schedstat)");
+
+    let quick = std::env::args().any(|a| a == "--quick");
+    if !quick {
+        COUNTING.store(true, Ordering::Relaxed);
+        upload_memory().await;
+        COUNTING.store(false, Ordering::Relaxed);
+    }
+
+    // --- floor vs islo -----------------------------------------------------------------
+    let fake = FakeIslo::builder().start().await.expect("fake");
+    let islo = islo_client(&fake);
+    islo.create_sandbox()
+        .body(types::SandboxCreate {
+            name: Some(SANDBOX.into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("create sandbox");
+    let token = exchange_once(&fake.control_url(), &fake.api_key()).await;
+    let floor_url = format!("{}/sandboxes/{SANDBOX}", fake.compute_url());
+    let auth = format!("Bearer {token}");
+    let floor_http = reqwest::Client::new();
+
+    let floor_call = {
+        let (http, url, auth) = (floor_http.clone(), floor_url.clone(), auth.clone());
+        move || {
+            let (http, url, auth) = (http.clone(), url.clone(), auth.clone());
+            async move {
+                let Ok(resp) = http.get(&url).header("authorization", &auth).send().await else {
+                    return false;
+                };
+                if !resp.status().is_success() {
+                    return false;
+                }
+                let Ok(bytes) = resp.bytes().await else {
+                    return false;
+                };
+                serde_json::from_slice::<types::SandboxResponse>(&bytes).is_ok()
+            }
+        }
+    };
+    let islo_call = {
+        let islo = islo.clone();
+        move || {
+            let islo = islo.clone();
+            async move {
+                islo.get_sandbox()
+                    .sandbox_name(SANDBOX)
+                    .send()
+                    .await
+                    .is_ok()
+            }
+        }
+    };
+
+    // Warm-up (connections, allocator, caches).
+    let warm = (n / 10).max(100);
+    run_round(&fake, warm, c, floor_call.clone()).await;
+    run_round(&fake, warm, c, islo_call.clone()).await;
+
+    let process_before = process_cpu_ns();
+    let mut floor_rounds = Vec::new();
+    let mut islo_rounds = Vec::new();
+    println!("\n[1] GET /sandboxes/{{name}}: floor (raw reqwest + serde) vs islo, interleaved");
+    for i in 0..ROUNDS {
+        let f = run_round(&fake, n, c, floor_call.clone()).await;
+        print_round("floor", i, &f);
+        floor_rounds.push(f);
+        let s = run_round(&fake, n, c, islo_call.clone()).await;
+        print_round("islo", i, &s);
+        islo_rounds.push(s);
+    }
+    let process_cpu = process_cpu_ns() - process_before;
+    let floor = summarize(&floor_rounds);
+    let ours = summarize(&islo_rounds);
+    println!("  medians of {ROUNDS} rounds:");
+    print_row("floor (reqwest)", &floor);
+    print_row("islo", &ours);
+    let tput = ours.rps / floor.rps;
+    let cpu = ours.cpu / floor.cpu;
+    // Ratios of adjacent (floor, islo) pairs are less sensitive to load drifting during the
+    // run than ratios of medians.
+    let paired_tput = median(
+        floor_rounds
+            .iter()
+            .zip(&islo_rounds)
+            .map(|(f, s)| s.rps / f.rps)
+            .collect(),
+    );
+    let paired_cpu = median(
+        floor_rounds
+            .iter()
+            .zip(&islo_rounds)
+            .map(|(f, s)| s.client_cpu_us_per_req / f.client_cpu_us_per_req)
+            .collect(),
+    );
+    println!(
+        "  paired ratios (median over the {ROUNDS} adjacent floor/islo pairs): throughput {paired_tput:.3}x, client CPU {paired_cpu:.3}x, client CPU difference {:+.1} µs/req",
+        ours.cpu - floor.cpu
+    );
+    println!(
+        "  ratio islo/floor (medians): throughput {tput:.3}x (goal >= 0.95: {}), client CPU {cpu:.3}x (goal <= 1.10: {}), p50 {:.3}x, p99 {:.3}x",
+        if tput >= 0.95 { "PASS" } else { "MISS" },
+        if cpu <= 1.10 { "PASS" } else { "MISS" },
+        ours.p50 / floor.p50,
+        ours.p99 / floor.p99
+    );
+    let bottleneck = floor.fake_util > 0.85 || floor.fake_cpu > floor.cpu;
+    println!(
+        "  fake server: {:.1} µs CPU/req vs floor client {:.1} µs/req, its thread {:.0}% busy during floor rounds -> {}",
+        floor.fake_cpu,
+        floor.cpu,
+        floor.fake_util * 100.0,
+        if bottleneck {
+            "the fake server is (close to) the bottleneck; throughput ratios understate client overhead, compare CPU"
+        } else {
+            "the fake server is not the bottleneck"
+        }
+    );
+    let per_thread: f64 = floor_rounds
+        .iter()
+        .chain(&islo_rounds)
+        .map(|r| (r.client_cpu_us_per_req + r.fake_cpu_us_per_req) * n as f64 / 1e6)
+        .sum();
+    println!(
+        "  cross-check: process CPU from /proc/self/stat over the 2x{ROUNDS} rounds = {:.2} s; sum of per-thread schedstat deltas = {per_thread:.2} s",
+        process_cpu as f64 / 1e9
+    );
+    println!(
+        "  token exchanges seen by the fake: {} in total (1 for the floor's fixed token, 1 for islo's first call; {} during measured islo rounds)",
+        fake.token_exchanges(),
+        ours.exchanges
+    );
+
+    if quick {
+        return;
+    }
+    cold_callers().await;
+    // Refresh rounds must outlast the 1 s token validity several times: size them from the
+    // measured islo throughput (>= 3 s each).
+    let n_refresh = ((ours.rps * 3.0) as usize).max(n);
+    refresh_under_load(n_refresh, c, &fake, islo_call.clone()).await;
+    COUNTING.store(true, Ordering::Relaxed);
+    client_memory(&fake);
+    std::io::stdout().flush().ok();
+}
+
+/// [2] 1000 concurrent cold callers on a fresh control URL: exactly one exchange.
+async fn cold_callers() {
+    println!("\n[2] token cache: 1000 concurrent cold callers");
+    let fake = FakeIslo::builder().start().await.expect("fake");
+    // 1000 distinct clients (same key and control URL -> one process-wide slot), sharing
+    // one connection pool so the test does not need 1000 sockets.
+    let http = reqwest::Client::new();
+    let clients: Vec<Islo> = (0..1000)
+        .map(|_| {
+            Islo::builder()
+                .ignore_env()
+                .api_key(fake.api_key())
+                .base_url(fake.control_url())
+                .compute_url(fake.compute_url())
+                .http_client(http.clone())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let start = Arc::new(tokio::sync::Barrier::new(1000));
+    let mut tasks = Vec::new();
+    for islo in clients {
+        let start = start.clone();
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            // The sandbox does not exist: a 404 still proves the call was authenticated.
+            match islo.get_sandbox().sandbox_name("cold").send().await {
+                Ok(_) => true,
+                Err(e) => islo::Error::from(e).is_not_found(),
+            }
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        ok += usize::from(t.await.unwrap());
+    }
+    println!(
+        "  {ok}/1000 callers authenticated; token exchanges seen by the server: {} (must be 1: {})",
+        fake.token_exchanges(),
+        if fake.token_exchanges() == 1 {
+            "PASS"
+        } else {
+            "MISS"
+        }
+    );
+}
+
+/// [3] Token refresh during load: 2 s tokens refreshed 1 s before expiry.
+async fn refresh_under_load<F, Fut>(n: usize, c: usize, steady_fake: &FakeIslo, steady_call: F)
+where
+    F: Fn() -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = bool> + Send + 'static,
+{
+    println!("\n[3] token refresh under load ({n} requests per round; token lifetime 2 s, refresh margin 1 s -> refresh every ~1 s)");
+    let fake = FakeIslo::builder()
+        .token_lifetime(Duration::from_secs(2))
+        .start()
+        .await
+        .expect("fake");
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .token_refresh_margin(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    islo.create_sandbox()
+        .body(types::SandboxCreate {
+            name: Some(SANDBOX.into()),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .expect("create");
+    let refresh_call = move || {
+        let islo = islo.clone();
+        async move {
+            islo.get_sandbox()
+                .sandbox_name(SANDBOX)
+                .send()
+                .await
+                .is_ok()
+        }
+    };
+    run_round(&fake, (n / 10).max(100), c, refresh_call.clone()).await;
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    for i in 0..ROUNDS {
+        let r = run_round(&fake, n, c, refresh_call.clone()).await;
+        print_round("with refresh", i, &r);
+        println!("      exchanges during this round: {}", r.exchanges);
+        with.push(r);
+        let s = run_round(steady_fake, n, c, steady_call.clone()).await;
+        print_round("no refresh", i, &s);
+        without.push(s);
+    }
+    let w = summarize(&with);
+    let wo = summarize(&without);
+    print_row("with refresh", &w);
+    print_row("without refresh", &wo);
+    println!(
+        "  exchanges during the {ROUNDS} refresh rounds: {}, errors: {}; throughput ratio with/without refresh: {:.3}x, p99 ratio {:.3}x",
+        w.exchanges,
+        w.errors,
+        w.rps / wo.rps,
+        w.p99 / wo.p99
+    );
+}
+
+/// [4] Memory of a client and of a clone.
+fn client_memory(fake: &FakeIslo) {
+    println!("\n[4] memory per client / per clone (heap bytes from a counting allocator; VmRSS delta / count)");
+    println!(
+        "  size_of::<Islo>() = {} bytes",
+        std::mem::size_of::<Islo>()
+    );
+    let one = islo_client(fake);
+
+    const CLONES: usize = 100_000;
+    let (h0, r0) = (live_heap(), rss_kb());
+    let clones: Vec<Islo> = (0..CLONES).map(|_| one.clone()).collect();
+    let (h1, r1) = (live_heap(), rss_kb());
+    let vec_bytes = (CLONES * std::mem::size_of::<Islo>()) as i64;
+    println!(
+        "  {CLONES} clones: heap +{:.0} bytes per clone beyond its {}-byte slot; VmRSS +{} kB -> {:.0} bytes per clone (slot included)",
+        (h1 - h0 - vec_bytes) as f64 / CLONES as f64,
+        std::mem::size_of::<Islo>(),
+        r1.saturating_sub(r0),
+        r1.saturating_sub(r0) as f64 * 1024.0 / CLONES as f64
+    );
+    drop(clones);
+
+    const SHARED: usize = 1000;
+    let http = reqwest::Client::new();
+    let (h0, r0) = (live_heap(), rss_kb());
+    let clients: Vec<Islo> = (0..SHARED)
+        .map(|_| {
+            Islo::builder()
+                .ignore_env()
+                .api_key(fake.api_key())
+                .base_url(fake.control_url())
+                .compute_url(fake.compute_url())
+                .http_client(http.clone())
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let (h1, r1) = (live_heap(), rss_kb());
+    println!(
+        "  {SHARED} clients built with a shared reqwest::Client (islo's own state): heap {:.1} kB per client; VmRSS +{} kB -> {:.1} kB per client",
+        (h1 - h0) as f64 / 1024.0 / SHARED as f64,
+        r1.saturating_sub(r0),
+        r1.saturating_sub(r0) as f64 / SHARED as f64
+    );
+    drop(clients);
+
+    const CLIENTS: usize = 1000;
+    let (h0, r0) = (live_heap(), rss_kb());
+    let clients: Vec<Islo> = (0..CLIENTS).map(|_| islo_client(fake)).collect();
+    let (h1, r1) = (live_heap(), rss_kb());
+    println!(
+        "  {CLIENTS} clients built with defaults (each its own reqwest pool + native-tls context): Rust heap {:.1} kB per client (OpenSSL allocates outside the Rust allocator); VmRSS +{} kB -> {:.1} kB per client",
+        (h1 - h0) as f64 / 1024.0 / CLIENTS as f64,
+        r1.saturating_sub(r0),
+        r1.saturating_sub(r0) as f64 / CLIENTS as f64
+    );
+    drop(clients);
+}
+
+/// [0] Peak memory while uploading a sparse 1 GiB file to a discarding sink.
+async fn upload_memory() {
+    println!("\n[0] peak memory while uploading a 1 GiB file (sparse) with upload_path");
+    let (url, received) = start_sink().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("big.bin");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(1 << 30).unwrap();
+    drop(f);
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key("ak_sink")
+        .base_url(&url)
+        .compute_url(&url)
+        .build()
+        .unwrap();
+    let reset = reset_hwm();
+    let heap0 = reset_peak_heap();
+    let (rss0, hwm0) = (rss_kb(), hwm_kb());
+    let t = Instant::now();
+    let result = islo.upload_path("sb", &path, "/workspace/big.bin").await;
+    let secs = t.elapsed().as_secs_f64();
+    let (rss1, hwm1) = (rss_kb(), hwm_kb());
+    let got = received.load(Ordering::SeqCst);
+    println!(
+        "  heap: live before {:.1} MiB, peak during the upload {:.1} MiB (+{:.1} MiB)",
+        heap0 as f64 / 1048576.0,
+        peak_heap() as f64 / 1048576.0,
+        (peak_heap() - heap0) as f64 / 1048576.0
+    );
+    println!(
+        "  result: {:?}; sink received {:.1} MiB of multipart body in {secs:.2} s ({:.0} MiB/s)",
+        result.as_ref().map(|_| "ok"),
+        got as f64 / (1 << 20) as f64,
+        got as f64 / (1 << 20) as f64 / secs
+    );
+    println!(
+        "  VmHWM before {} kB{} / after {} kB (growth {} kB); VmRSS before {} kB / after {} kB -> {}",
+        hwm0,
+        if reset { " (reset via clear_refs)" } else { " (not resettable)" },
+        hwm1,
+        hwm1.saturating_sub(hwm0),
+        rss0,
+        rss1,
+        if hwm1.saturating_sub(hwm0) < 64 * 1024 {
+            "streamed (peak growth far below 1 GiB)"
+        } else {
+            "LARGE peak growth"
+        }
+    );
+}
