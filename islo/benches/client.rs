@@ -5,7 +5,7 @@
 //! cargo bench -p islo --bench client -- --requests 20000 --concurrency 64
 //! ```
 //!
-//! `--quick` runs only the floor/islo comparison. Nothing here asserts on durations: goals
+//! `--quick` runs only the floor/islo comparison; `--side floor|islo` only one side of it. Nothing here asserts on durations: goals
 //! are printed as PASS/MISS.
 
 use islo::mock::FakeIslo;
@@ -535,6 +535,23 @@ async fn bench(n: usize, c: usize) {
     let mut floor_rounds = Vec::new();
     let mut islo_rounds = Vec::new();
     println!("\n[1] GET /sandboxes/{{name}}: floor (raw reqwest + serde) vs islo, interleaved");
+    // `--side floor|islo` runs only one side (for profiling one of them with perf).
+    let side = std::env::args()
+        .skip_while(|a| a != "--side")
+        .nth(1)
+        .unwrap_or_default();
+    if !side.is_empty() {
+        let call_floor = side == "floor";
+        for i in 0..ROUNDS * 2 {
+            let r = if call_floor {
+                run_round(&fake, n, c, floor_call.clone()).await
+            } else {
+                run_round(&fake, n, c, islo_call.clone()).await
+            };
+            print_round(&side, i, &r);
+        }
+        return;
+    }
     for i in 0..ROUNDS {
         let f = run_round(&fake, n, c, floor_call.clone()).await;
         print_round("floor", i, &f);

@@ -61,6 +61,11 @@ impl TokenSlot {
             .clone()
     }
 
+    /// The cached token, if any (valid or not).
+    pub(crate) fn current(&self) -> Option<Arc<CachedToken>> {
+        self.read()
+    }
+
     fn read(&self) -> Option<Arc<CachedToken>> {
         self.current
             .read()

@@ -3,9 +3,7 @@
 use crate::auth::TokenSlot;
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::transport::{
-    middleware_client, AuthState, CallSettings, Credentials, IsloTransport, Shared,
-};
+use crate::transport::{AuthState, CallSettings, Credentials, IsloTransport, Shared};
 use crate::Islo;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -306,17 +304,16 @@ impl IsloBuilder {
         });
         let shared = Arc::new(Shared {
             routes: islo_generated::Inner::with_planes(&control, &compute, None),
-            middleware: middleware_client(http.clone(), auth.clone()),
             http,
             auth,
             control_url: control,
             compute_url: compute,
             headers,
         });
-        Ok(Islo::from_transport(IsloTransport {
+        Ok(Islo::from_transport(IsloTransport::new(
             shared,
-            settings: self.settings,
-        }))
+            self.settings,
+        )))
     }
 }
 

@@ -104,9 +104,9 @@ impl Islo {
     }
 
     fn with_settings(&self, change: impl FnOnce(&mut transport::CallSettings)) -> Self {
-        let mut t = (*self.transport).clone();
-        change(&mut t.settings);
-        Self::from_transport(t)
+        let mut settings = self.transport.settings.clone();
+        change(&mut settings);
+        Self::from_transport(IsloTransport::new(self.transport.shared.clone(), settings))
     }
 
     /// A clone whose calls make at most `attempts` attempts (1 = no retries).

@@ -47,16 +47,6 @@ impl Default for CallSettings {
     }
 }
 
-/// What the send layer needs to know about one call, and what it reports back (attempts,
-/// the token used). Inserted once into the request extensions.
-#[derive(Clone)]
-struct CallCtx {
-    op: Option<&'static OperationMeta>,
-    settings: CallSettings,
-    attempts: u32,
-    used_token: Option<Secret>,
-}
-
 /// How calls are authenticated.
 #[derive(Debug)]
 pub(crate) enum Credentials {
@@ -105,7 +95,13 @@ impl AuthState {
     /// Redacts the API key and any credentials from server text.
     pub(crate) fn redact(&self, text: &str) -> String {
         let text = match &self.credentials {
-            Credentials::Exchange { key, .. } => key.redact_in(text),
+            Credentials::Exchange { key, slot, .. } => {
+                let text = key.redact_in(text);
+                match slot.current() {
+                    Some(t) => t.token.redact_in(&text),
+                    None => text,
+                }
+            }
             Credentials::Static(t, _) => t.redact_in(text),
         };
         redact_credentials(&text)
@@ -204,35 +200,33 @@ pub(crate) fn classify(
 
 /// The one middleware of the stack: authentication, retries and redirects in a single loop,
 /// so that a call clones its request once (to be able to replay it), however many of those
-/// it ends up needing.
+/// it ends up needing. It carries the call settings itself, so a call needs no request
+/// extensions (and no allocations for them).
 ///
 /// - Auth: `Authorization: Bearer <token>` from the process-wide cache; a 401 on a cached
 ///   token invalidates exactly that token, exchanges once and replays once.
 /// - Retries: per [`classify`], with reqwest-retry's exponential backoff and jitter, or the
-///   server's `Retry-After`, capped.
+///   server's `Retry-After`, capped. Idempotency comes from the method (the spec's
+///   idempotency is the method's).
 /// - Redirects: same-origin ones are followed (auth kept), cross-origin ones refused, at most 10.
-struct SendLayer(Arc<AuthState>);
+struct SendLayer {
+    auth: Arc<AuthState>,
+    settings: CallSettings,
+}
 
 impl SendLayer {
-    /// The header and identity of the token to send (exchanging if needed).
-    async fn token(
-        &self,
-        stale: Option<u64>,
-    ) -> Result<(HeaderValue, Secret, Option<u64>, bool), Error> {
-        match &self.0.credentials {
-            Credentials::Static(t, header) => Ok((header.clone(), t.clone(), None, false)),
+    /// The header to send and the token's generation (exchanging if needed), and whether it
+    /// came from the cache.
+    async fn token(&self, stale: Option<u64>) -> Result<(HeaderValue, Option<u64>, bool), Error> {
+        match &self.auth.credentials {
+            Credentials::Static(_, header) => Ok((header.clone(), None, false)),
             Credentials::Exchange { .. } => {
                 let (slot, exchange) = self
-                    .0
+                    .auth
                     .exchange()
                     .ok_or_else(|| Error::Config("no credentials".into()))?;
                 let (tok, from_cache) = slot.token(&exchange, stale).await?;
-                Ok((
-                    tok.header.clone(),
-                    tok.token.clone(),
-                    Some(tok.generation),
-                    from_cache,
-                ))
+                Ok((tok.header.clone(), Some(tok.generation), from_cache))
             }
         }
     }
@@ -246,14 +240,8 @@ impl Middleware for SendLayer {
         ext: &mut Extensions,
         next: Next<'_>,
     ) -> reqwest_middleware::Result<Response> {
-        let (settings, idempotent) = match ext.get::<CallCtx>() {
-            Some(c) => (
-                c.settings.clone(),
-                c.op.map_or_else(|| req.method().is_idempotent(), |op| op.idempotent),
-            ),
-            None => (CallSettings::default(), req.method().is_idempotent()),
-        };
-        let replay_ok = idempotent || settings.retry_non_idempotent;
+        let settings = &self.settings;
+        let replay_ok = req.method().is_idempotent() || settings.retry_non_idempotent;
         let max_attempts = settings.max_attempts.max(1);
         let policy = ExponentialBackoff::builder()
             .retry_bounds(
@@ -264,7 +252,7 @@ impl Middleware for SendLayer {
             .build_with_max_retries(max_attempts - 1);
         let started = SystemTime::now();
 
-        // The request to replay from (None when its body cannot be cloned: sent once).
+        // The request to replay from (None once sent when its body cannot be cloned).
         let mut template = Some(req);
         let mut attempt = 0u32;
         let mut hops = 0u32;
@@ -273,14 +261,12 @@ impl Middleware for SendLayer {
         loop {
             if hops == 0 && !auth_replayed {
                 attempt += 1;
-                if let Some(ctx) = ext.get_mut::<CallCtx>() {
-                    ctx.attempts = attempt;
-                }
+                tracing::Span::current().record("attempts", attempt);
             }
             let (result, generation, from_cache) = match self.token(stale.take()).await {
                 // A failed exchange goes through the same retry policy as a failed call.
                 Err(e) => (Err(mw_err(e)), None, false),
-                Ok((header, token, generation, from_cache)) => {
+                Ok((header, generation, from_cache)) => {
                     let mut req = match template.as_ref().and_then(Request::try_clone) {
                         Some(copy) => copy,
                         None => match template.take() {
@@ -293,9 +279,6 @@ impl Middleware for SendLayer {
                         },
                     };
                     req.headers_mut().insert(AUTHORIZATION, header);
-                    if let Some(ctx) = ext.get_mut::<CallCtx>() {
-                        ctx.used_token = Some(token);
-                    }
                     (next.clone().run(req, ext).await, generation, from_cache)
                 }
             };
@@ -309,7 +292,7 @@ impl Middleware for SendLayer {
                     && template.is_some()
                 {
                     if let (Credentials::Exchange { slot, .. }, Some(g)) =
-                        (&self.0.credentials, generation)
+                        (&self.auth.credentials, generation)
                     {
                         slot.invalidate(g);
                         stale = Some(g);
@@ -378,13 +361,14 @@ impl Middleware for SendLayer {
     }
 }
 
-/// Builds the middleware stack around `http`.
+/// Builds the middleware stack around `http` for calls with `settings`.
 pub(crate) fn middleware_client(
     http: reqwest::Client,
     auth: Arc<AuthState>,
+    settings: CallSettings,
 ) -> ClientWithMiddleware {
     reqwest_middleware::ClientBuilder::new(http)
-        .with(SendLayer(auth))
+        .with(SendLayer { auth, settings })
         .build()
 }
 
@@ -394,18 +378,32 @@ pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
     /// Plane routing for the generated client, parsed once.
     pub(crate) routes: islo_generated::Inner,
-    pub(crate) middleware: ClientWithMiddleware,
     pub(crate) auth: Arc<AuthState>,
     pub(crate) control_url: String,
     pub(crate) compute_url: String,
     pub(crate) headers: HeaderMap,
 }
 
-/// The [`islo_generated::Transport`] of an `Islo` client.
+/// The [`islo_generated::Transport`] of an `Islo` client: the shared state plus this
+/// client's call settings and the middleware stack built for them.
 #[derive(Debug, Clone)]
 pub(crate) struct IsloTransport {
     pub(crate) shared: Arc<Shared>,
     pub(crate) settings: CallSettings,
+    pub(crate) middleware: ClientWithMiddleware,
+}
+
+impl IsloTransport {
+    /// A transport for `settings` over `shared`.
+    pub(crate) fn new(shared: Arc<Shared>, settings: CallSettings) -> Self {
+        let middleware =
+            middleware_client(shared.http.clone(), shared.auth.clone(), settings.clone());
+        Self {
+            shared,
+            settings,
+            middleware,
+        }
+    }
 }
 
 async fn read_capped(mut resp: Response) -> Bytes {
@@ -437,13 +435,6 @@ impl IsloTransport {
                 *request.timeout_mut() = Some(t);
             }
         }
-        let mut ext = Extensions::new();
-        ext.insert(CallCtx {
-            op: Some(op),
-            settings: self.settings.clone(),
-            attempts: 0,
-            used_token: None,
-        });
         let span = tracing::debug_span!(
             "islo.request",
             operation = op.id,
@@ -455,13 +446,10 @@ impl IsloTransport {
         );
         let started = Instant::now();
         let result = self
-            .shared
             .middleware
-            .execute_with_extensions(request, &mut ext)
+            .execute(request)
             .instrument(span.clone())
             .await;
-        let attempts = ext.get::<CallCtx>().map_or(1, |c| c.attempts.max(1));
-        span.record("attempts", attempts);
         span.record("duration_ms", started.elapsed().as_millis() as u64);
         match result {
             Ok(resp) => {
@@ -472,10 +460,7 @@ impl IsloTransport {
                 }
                 let headers = resp.headers().clone();
                 let raw = read_capped(resp).await;
-                let mut text = self.shared.auth.redact(&String::from_utf8_lossy(&raw));
-                if let Some(t) = ext.get::<CallCtx>().and_then(|c| c.used_token.as_ref()) {
-                    text = t.redact_in(&text);
-                }
+                let text = self.shared.auth.redact(&String::from_utf8_lossy(&raw));
                 let body = if text.as_bytes() == raw.as_ref() {
                     raw
                 } else {

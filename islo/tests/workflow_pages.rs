@@ -1,6 +1,9 @@
 //! Paged list streams over loopback HTTP: exact `limit`/`offset` requests (httpmock with
 //! exact query matchers), early stops, errors, and filters.
 
+/// The query pairs of one request.
+type QueryPairs = Vec<(String, String)>;
+
 mod workflow_support;
 use workflow_support::*;
 
@@ -263,7 +266,7 @@ async fn an_error_on_page_two_surfaces_after_the_first_page_and_ends_the_stream(
 #[tokio::test]
 async fn sandboxes_status_filter_sends_repeated_status_keys() {
     let server = MockServer::start_async().await;
-    let seen: Arc<Mutex<Vec<Vec<(String, String)>>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<QueryPairs>>> = Arc::default();
     let sink = seen.clone();
     let page = server
         .mock_async(move |when, then| {
