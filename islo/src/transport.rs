@@ -342,6 +342,17 @@ impl Middleware for SendLayer {
             if attempt >= max_attempts || template.is_none() {
                 return result;
             }
+            // A JSON body cut off mid-way must be retried like a failed request, so while a
+            // retry is still possible the body of a successful JSON answer is read here.
+            let result = match result {
+                Ok(resp) if replay_ok && resp.status().is_success() && is_json(&resp) => {
+                    buffer_body(resp).await
+                }
+                other => other,
+            };
+            if result.is_ok() && !matches!(&result, Ok(r) if should_retry_status(r.status())) {
+                return result;
+            }
             let wait = match classify(&result, replay_ok) {
                 RetryVerdict::Done => return result,
                 RetryVerdict::After(d) => d.min(settings.max_retry_after),
@@ -359,6 +370,30 @@ impl Middleware for SendLayer {
             auth_replayed = false;
         }
     }
+}
+
+fn is_json(resp: &Response) -> bool {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+fn should_retry_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500..=599)
+}
+
+/// Reads the whole body now, so that a transfer cut mid-way surfaces as a request error
+/// (retryable) rather than later in the caller's decoding.
+async fn buffer_body(resp: Response) -> reqwest_middleware::Result<Response> {
+    use http_body_util::BodyExt as _;
+    let (parts, body) = http::Response::from(resp).into_parts();
+    let bytes = body
+        .collect()
+        .await
+        .map_err(reqwest_middleware::Error::Reqwest)?
+        .to_bytes();
+    Ok(Response::from(http::Response::from_parts(parts, bytes)))
 }
 
 /// Builds the middleware stack around `http` for calls with `settings`.
