@@ -63,10 +63,6 @@ impl TokenSlot {
 
     /// The cached token, if any (valid or not).
     pub(crate) fn current(&self) -> Option<Arc<CachedToken>> {
-        self.read()
-    }
-
-    fn read(&self) -> Option<Arc<CachedToken>> {
         self.current
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -83,11 +79,11 @@ impl TokenSlot {
     ) -> Result<(Arc<CachedToken>, bool), Error> {
         let usable =
             |t: &Arc<CachedToken>| Some(t.generation) != stale && Instant::now() < t.expires_at;
-        if let Some(t) = self.read().filter(usable) {
+        if let Some(t) = self.current().filter(usable) {
             return Ok((t, true));
         }
         let _guard = self.refresh.lock().await;
-        if let Some(t) = self.read().filter(usable) {
+        if let Some(t) = self.current().filter(usable) {
             return Ok((t, true));
         }
         let issued = exchange.run().await?;

@@ -159,12 +159,10 @@ macro_rules! paged_array {
             "```",
         )]
         pub fn $name(&self, $($arg: &str,)* opts: PageOptions) -> Pin<Box<dyn Stream<Item = Result<$item>> + Send>> {
-            let islo = self.clone();
             $(let $arg = $arg.to_string();)*
-            Box::pin(paginate(opts, move |limit, offset| {
-                let islo = islo.clone();
+            self.paged(opts, move |islo, limit, offset| {
                 $(let $arg = $arg.clone();)*
-                Box::pin(async move {
+                async move {
                     let items = islo
                         .$op()
                         $(.$setter($arg))*
@@ -174,13 +172,30 @@ macro_rules! paged_array {
                         .await?
                         .into_inner();
                     Ok(Page { items, total: None })
-                })
-            }))
+                }
+            })
         }
     };
 }
 
 impl Islo {
+    /// A paged stream whose pages `fetch(client, limit, offset)` loads.
+    fn paged<T, F, Fut>(
+        &self,
+        opts: PageOptions,
+        fetch: F,
+    ) -> Pin<Box<dyn Stream<Item = Result<T>> + Send>>
+    where
+        T: Send + 'static,
+        F: Fn(Islo, u32, u64) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Page<T>>> + Send + 'static,
+    {
+        let islo = self.clone();
+        Box::pin(paginate(opts, move |limit, offset| {
+            Box::pin(fetch(islo.clone(), limit, offset))
+        }))
+    }
+
     /// Every sandbox matching `configure` (filters on the generated `list_sandboxes` builder),
     /// as a stream; paging is handled for you.
     ///
@@ -207,12 +222,10 @@ impl Islo {
             + Sync
             + 'static,
     {
-        let islo = self.clone();
         let configure = std::sync::Arc::new(configure);
-        Box::pin(paginate(opts, move |limit, offset| {
-            let islo = islo.clone();
+        self.paged(opts, move |islo, limit, offset| {
             let configure = configure.clone();
-            Box::pin(async move {
+            async move {
                 let page = configure(islo.list_sandboxes())
                     .limit(i64::from(limit))
                     .offset(to_i64(offset))
@@ -223,8 +236,8 @@ impl Islo {
                     items: page.items,
                     total: total(page.total),
                 })
-            })
-        }))
+            }
+        })
     }
 
     /// Every snapshot, as a stream.
@@ -240,23 +253,19 @@ impl Islo {
         &self,
         opts: PageOptions,
     ) -> Pin<Box<dyn Stream<Item = Result<types::SnapshotResponse>> + Send>> {
-        let islo = self.clone();
-        Box::pin(paginate(opts, move |limit, offset| {
-            let islo = islo.clone();
-            Box::pin(async move {
-                let page = islo
-                    .list_snapshots()
-                    .limit(i64::from(limit))
-                    .offset(to_i64(offset))
-                    .send()
-                    .await?
-                    .into_inner();
-                Ok(Page {
-                    items: page.items,
-                    total: total(page.total),
-                })
+        self.paged(opts, |islo, limit, offset| async move {
+            let page = islo
+                .list_snapshots()
+                .limit(i64::from(limit))
+                .offset(to_i64(offset))
+                .send()
+                .await?
+                .into_inner();
+            Ok(Page {
+                items: page.items,
+                total: total(page.total),
             })
-        }))
+        })
     }
 
     paged_array!(

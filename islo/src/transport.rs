@@ -350,9 +350,6 @@ impl Middleware for SendLayer {
                 }
                 other => other,
             };
-            if result.is_ok() && !matches!(&result, Ok(r) if should_retry_status(r.status())) {
-                return result;
-            }
             let wait = match classify(&result, replay_ok) {
                 RetryVerdict::Done => return result,
                 RetryVerdict::After(d) => d.min(settings.max_retry_after),
@@ -377,10 +374,6 @@ fn is_json(resp: &Response) -> bool {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"))
-}
-
-fn should_retry_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500..=599)
 }
 
 /// Reads the whole body now, so that a transfer cut mid-way surfaces as a request error
