@@ -19,8 +19,9 @@
 //!
 //! Besides `Client` and `types`, it exposes what the spec says about each operation
 //! ([`meta`]): its plane, whether it is idempotent, whether it streams, and how each error
-//! status is documented. Routing between the control and compute planes happens here, in
-//! the client's `exec` hook, so the raw client reaches both planes too.
+//! status is documented. Routing between the control and compute planes happens here: each
+//! call builds its URL on the base of its operation's plane, so the raw client reaches both
+//! planes too.
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
@@ -174,8 +175,90 @@ pub mod meta {
     }
 }
 
+/// Helpers the generated code calls in place of progenitor's (see `build.rs`, `mod lean`).
+#[doc(hidden)]
+pub mod lean {
+    use bytes::{Bytes, BytesMut};
+    use progenitor_client::{Error, ResponseValue};
+
+    /// The characters progenitor's `encode_path` percent-encodes (WHATWG path segment set,
+    /// plus `/` and `%`).
+    const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'/')
+        .add(b'%');
+
+    /// A path parameter, percent-encoded as it is formatted (no intermediate `String`).
+    pub struct PathSegment<'a>(pub &'a str);
+
+    impl std::fmt::Display for PathSegment<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            std::fmt::Display::fmt(&percent_encoding::utf8_percent_encode(self.0, PATH_SET), f)
+        }
+    }
+
+    /// Reads a whole body. A body that arrives in one piece (the usual case for small JSON
+    /// answers, and always for a buffered one) is returned as is: no copy, no allocation.
+    pub async fn read_body(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+        let Some(first) = response.chunk().await? else {
+            return Ok(Bytes::new());
+        };
+        let Some(second) = response.chunk().await? else {
+            return Ok(first);
+        };
+        let mut all = BytesMut::with_capacity(first.len() + second.len());
+        all.extend_from_slice(&first);
+        all.extend_from_slice(&second);
+        while let Some(more) = response.chunk().await? {
+            all.extend_from_slice(&more);
+        }
+        Ok(all.freeze())
+    }
+
+    /// Decodes a JSON success like `ResponseValue::from_response`, with the same errors, but
+    /// moves the headers into the value instead of cloning them.
+    pub async fn json_response<T: serde::de::DeserializeOwned, E>(
+        mut response: reqwest::Response,
+    ) -> Result<ResponseValue<T>, Error<E>> {
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let full = read_body(&mut response)
+            .await
+            .map_err(Error::ResponseBodyError)?;
+        let inner =
+            serde_json::from_slice(&full).map_err(|e| Error::InvalidResponsePayload(full, e))?;
+        Ok(ResponseValue::new(inner, status, headers))
+    }
+}
+
 /// A boxed, sendable future, as returned by [`Transport::execute`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What [`Transport::execute_json`] hands back.
+#[derive(Debug)]
+pub enum Sent {
+    /// A 2xx answer whose whole body has been read.
+    Body {
+        /// The status (a success).
+        status: reqwest::StatusCode,
+        /// The response headers.
+        headers: reqwest::header::HeaderMap,
+        /// The whole body.
+        body: bytes::Bytes,
+    },
+    /// Any other answer, as received (its body unread).
+    Response(reqwest::Response),
+    /// The answer was a success but its body could not be read (cut short, timed out).
+    BodyError(reqwest::Error),
+}
 
 /// Sends one already-routed request. The `islo` crate implements this to add
 /// authentication, retries, tracing and error decoding.
@@ -186,6 +269,17 @@ pub trait Transport: Send + Sync + 'static {
         request: reqwest::Request,
         operation: &'static meta::OperationMeta,
     ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+
+    /// Executes `request` of an operation whose success is a JSON document. A transport that
+    /// reads the body of a success itself (to retry one cut short) returns [`Sent::Body`];
+    /// the default hands the response back unread.
+    fn execute_json<'a>(
+        &'a self,
+        request: reqwest::Request,
+        operation: &'static meta::OperationMeta,
+    ) -> BoxFuture<'a, reqwest::Result<Sent>> {
+        Box::pin(async move { Ok(Sent::Response(self.execute(request, operation).await?)) })
+    }
 }
 
 /// State carried by the generated [`Client`]: where the compute plane is, and an optional
@@ -193,17 +287,7 @@ pub trait Transport: Send + Sync + 'static {
 #[derive(Clone, Default)]
 pub struct Inner {
     compute_base: Option<Arc<str>>,
-    fast_route: Option<Arc<FastRoute>>,
     transport: Option<Arc<dyn Transport>>,
-}
-
-/// The compute plane's origin, used to reroute a request by swapping its origin in place
-/// when both planes share the same path prefix (no re-parse of the URL).
-#[derive(Debug)]
-struct FastRoute {
-    scheme: String,
-    host: String,
-    port: Option<u16>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -221,44 +305,25 @@ impl Inner {
     pub fn new(compute_base: Option<&str>, transport: Option<Arc<dyn Transport>>) -> Self {
         Self {
             compute_base: compute_base.map(|s| Arc::from(s.trim_end_matches('/'))),
-            fast_route: None,
             transport,
         }
     }
 
-    /// The same routing with another transport (cheap: shares the parsed route).
+    /// The same routing with another transport.
     pub fn with_transport(&self, transport: Option<Arc<dyn Transport>>) -> Self {
         Self {
             compute_base: self.compute_base.clone(),
-            fast_route: self.fast_route.clone(),
             transport,
         }
     }
 
-    /// Like [`Inner::new`], knowing the control base URL too: when both planes have the same
-    /// path prefix, compute-plane requests are rerouted by swapping the origin in place.
+    /// Like [`Inner::new`]; the control base URL is the client's own.
     pub fn with_planes(
-        control_base: &str,
+        _control_base: &str,
         compute_base: &str,
         transport: Option<Arc<dyn Transport>>,
     ) -> Self {
-        let mut inner = Self::new(Some(compute_base), transport);
-        let parse = |s: &str| reqwest::Url::parse(s.trim_end_matches('/')).ok();
-        if let (Some(control), Some(compute)) = (parse(control_base), parse(compute_base)) {
-            if control.path() == compute.path()
-                && control.query().is_none()
-                && compute.query().is_none()
-            {
-                inner.fast_route = compute.host_str().map(|host| {
-                    Arc::new(FastRoute {
-                        scheme: compute.scheme().to_string(),
-                        host: host.to_string(),
-                        port: compute.port(),
-                    })
-                });
-            }
-        }
-        inner
+        Self::new(Some(compute_base), transport)
     }
 }
 
@@ -296,20 +361,6 @@ fn reroute(request: &mut reqwest::Request, control_base: &str, compute_base: &st
     }
 }
 
-/// Swaps the request's origin for the compute plane's (same path prefix on both planes).
-fn reroute_origin(request: &mut reqwest::Request, to: &FastRoute) {
-    let url = request.url_mut();
-    if url.scheme() != to.scheme {
-        let _ = url.set_scheme(&to.scheme);
-    }
-    if url.host_str() != Some(to.host.as_str()) {
-        let _ = url.set_host(Some(&to.host));
-    }
-    if url.port() != to.port {
-        let _ = url.set_port(to.port);
-    }
-}
-
 /// Frames a raw body as `multipart/form-data` with one part named `field`, whose file name is
 /// the last segment of the `path` query parameter.
 fn frame_multipart(
@@ -343,28 +394,90 @@ fn frame_multipart(
         .build()
 }
 
-impl progenitor_client::ClientHooks<Inner> for Client {
-    async fn exec(
+impl Client {
+    /// The base URL of the plane that serves `op`.
+    pub fn base_url_for(&self, op: &meta::OperationMeta) -> &str {
+        match (&self.inner.compute_base, op.plane) {
+            (Some(compute), meta::Plane::Compute) => compute,
+            _ => &self.baseurl,
+        }
+    }
+
+    /// Frames multipart bodies and sends `request` of operation `op`, already addressed to
+    /// its plane ([`Client::base_url_for`]), through the transport. The generated calls use
+    /// this with their own table entry (see `build.rs`, `mod lean`).
+    #[doc(hidden)]
+    pub async fn exec_operation(
         &self,
         mut request: reqwest::Request,
         info: &progenitor_client::OperationInfo,
+        op: &'static meta::OperationMeta,
     ) -> reqwest::Result<reqwest::Response> {
-        let op = meta::operation(info.operation_id);
-        if let Some(op) = op {
-            if op.plane == meta::Plane::Compute {
-                if let Some(fast) = &self.inner.fast_route {
-                    reroute_origin(&mut request, fast);
-                } else if let Some(compute) = &self.inner.compute_base {
+        debug_assert_eq!(op.id, info.operation_id);
+        if let meta::RequestBody::Multipart { field } = op.body {
+            request = frame_multipart(&self.client, request, field)?;
+        }
+        match &self.inner.transport {
+            Some(transport) => transport.execute(request, op).await,
+            None => self.client.execute(request).await,
+        }
+    }
+
+    /// Like [`Client::exec_operation`] for an operation whose success is a JSON document,
+    /// decoding it: the results and errors of progenitor's generated code (`2xx` decoded,
+    /// anything else `Error::UnexpectedResponse`), with the body of a success read by the
+    /// transport ([`Transport::execute_json`]).
+    #[doc(hidden)]
+    pub async fn exec_json<T: serde::de::DeserializeOwned, E>(
+        &self,
+        mut request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+        op: &'static meta::OperationMeta,
+    ) -> Result<ResponseValue<T>, Error<E>> {
+        debug_assert_eq!(op.id, info.operation_id);
+        if let meta::RequestBody::Multipart { field } = op.body {
+            request = frame_multipart(&self.client, request, field)?;
+        }
+        let sent = match &self.inner.transport {
+            Some(transport) => transport.execute_json(request, op).await?,
+            None => Sent::Response(self.client.execute(request).await?),
+        };
+        match sent {
+            Sent::Body {
+                status,
+                headers,
+                body,
+            } => match serde_json::from_slice(&body) {
+                Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+                Err(e) => Err(Error::InvalidResponsePayload(body, e)),
+            },
+            Sent::BodyError(e) => Err(Error::ResponseBodyError(e)),
+            Sent::Response(response) if response.status().is_success() => {
+                lean::json_response(response).await
+            }
+            Sent::Response(response) => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+}
+
+impl progenitor_client::ClientHooks<Inner> for Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        // Only reached by code that did not go through `build.rs`'s rewrites: the request was
+        // built on the control plane's base URL, so a compute-plane one is moved.
+        let mut request = request;
+        match meta::operation(info.operation_id) {
+            Some(op) => {
+                if let (meta::Plane::Compute, Some(compute)) = (op.plane, &self.inner.compute_base)
+                {
                     reroute(&mut request, &self.baseurl, compute);
                 }
+                self.exec_operation(request, info, op).await
             }
-            if let meta::RequestBody::Multipart { field } = op.body {
-                request = frame_multipart(&self.client, request, field)?;
-            }
-        }
-        match (&self.inner.transport, op) {
-            (Some(transport), Some(op)) => transport.execute(request, op).await,
-            _ => self.client.execute(request).await,
+            None => self.client.execute(request).await,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! generated builder and checks what reached the server: method, exact path, every query
 //! parameter (and nothing else), the JSON or multipart body, and the bearer token. The other
 //! plane's server carries a catch-all mock that must never be hit, so each test also proves
-//! that the client's exec hook routed the operation to the right plane. The mock answers
+//! that the client routed the operation to the right plane. The mock answers
 //! with a realistic body for the documented response, and the test checks the decoded value.
 //!
 //! `every_operation_has_a_wire_test` keeps this file in step with `openapi/islo.json`.

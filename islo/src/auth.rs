@@ -69,6 +69,12 @@ impl TokenSlot {
             .clone()
     }
 
+    /// The cached token if it is still valid and not `stale` (no waiting, no exchange).
+    pub(crate) fn cached(&self, stale: Option<u64>) -> Option<Arc<CachedToken>> {
+        self.current()
+            .filter(|t| Some(t.generation) != stale && Instant::now() < t.expires_at)
+    }
+
     /// A valid token, exchanging if none is cached, it expired, or it is `stale`
     /// (a generation the caller saw rejected). Returns the token and whether it came
     /// from the cache (`true`) or from an exchange made by this call (`false`).
@@ -77,13 +83,11 @@ impl TokenSlot {
         exchange: &Exchange<'_>,
         stale: Option<u64>,
     ) -> Result<(Arc<CachedToken>, bool), Error> {
-        let usable =
-            |t: &Arc<CachedToken>| Some(t.generation) != stale && Instant::now() < t.expires_at;
-        if let Some(t) = self.current().filter(usable) {
+        if let Some(t) = self.cached(stale) {
             return Ok((t, true));
         }
         let _guard = self.refresh.lock().await;
-        if let Some(t) = self.current().filter(usable) {
+        if let Some(t) = self.cached(stale) {
             return Ok((t, true));
         }
         let issued = exchange.run().await?;

@@ -3,7 +3,7 @@
 use crate::auth::TokenSlot;
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::transport::{AuthState, CallSettings, Credentials, IsloTransport, Shared};
+use crate::transport::{AuthState, CallSettings, Credentials, IsloTransport, Sender, Shared};
 use crate::Islo;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -64,6 +64,7 @@ pub struct IsloBuilder {
     environment: Option<Environment>,
     http_client: Option<reqwest::Client>,
     headers: Vec<(String, String)>,
+    middleware: Vec<Arc<dyn reqwest_middleware::Middleware>>,
     settings: CallSettings,
     refresh_margin: Option<Duration>,
     exchange_timeout: Option<Duration>,
@@ -79,6 +80,7 @@ impl std::fmt::Debug for IsloBuilder {
             .field("compute_url", &self.compute_url)
             .field("environment", &self.environment)
             .field("settings", &self.settings)
+            .field("middleware", &self.middleware.len())
             .finish_non_exhaustive()
     }
 }
@@ -153,6 +155,43 @@ impl IsloBuilder {
     /// redirect policy (same-origin only); otherwise the client's own policy applies first.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Adds a [`reqwest_middleware::Middleware`] that sees every attempt of every API call
+    /// (retries, the replay after a 401 and followed redirects each pass through it), after the
+    /// SDK has set `Authorization`. Middleware added first runs outermost. Use it for metrics,
+    /// logging or request signing; retries, auth and redirects stay the SDK's. A middleware
+    /// error is returned as [`Error::Middleware`] and is not retried. The token exchange does
+    /// not go through it. Without middleware, requests go straight to reqwest.
+    ///
+    /// ```
+    /// use reqwest_middleware::{Middleware, Next};
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// struct CountAttempts(AtomicUsize);
+    ///
+    /// #[async_trait::async_trait]
+    /// impl Middleware for CountAttempts {
+    ///     async fn handle(
+    ///         &self,
+    ///         req: reqwest::Request,
+    ///         ext: &mut http::Extensions,
+    ///         next: Next<'_>,
+    ///     ) -> reqwest_middleware::Result<reqwest::Response> {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///         next.run(req, ext).await
+    ///     }
+    /// }
+    ///
+    /// let islo = islo::Islo::builder()
+    ///     .api_key("ak_example")
+    ///     .middleware(CountAttempts(AtomicUsize::new(0)))
+    ///     .build()?;
+    /// # Ok::<(), islo::Error>(())
+    /// ```
+    pub fn middleware<M: reqwest_middleware::Middleware>(mut self, middleware: M) -> Self {
+        self.middleware.push(Arc::new(middleware));
         self
     }
 
@@ -302,7 +341,17 @@ impl IsloBuilder {
                 .or(self.settings.timeout)
                 .unwrap_or(Duration::from_secs(30)),
         });
+        let sender = if self.middleware.is_empty() {
+            Sender::Direct(http.clone())
+        } else {
+            let stack = self.middleware.into_iter().fold(
+                reqwest_middleware::ClientBuilder::new(http.clone()),
+                |b, m| b.with_arc(m),
+            );
+            Sender::Middleware(stack.build())
+        };
         let shared = Arc::new(Shared {
+            sender,
             routes: islo_generated::Inner::with_planes(&control, &compute, None),
             http,
             auth,

@@ -89,6 +89,10 @@ pub enum Error {
     /// The server answered with something the SDK does not understand.
     #[error("islo: unexpected response: {0}")]
     Unexpected(String),
+    /// A middleware added with [`IsloBuilder::middleware`](crate::IsloBuilder::middleware)
+    /// failed; its message, with credentials redacted.
+    #[error("islo: middleware failed: {0}")]
+    Middleware(String),
 }
 
 /// Like a derived `Debug`, except that a [`Error::Decode`] body is shown by length only:
@@ -135,6 +139,7 @@ impl fmt::Debug for Error {
                 .field("status", status)
                 .finish(),
             Self::Unexpected(m) => f.debug_tuple("Unexpected").field(m).finish(),
+            Self::Middleware(m) => f.debug_tuple("Middleware").field(m).finish(),
         }
     }
 }

@@ -44,6 +44,10 @@ pub type RawByteStream = std::pin::Pin<
 /// The raw generated bindings, for callers who want them directly.
 pub use islo_generated as raw;
 
+/// The `reqwest-middleware` version this SDK accepts in
+/// [`IsloBuilder::middleware`](crate::IsloBuilder::middleware).
+pub use reqwest_middleware;
+
 /// Brings every operation (`islo.create_sandbox()`, `islo.list_jobs()`, ...) into scope.
 pub mod prelude {
     pub use crate::Islo;

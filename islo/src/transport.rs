@@ -1,17 +1,17 @@
 //! The send path under every generated call: authentication, retries, redirects, tracing and
-//! error decoding, as a `reqwest-middleware` stack behind the generated client's `exec` hook.
+//! error decoding, in one loop under every generated call (the [`islo_generated::Transport`]).
 
 use crate::auth::{Exchange, TokenSlot};
 use crate::error::{carrier_response, ApiError, Error};
 use crate::secret::{redact_credentials, Secret};
 use bytes::{Bytes, BytesMut};
-use http::Extensions;
 use islo_generated::meta::OperationMeta;
+use islo_generated::Sent;
 use reqwest::header::{
     HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, LOCATION,
 };
 use reqwest::{Method, Request, Response, StatusCode};
-use reqwest_middleware::{ClientWithMiddleware, Middleware, Next};
+use reqwest_middleware::ClientWithMiddleware;
 use reqwest_retry::policies::ExponentialBackoff;
 use reqwest_retry::{Jitter, RetryDecision, RetryPolicy};
 use std::sync::Arc;
@@ -116,10 +116,6 @@ pub(crate) fn bearer(token: &Secret) -> Result<HeaderValue, Error> {
     Ok(v)
 }
 
-fn mw_err(e: Error) -> reqwest_middleware::Error {
-    reqwest_middleware::Error::middleware(e)
-}
-
 /// The scheme, host and port of a URL.
 pub(crate) fn origin(url: &reqwest::Url) -> String {
     match url.port_or_known_default() {
@@ -166,42 +162,97 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
+/// Why an attempt produced no response.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// reqwest failed (connect, timeout, ...).
+    Http(reqwest::Error),
+    /// The body of a success could not be read (cut short, timed out).
+    Body(reqwest::Error),
+    /// The SDK (or a caller's middleware) failed.
+    Islo(Error),
+}
+
+/// The outcome of one attempt.
+pub(crate) type Attempt = Result<Response, Failure>;
+
+/// What a call ends with.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// An answer as received (body unread).
+    Answer(Response),
+    /// A success whose body was read.
+    Read {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+}
+
 /// The retry policy (see the crate docs, "Retries").
-pub(crate) fn classify(
-    result: &reqwest_middleware::Result<Response>,
-    replay_ok: bool,
-) -> RetryVerdict {
+pub(crate) fn classify(result: &Attempt, replay_ok: bool) -> RetryVerdict {
     match result {
         Ok(resp) => {
-            let status = resp.status();
-            let after = retry_after(resp.headers());
-            match status.as_u16() {
-                429 => after.map_or(RetryVerdict::Backoff, RetryVerdict::After),
-                503 if after.is_some() => after.map_or(RetryVerdict::Backoff, RetryVerdict::After),
+            // `Retry-After` is looked up only for statuses that can be retried.
+            let after = || retry_after(resp.headers());
+            match resp.status().as_u16() {
+                429 => after().map_or(RetryVerdict::Backoff, RetryVerdict::After),
+                503 => match after() {
+                    Some(d) => RetryVerdict::After(d),
+                    None if replay_ok => RetryVerdict::Backoff,
+                    None => RetryVerdict::Done,
+                },
                 408 | 500..=599 if replay_ok => {
-                    after.map_or(RetryVerdict::Backoff, RetryVerdict::After)
+                    after().map_or(RetryVerdict::Backoff, RetryVerdict::After)
                 }
                 _ => RetryVerdict::Done,
             }
         }
-        Err(reqwest_middleware::Error::Reqwest(e)) => {
+        // A success whose body broke off: the call may be replayed like any failed one.
+        Err(Failure::Body(_)) if replay_ok => RetryVerdict::Backoff,
+        Err(Failure::Http(e) | Failure::Body(e)) => {
             if e.is_connect() || (replay_ok && (e.is_timeout() || e.is_request() || e.is_body())) {
                 RetryVerdict::Backoff
             } else {
                 RetryVerdict::Done
             }
         }
-        Err(reqwest_middleware::Error::Middleware(e)) => match e.downcast_ref::<Error>() {
-            Some(err @ Error::Auth(_)) if err.is_retryable() => RetryVerdict::Backoff,
-            _ => RetryVerdict::Done,
-        },
+        Err(Failure::Islo(err @ Error::Auth(_))) if err.is_retryable() => RetryVerdict::Backoff,
+        Err(Failure::Islo(_)) => RetryVerdict::Done,
     }
 }
 
-/// The one middleware of the stack: authentication, retries and redirects in a single loop,
-/// so that a call clones its request once (to be able to replay it), however many of those
-/// it ends up needing. It carries the call settings itself, so a call needs no request
-/// extensions (and no allocations for them).
+/// Sends one attempt: straight to reqwest, or through the caller's `reqwest-middleware`
+/// stack when one was configured ([`IsloBuilder::middleware`](crate::IsloBuilder::middleware)).
+#[derive(Debug, Clone)]
+pub(crate) enum Sender {
+    /// Plain reqwest: no boxing, no extensions.
+    Direct(reqwest::Client),
+    /// The caller's middleware, around reqwest.
+    Middleware(ClientWithMiddleware),
+}
+
+impl Sender {
+    async fn send(&self, req: Request) -> Attempt {
+        match self {
+            Self::Direct(http) => http.execute(req).await.map_err(Failure::Http),
+            Self::Middleware(stack) => stack.execute(req).await.map_err(|e| match e {
+                reqwest_middleware::Error::Reqwest(e) => Failure::Http(e),
+                reqwest_middleware::Error::Middleware(e) => {
+                    Failure::Islo(match e.downcast::<Error>() {
+                        Ok(err) => err,
+                        Err(other) => Error::Middleware(redact_credentials(&format!("{other:#}"))),
+                    })
+                }
+            }),
+        }
+    }
+}
+
+/// The send loop under every call: authentication, retries and redirects in one loop, so
+/// that a call clones its request once (to be able to replay it), however many of those it
+/// ends up needing. It calls reqwest directly (or the caller's middleware), without boxing a
+/// future per layer.
 ///
 /// - Auth: `Authorization: Bearer <token>` from the process-wide cache; a 401 on a cached
 ///   token invalidates exactly that token, exchanges once and replays once.
@@ -209,48 +260,61 @@ pub(crate) fn classify(
 ///   server's `Retry-After`, capped. Idempotency comes from the method (the spec's
 ///   idempotency is the method's).
 /// - Redirects: same-origin ones are followed (auth kept), cross-origin ones refused, at most 10.
-struct SendLayer {
+#[derive(Debug, Clone)]
+pub(crate) struct SendLoop {
     auth: Arc<AuthState>,
     settings: CallSettings,
+    policy: ExponentialBackoff,
+    sender: Sender,
 }
 
-impl SendLayer {
-    /// The header to send and the token's generation (exchanging if needed), and whether it
-    /// came from the cache.
-    async fn token(&self, stale: Option<u64>) -> Result<(HeaderValue, Option<u64>, bool), Error> {
-        match &self.auth.credentials {
-            Credentials::Static(_, header) => Ok((header.clone(), None, false)),
-            Credentials::Exchange { .. } => {
-                let (slot, exchange) = self
-                    .auth
-                    .exchange()
-                    .ok_or_else(|| Error::Config("no credentials".into()))?;
-                let (tok, from_cache) = slot.token(&exchange, stale).await?;
-                Ok((tok.header.clone(), Some(tok.generation), from_cache))
-            }
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl Middleware for SendLayer {
-    async fn handle(
-        &self,
-        req: Request,
-        ext: &mut Extensions,
-        next: Next<'_>,
-    ) -> reqwest_middleware::Result<Response> {
-        let settings = &self.settings;
-        let replay_ok = req.method().is_idempotent() || settings.retry_non_idempotent;
-        let max_attempts = settings.max_attempts.max(1);
+impl SendLoop {
+    /// A loop for calls with `settings`.
+    pub(crate) fn new(auth: Arc<AuthState>, settings: CallSettings, sender: Sender) -> Self {
         let policy = ExponentialBackoff::builder()
             .retry_bounds(
                 settings.backoff_min,
                 settings.backoff_max.max(settings.backoff_min),
             )
             .jitter(Jitter::Bounded)
-            .build_with_max_retries(max_attempts - 1);
-        let started = SystemTime::now();
+            .build_with_max_retries(settings.max_attempts.max(1) - 1);
+        Self {
+            auth,
+            settings,
+            policy,
+            sender,
+        }
+    }
+
+    /// The header to send and the token's generation (exchanging if needed), and whether it
+    /// came from the cache.
+    async fn token(&self, stale: Option<u64>) -> Result<(HeaderValue, Option<u64>, bool), Error> {
+        match &self.auth.credentials {
+            Credentials::Static(_, header) => Ok((header.clone(), None, false)),
+            Credentials::Exchange { slot, .. } => {
+                if let Some(tok) = slot.cached(stale) {
+                    return Ok((tok.header.clone(), Some(tok.generation), true));
+                }
+                let (slot, exchange) = self
+                    .auth
+                    .exchange()
+                    .ok_or_else(|| Error::Config("no credentials".into()))?;
+                // The exchange is a whole HTTP call: boxed, so that its state does not
+                // inflate every call's future.
+                let (tok, from_cache) = Box::pin(slot.token(&exchange, stale)).await?;
+                Ok((tok.header.clone(), Some(tok.generation), from_cache))
+            }
+        }
+    }
+
+    /// Runs `req` to a final outcome, recording the attempts on `span`. With `read`, the body
+    /// of a success is read inside the loop, so that one cut short is retried like a failed
+    /// request (when the call may be replayed).
+    async fn run(&self, req: Request, span: &tracing::Span, read: bool) -> Result<Outcome, Failure> {
+        let settings = &self.settings;
+        let replay_ok = req.method().is_idempotent() || settings.retry_non_idempotent;
+        let max_attempts = settings.max_attempts.max(1);
+        let mut started = None;
 
         // The request to replay from (None once sent when its body cannot be cloned).
         let mut template = Some(req);
@@ -261,25 +325,25 @@ impl Middleware for SendLayer {
         loop {
             if hops == 0 && !auth_replayed {
                 attempt += 1;
-                tracing::Span::current().record("attempts", attempt);
+                span.record("attempts", attempt);
             }
             let (result, generation, from_cache) = match self.token(stale.take()).await {
                 // A failed exchange goes through the same retry policy as a failed call.
-                Err(e) => (Err(mw_err(e)), None, false),
+                Err(e) => (Err(Failure::Islo(e)), None, false),
                 Ok((header, generation, from_cache)) => {
-                    let mut req = match template.as_ref().and_then(Request::try_clone) {
+                    let mut req = match template.as_ref().and_then(replay_copy) {
                         Some(copy) => copy,
                         None => match template.take() {
                             Some(only) => only,
                             None => {
-                                return Err(mw_err(Error::Unexpected(
+                                return Err(Failure::Islo(Error::Unexpected(
                                     "request already sent".into(),
                                 )))
                             }
                         },
                     };
                     req.headers_mut().insert(AUTHORIZATION, header);
-                    (next.clone().run(req, ext).await, generation, from_cache)
+                    (self.sender.send(req).await, generation, from_cache)
                 }
             };
 
@@ -301,26 +365,11 @@ impl Middleware for SendLayer {
                     }
                 }
                 // Redirects (followable only when the request can be replayed).
-                if let (true, Some(t)) = (
-                    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308),
-                    template.as_mut(),
-                ) {
-                    let url = t.url().clone();
-                    if let Some(target) = resp
-                        .headers()
-                        .get(LOCATION)
-                        .and_then(|l| l.to_str().ok())
-                        .and_then(|l| url.join(l).ok())
-                    {
-                        if origin(&target) != origin(&url) {
-                            return Err(mw_err(Error::Redirect {
-                                reason: "cross-origin redirect",
-                                target_origin: origin(&target),
-                            }));
-                        }
+                if let (true, Some(t)) = (status.is_redirection(), template.as_mut()) {
+                    if let Some(target) = redirect_target(resp, t.url())? {
                         hops += 1;
                         if hops > MAX_REDIRECTS {
-                            return Err(mw_err(Error::Redirect {
+                            return Err(Failure::Islo(Error::Redirect {
                                 reason: "more than 10 redirects",
                                 target_origin: origin(&target),
                             }));
@@ -339,65 +388,89 @@ impl Middleware for SendLayer {
                 }
             }
 
-            if attempt >= max_attempts || template.is_none() {
-                return result;
-            }
-            // A JSON body cut off mid-way must be retried like a failed request, so while a
-            // retry is still possible the body of a successful JSON answer is read here.
             let result = match result {
-                Ok(resp) if replay_ok && resp.status().is_success() && is_json(&resp) => {
-                    buffer_body(resp).await
-                }
+                Ok(resp) if read && resp.status().is_success() => match read_whole(resp).await {
+                    Ok(outcome) => return Ok(outcome),
+                    Err(e) => Err(Failure::Body(e)),
+                },
                 other => other,
             };
+            if attempt >= max_attempts || template.is_none() {
+                return result.map(Outcome::Answer);
+            }
             let wait = match classify(&result, replay_ok) {
-                RetryVerdict::Done => return result,
+                RetryVerdict::Done => return result.map(Outcome::Answer),
                 RetryVerdict::After(d) => d.min(settings.max_retry_after),
-                RetryVerdict::Backoff => match policy.should_retry(started, attempt - 1) {
-                    RetryDecision::Retry { execute_after } => execute_after
-                        .duration_since(SystemTime::now())
-                        .unwrap_or(Duration::ZERO),
-                    RetryDecision::DoNotRetry => return result,
-                },
+                RetryVerdict::Backoff => {
+                    // reqwest-retry's policy wants the time the first attempt started; the
+                    // bounds here never depend on it, so it is taken only when retrying.
+                    let since = *started.get_or_insert_with(SystemTime::now);
+                    match self.policy.should_retry(since, attempt - 1) {
+                        RetryDecision::Retry { execute_after } => execute_after
+                            .duration_since(SystemTime::now())
+                            .unwrap_or(Duration::ZERO),
+                        RetryDecision::DoNotRetry => return result.map(Outcome::Answer),
+                    }
+                }
             };
             drop(result);
             tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "islo: retrying");
-            tokio::time::sleep(wait).await;
+            // Boxed: waiting is the cold path, and a timer would enlarge every call's future.
+            Box::pin(tokio::time::sleep(wait)).await;
             hops = 0;
             auth_replayed = false;
         }
     }
 }
 
-fn is_json(resp: &Response) -> bool {
-    resp.headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"))
+/// A copy of `req` to send while `req` stays available for a replay. Without a body this
+/// skips `Request::try_clone`, which allocates an extension map (for the timeout) on every
+/// copy whether or not there is a timeout.
+fn replay_copy(req: &Request) -> Option<Request> {
+    if req.body().is_some() {
+        return req.try_clone();
+    }
+    let mut copy = Request::new(req.method().clone(), req.url().clone());
+    *copy.headers_mut() = req.headers().clone();
+    *copy.version_mut() = req.version();
+    if let Some(timeout) = req.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
-/// Reads the whole body now, so that a transfer cut mid-way surfaces as a request error
-/// (retryable) rather than later in the caller's decoding.
-async fn buffer_body(resp: Response) -> reqwest_middleware::Result<Response> {
-    use http_body_util::BodyExt as _;
-    let (parts, body) = http::Response::from(resp).into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map_err(reqwest_middleware::Error::Reqwest)?
-        .to_bytes();
-    Ok(Response::from(http::Response::from_parts(parts, bytes)))
+/// Where a 3xx answer points, if it points anywhere; a refused (cross-origin) target is an error.
+fn redirect_target(resp: &Response, from: &reqwest::Url) -> Result<Option<reqwest::Url>, Failure> {
+    if !matches!(resp.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return Ok(None);
+    }
+    let Some(target) = resp
+        .headers()
+        .get(LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| from.join(l).ok())
+    else {
+        return Ok(None);
+    };
+    if origin(&target) != origin(from) {
+        return Err(Failure::Islo(Error::Redirect {
+            reason: "cross-origin redirect",
+            target_origin: origin(&target),
+        }));
+    }
+    Ok(Some(target))
 }
 
-/// Builds the middleware stack around `http` for calls with `settings`.
-pub(crate) fn middleware_client(
-    http: reqwest::Client,
-    auth: Arc<AuthState>,
-    settings: CallSettings,
-) -> ClientWithMiddleware {
-    reqwest_middleware::ClientBuilder::new(http)
-        .with(SendLayer { auth, settings })
-        .build()
+/// Reads the whole body of `resp`, keeping its status and headers.
+async fn read_whole(mut resp: Response) -> reqwest::Result<Outcome> {
+    let status = resp.status();
+    let headers = std::mem::take(resp.headers_mut());
+    let body = islo_generated::lean::read_body(&mut resp).await?;
+    Ok(Outcome::Read {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// What every clone of a client shares.
@@ -410,26 +483,27 @@ pub(crate) struct Shared {
     pub(crate) control_url: String,
     pub(crate) compute_url: String,
     pub(crate) headers: HeaderMap,
+    /// What sends each attempt.
+    pub(crate) sender: Sender,
 }
 
 /// The [`islo_generated::Transport`] of an `Islo` client: the shared state plus this
-/// client's call settings and the middleware stack built for them.
+/// client's call settings and the send loop built for them.
 #[derive(Debug, Clone)]
 pub(crate) struct IsloTransport {
     pub(crate) shared: Arc<Shared>,
     pub(crate) settings: CallSettings,
-    pub(crate) middleware: ClientWithMiddleware,
+    send_loop: SendLoop,
 }
 
 impl IsloTransport {
     /// A transport for `settings` over `shared`.
     pub(crate) fn new(shared: Arc<Shared>, settings: CallSettings) -> Self {
-        let middleware =
-            middleware_client(shared.http.clone(), shared.auth.clone(), settings.clone());
+        let send_loop = SendLoop::new(shared.auth.clone(), settings.clone(), shared.sender.clone());
         Self {
             shared,
             settings,
-            middleware,
+            send_loop,
         }
     }
 }
@@ -447,12 +521,14 @@ async fn read_capped(mut resp: Response) -> Bytes {
 }
 
 impl IsloTransport {
-    /// Sends one request of `op` through the stack and turns failures into carried [`Error`]s.
-    pub(crate) async fn send(
+    /// Sends one request of `op` through the send loop (reading the body of a success when
+    /// `read`), inside the call's span.
+    async fn send(
         &self,
         mut request: Request,
         op: &'static OperationMeta,
-    ) -> reqwest::Result<Response> {
+        read: bool,
+    ) -> Result<Outcome, Failure> {
         for (k, v) in &self.shared.headers {
             if !request.headers().contains_key(k) {
                 request.headers_mut().insert(k, v.clone());
@@ -462,6 +538,14 @@ impl IsloTransport {
             if !op.is_stream() {
                 *request.timeout_mut() = Some(t);
             }
+        }
+        // Without a subscriber that wants it, the span (and the clock reads for its
+        // duration) is skipped entirely.
+        if !tracing::enabled!(tracing::Level::DEBUG) {
+            return self
+                .send_loop
+                .run(request, &tracing::Span::none(), read)
+                .await;
         }
         let span = tracing::debug_span!(
             "islo.request",
@@ -474,40 +558,59 @@ impl IsloTransport {
         );
         let started = Instant::now();
         let result = self
-            .middleware
-            .execute(request)
+            .send_loop
+            .run(request, &span, read)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &result {
+            Ok(Outcome::Answer(resp)) => span.record("status", resp.status().as_u16()),
+            Ok(Outcome::Read { status, .. }) => span.record("status", status.as_u16()),
+            Err(_) => &span,
+        };
+        result
+    }
+
+    /// Hands a success to the generated code as it is; turns anything else into a carried
+    /// [`Error`].
+    async fn finish(
+        &self,
+        result: Result<Outcome, Failure>,
+        op: &'static OperationMeta,
+    ) -> reqwest::Result<Response> {
         match result {
-            Ok(resp) => {
-                let status = resp.status();
-                span.record("status", status.as_u16());
-                if status.is_success() {
-                    return Ok(resp);
-                }
-                let headers = resp.headers().clone();
-                let raw = read_capped(resp).await;
-                let text = self.shared.auth.redact(&String::from_utf8_lossy(&raw));
-                let body = if text.as_bytes() == raw.as_ref() {
-                    raw
-                } else {
-                    Bytes::from(text.into_bytes())
-                };
-                Ok(carrier_response(
-                    status,
-                    ApiError::new(op.id, status, headers, body).into(),
-                ))
+            Ok(Outcome::Answer(resp)) if resp.status().is_success() => Ok(resp),
+            // Error bodies are read in a boxed future: a cold path that should not make every
+            // call's future bigger.
+            Ok(Outcome::Answer(resp)) => Ok(Box::pin(self.api_error(resp, op)).await),
+            // Not produced without `read`; handed on whole all the same.
+            Ok(Outcome::Read {
+                status,
+                headers,
+                body,
+            }) => {
+                let mut resp = http::Response::new(body);
+                *resp.status_mut() = status;
+                *resp.headers_mut() = headers;
+                Ok(Response::from(resp))
             }
-            Err(reqwest_middleware::Error::Reqwest(e)) => Err(e),
-            Err(reqwest_middleware::Error::Middleware(e)) => {
-                let err = match e.downcast::<Error>() {
-                    Ok(err) => err,
-                    Err(other) => Error::Unexpected(redact_credentials(&other.to_string())),
-                };
-                Ok(carrier_response(StatusCode::INTERNAL_SERVER_ERROR, err))
-            }
+            Err(Failure::Http(e) | Failure::Body(e)) => Err(e),
+            Err(Failure::Islo(err)) => Ok(carrier_response(StatusCode::INTERNAL_SERVER_ERROR, err)),
         }
+    }
+
+    /// Reads a non-2xx answer (capped, credentials redacted) into a carried [`ApiError`].
+    async fn api_error(&self, resp: Response, op: &'static OperationMeta) -> Response {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let raw = read_capped(resp).await;
+        let text = self.shared.auth.redact(&String::from_utf8_lossy(&raw));
+        let body = if text.as_bytes() == raw.as_ref() {
+            raw
+        } else {
+            Bytes::from(text.into_bytes())
+        };
+        carrier_response(status, ApiError::new(op.id, status, headers, body).into())
     }
 }
 
@@ -517,7 +620,32 @@ impl islo_generated::Transport for IsloTransport {
         request: Request,
         operation: &'static OperationMeta,
     ) -> islo_generated::BoxFuture<'a, reqwest::Result<Response>> {
-        Box::pin(self.send(request, operation))
+        Box::pin(async move {
+            let result = self.send(request, operation, false).await;
+            self.finish(result, operation).await
+        })
+    }
+
+    fn execute_json<'a>(
+        &'a self,
+        request: Request,
+        operation: &'static OperationMeta,
+    ) -> islo_generated::BoxFuture<'a, reqwest::Result<Sent>> {
+        Box::pin(async move {
+            match self.send(request, operation, true).await {
+                Ok(Outcome::Read {
+                    status,
+                    headers,
+                    body,
+                }) => Ok(Sent::Body {
+                    status,
+                    headers,
+                    body,
+                }),
+                Err(Failure::Body(e)) => Ok(Sent::BodyError(e)),
+                other => self.finish(other, operation).await.map(Sent::Response),
+            }
+        })
     }
 }
 
