@@ -310,7 +310,12 @@ impl SendLoop {
     /// Runs `req` to a final outcome, recording the attempts on `span`. With `read`, the body
     /// of a success is read inside the loop, so that one cut short is retried like a failed
     /// request (when the call may be replayed).
-    async fn run(&self, req: Request, span: &tracing::Span, read: bool) -> Result<Outcome, Failure> {
+    async fn run(
+        &self,
+        req: Request,
+        span: &tracing::Span,
+        read: bool,
+    ) -> Result<Outcome, Failure> {
         let settings = &self.settings;
         let replay_ok = req.method().is_idempotent() || settings.retry_non_idempotent;
         let max_attempts = settings.max_attempts.max(1);
