@@ -99,8 +99,8 @@ fn generate_client(n: &Normalized) -> String {
 /// progenitor upgrade cannot silently undo them.
 ///
 /// 1. `api-version` header: progenitor sends the spec's version for Dropshot servers; the
-///    Islo server does not read it. Dropped, with the header map sized for what is left (a
-///    zero-capacity map does not allocate).
+///    Islo server does not read it. Dropped, with the header map sized for what is left, and
+///    the map itself dropped when no header parameter is left.
 /// 2. Required builder fields start as `Err(String::new())` (no allocation) instead of
 ///    `Err("x was not initialized".to_string())`; `send` reports the same message.
 /// 3. `String` path parameters are percent-encoded from the field, not from a copy of it.
@@ -113,7 +113,8 @@ fn generate_client(n: &Normalized) -> String {
 /// 6. `client.exec(request, &info)` becomes `client.exec_operation(request, &info, op)` with
 ///    the operation's `meta::OPERATIONS` entry, so sending needs no lookup by name.
 /// 7. The URL is formatted on the base of the operation's plane (`client.base_url_for(op)`)
-///    instead of on the control plane's and moved afterwards.
+///    instead of on the control plane's and moved afterwards, into a string allocated once
+///    (`crate::lean::url`) rather than grown piece by piece.
 mod lean {
     use std::collections::{HashMap, HashSet};
     use syn::visit_mut::VisitMut;
@@ -315,6 +316,20 @@ mod lean {
                     }
                 }
             }
+            // With no header parameter left, the (empty) header map goes too.
+            let appends = block.stmts.iter().any(|stmt| {
+                quote::quote!(#stmt)
+                    .to_string()
+                    .contains("header_map . append")
+            });
+            if !appends {
+                block.stmts.retain(|stmt| {
+                    let Stmt::Local(local) = stmt else {
+                        return true;
+                    };
+                    !matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map")
+                });
+            }
             let strings = self.strings.get(&builder).cloned().unwrap_or_default();
             let operation = operation_id(block)
                 .and_then(|id| self.index.get(&id).copied())
@@ -324,6 +339,7 @@ mod lean {
             }
             let mut exprs = ExprPass {
                 strings,
+                drop_headers: !appends,
                 operation,
                 paths: 0,
                 routed: 0,
@@ -370,6 +386,7 @@ mod lean {
     /// }
     /// ```
     ///
+    /// (and the no-op `client.pre(..)` hook call before it)
     /// with `client.exec_json(request, &info, op).await`, which has the transport read the
     /// body of a success (so a body cut short can be retried) and decodes it, with the same
     /// results and errors. Returns whether it did. (`post` is progenitor's default no-op
@@ -398,6 +415,19 @@ mod lean {
             return false;
         }
         block.stmts.truncate(n - 4);
+        // `client.pre(&mut request, &info).await?;` is progenitor's default no-op hook (this
+        // client does not override it); dropped so that the request is not held across it.
+        let pre = block
+            .stmts
+            .len()
+            .checked_sub(1)
+            .map(|i| text(&block.stmts[i]));
+        assert_eq!(
+            pre.as_deref(),
+            Some("client.pre(&mutrequest,&info).await?;"),
+            "lean: `send` calls `pre` just before `exec`"
+        );
+        block.stmts.pop();
         block.stmts.push(Stmt::Expr(
             parse_quote!(
                 client
@@ -437,6 +467,8 @@ mod lean {
     /// Expression rewrites inside one `send`.
     struct ExprPass {
         strings: HashSet<String>,
+        /// Remove `.headers(header_map)` (the map was dropped).
+        drop_headers: bool,
         operation: usize,
         paths: usize,
         routed: usize,
@@ -454,6 +486,7 @@ mod lean {
                         syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated;
                     if let Ok(mut args) = parser.parse2(m.mac.tokens.clone()) {
                         let index = self.operation;
+                        let based = self.based;
                         for arg in args.iter_mut() {
                             // The URL starts at the base of the operation's plane.
                             if quote::quote!(#arg).to_string().replace(' ', "") == "client.baseurl"
@@ -474,10 +507,26 @@ mod lean {
                                 }
                             }
                         }
-                        m.mac.tokens = quote::quote!(#args);
+                        if self.based > based {
+                            // The URL: formatted into a string sized for it up front.
+                            *expr = parse_quote!(crate::lean::url(format_args!(#args)));
+                        } else {
+                            m.mac.tokens = quote::quote!(#args);
+                        }
                     }
                 }
                 return;
+            }
+            if let Expr::MethodCall(m) = expr {
+                if self.drop_headers
+                    && m.method == "headers"
+                    && quote::quote!(#m)
+                        .to_string()
+                        .ends_with(". headers (header_map)")
+                {
+                    *expr = (*m.receiver).clone();
+                    return;
+                }
             }
             // `client.exec(request, &info)` -> the operation's entry, without a lookup.
             if let Expr::MethodCall(m) = expr {

@@ -196,6 +196,16 @@ pub mod lean {
         .add(b'/')
         .add(b'%');
 
+    /// Formats a request URL into a string allocated once (URLs of this API are short; a
+    /// longer one grows as usual).
+    pub fn url(args: std::fmt::Arguments<'_>) -> String {
+        use std::fmt::Write as _;
+        let mut url = String::with_capacity(192);
+        // Writing into a `String` cannot fail.
+        let _ = url.write_fmt(args);
+        url
+    }
+
     /// A path parameter, percent-encoded as it is formatted (no intermediate `String`).
     pub struct PathSegment<'a>(pub &'a str);
 
@@ -427,35 +437,46 @@ impl Client {
     /// decoding it: the results and errors of progenitor's generated code (`2xx` decoded,
     /// anything else `Error::UnexpectedResponse`), with the body of a success read by the
     /// transport ([`Transport::execute_json`]).
+    ///
+    /// The request is handed to the transport before the returned future is first polled, so
+    /// that the future (which lives inside every call's future) does not hold it.
     #[doc(hidden)]
-    pub async fn exec_json<T: serde::de::DeserializeOwned, E>(
-        &self,
-        mut request: reqwest::Request,
+    pub fn exec_json<'a, T: serde::de::DeserializeOwned + 'a, E: 'a>(
+        &'a self,
+        request: reqwest::Request,
         info: &progenitor_client::OperationInfo,
         op: &'static meta::OperationMeta,
-    ) -> Result<ResponseValue<T>, Error<E>> {
+    ) -> impl Future<Output = Result<ResponseValue<T>, Error<E>>> + 'a {
         debug_assert_eq!(op.id, info.operation_id);
-        if let meta::RequestBody::Multipart { field } = op.body {
-            request = frame_multipart(&self.client, request, field)?;
-        }
-        let sent = match &self.inner.transport {
-            Some(transport) => transport.execute_json(request, op).await?,
-            None => Sent::Response(self.client.execute(request).await?),
+        let framed = match op.body {
+            meta::RequestBody::Multipart { field } => frame_multipart(&self.client, request, field),
+            _ => Ok(request),
         };
-        match sent {
-            Sent::Body {
-                status,
-                headers,
-                body,
-            } => match serde_json::from_slice(&body) {
-                Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
-                Err(e) => Err(Error::InvalidResponsePayload(body, e)),
-            },
-            Sent::BodyError(e) => Err(Error::ResponseBodyError(e)),
-            Sent::Response(response) if response.status().is_success() => {
-                lean::json_response(response).await
+        let sending: reqwest::Result<BoxFuture<'a, reqwest::Result<Sent>>> =
+            framed.map(|request| match &self.inner.transport {
+                Some(transport) => transport.execute_json(request, op),
+                None => {
+                    let pending = self.client.execute(request);
+                    Box::pin(async move { pending.await.map(Sent::Response) })
+                }
+            });
+        async move {
+            match sending?.await? {
+                Sent::Body {
+                    status,
+                    headers,
+                    body,
+                } => match serde_json::from_slice(&body) {
+                    Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+                    Err(e) => Err(Error::InvalidResponsePayload(body, e)),
+                },
+                Sent::BodyError(e) => Err(Error::ResponseBodyError(e)),
+                // Boxed: only reached without a transport that reads bodies itself.
+                Sent::Response(response) if response.status().is_success() => {
+                    Box::pin(lean::json_response(response)).await
+                }
+                Sent::Response(response) => Err(Error::UnexpectedResponse(response)),
             }
-            Sent::Response(response) => Err(Error::UnexpectedResponse(response)),
         }
     }
 }

@@ -5,7 +5,8 @@
 //! cargo bench -p islo --bench client -- --requests 20000 --concurrency 64
 //! ```
 //!
-//! `--quick` runs only the floor/islo comparison; `--side floor|islo` only one side of it. Nothing here asserts on durations: goals
+//! `--quick` runs only the floor/islo comparison; `--side floor|islo` only one side of it;
+//! `--rounds N` sets the rounds per side (default 7). Nothing here asserts on durations: goals
 //! are printed as PASS/MISS.
 
 use islo::mock::FakeIslo;
@@ -73,7 +74,11 @@ fn reset_peak_heap() -> i64 {
 fn peak_heap() -> i64 {
     PEAK.load(Ordering::Relaxed)
 }
-const ROUNDS: usize = 5;
+/// Rounds per side (`--rounds N`, default 7): medians over more rounds are steadier on a
+/// shared machine.
+fn rounds() -> usize {
+    arg("--rounds", 7).max(1)
+}
 
 // ---------------------------------------------------------------------------
 // CPU and memory accounting from /proc
@@ -467,8 +472,9 @@ fn main() {
 }
 
 async fn bench(n: usize, c: usize) {
+    let rounds = rounds();
     let cores = std::thread::available_parallelism().map_or(0, |p| p.get());
-    println!("islo client benchmark: {n} requests x {ROUNDS} rounds per side, concurrency {c}, {cores} cores");
+    println!("islo client benchmark: {n} requests x {rounds} rounds per side, concurrency {c}, {cores} cores");
     println!("(release build; fake server on loopback, its own thread; client CPU = CLOCK_PROCESS_CPUTIME_ID minus the fake's threads from /proc/self/task/*/schedstat)");
 
     let quick = std::env::args().any(|a| a == "--quick");
@@ -542,7 +548,7 @@ async fn bench(n: usize, c: usize) {
         .unwrap_or_default();
     if !side.is_empty() {
         let call_floor = side == "floor";
-        for i in 0..ROUNDS * 2 {
+        for i in 0..rounds * 2 {
             let r = if call_floor {
                 run_round(&fake, n, c, floor_call.clone()).await
             } else {
@@ -552,7 +558,7 @@ async fn bench(n: usize, c: usize) {
         }
         return;
     }
-    for i in 0..ROUNDS {
+    for i in 0..rounds {
         let f = run_round(&fake, n, c, floor_call.clone()).await;
         print_round("floor", i, &f);
         floor_rounds.push(f);
@@ -563,7 +569,7 @@ async fn bench(n: usize, c: usize) {
     let process_cpu = process_cpu_ns() - process_before;
     let floor = summarize(&floor_rounds);
     let ours = summarize(&islo_rounds);
-    println!("  medians of {ROUNDS} rounds:");
+    println!("  medians of {rounds} rounds:");
     print_row("floor (reqwest)", &floor);
     print_row("islo", &ours);
     let tput = ours.rps / floor.rps;
@@ -585,7 +591,7 @@ async fn bench(n: usize, c: usize) {
             .collect(),
     );
     println!(
-        "  paired ratios (median over the {ROUNDS} adjacent floor/islo pairs): throughput {paired_tput:.3}x, client CPU {paired_cpu:.3}x, client CPU difference {:+.1} µs/req",
+        "  paired ratios (median over the {rounds} adjacent floor/islo pairs): throughput {paired_tput:.3}x, client CPU {paired_cpu:.3}x, client CPU difference {:+.1} µs/req",
         ours.cpu - floor.cpu
     );
     println!(
@@ -613,7 +619,7 @@ async fn bench(n: usize, c: usize) {
         .map(|r| (r.client_cpu_us_per_req + r.fake_cpu_us_per_req) * n as f64 / 1e6)
         .sum();
     println!(
-        "  cross-check: process CPU from /proc/self/stat over the 2x{ROUNDS} rounds = {:.2} s; sum of per-thread schedstat deltas = {per_thread:.2} s",
+        "  cross-check: process CPU from /proc/self/stat over the 2x{rounds} rounds = {:.2} s; sum of per-thread schedstat deltas = {per_thread:.2} s",
         process_cpu as f64 / 1e9
     );
     println!(
@@ -688,6 +694,7 @@ where
     F: Fn() -> Fut + Send + Sync + Clone + 'static,
     Fut: std::future::Future<Output = bool> + Send + 'static,
 {
+    let rounds = rounds();
     println!("\n[3] token refresh under load ({n} requests per round; token lifetime 2 s, refresh margin 1 s -> refresh every ~1 s)");
     let fake = FakeIslo::builder()
         .token_lifetime(Duration::from_secs(2))
@@ -723,7 +730,7 @@ where
     run_round(&fake, (n / 10).max(100), c, refresh_call.clone()).await;
     let mut with = Vec::new();
     let mut without = Vec::new();
-    for i in 0..ROUNDS {
+    for i in 0..rounds {
         let r = run_round(&fake, n, c, refresh_call.clone()).await;
         print_round("with refresh", i, &r);
         println!("      exchanges during this round: {}", r.exchanges);
@@ -737,7 +744,7 @@ where
     print_row("with refresh", &w);
     print_row("without refresh", &wo);
     println!(
-        "  exchanges during the {ROUNDS} refresh rounds: {}, errors: {}; throughput ratio with/without refresh: {:.3}x, p99 ratio {:.3}x",
+        "  exchanges during the {rounds} refresh rounds: {}, errors: {}; throughput ratio with/without refresh: {:.3}x, p99 ratio {:.3}x",
         w.exchanges,
         w.errors,
         w.rps / wo.rps,

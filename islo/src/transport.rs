@@ -5,6 +5,7 @@ use crate::auth::{Exchange, TokenSlot};
 use crate::error::{carrier_response, ApiError, Error};
 use crate::secret::{redact_credentials, Secret};
 use bytes::{Bytes, BytesMut};
+use futures_util::future::{Either, FutureExt as _};
 use islo_generated::meta::OperationMeta;
 use islo_generated::Sent;
 use reqwest::header::{
@@ -14,6 +15,7 @@ use reqwest::{Method, Request, Response, StatusCode};
 use reqwest_middleware::ClientWithMiddleware;
 use reqwest_retry::policies::ExponentialBackoff;
 use reqwest_retry::{Jitter, RetryDecision, RetryPolicy};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tracing::Instrument as _;
@@ -233,18 +235,24 @@ pub(crate) enum Sender {
 }
 
 impl Sender {
-    async fn send(&self, req: Request) -> Attempt {
+    /// One attempt. The direct path is reqwest's own (boxed, 16-byte) future; the middleware
+    /// path's larger future is boxed so that it does not enlarge every call's state.
+    fn send(&self, req: Request) -> impl Future<Output = Attempt> + Send + '_ {
         match self {
-            Self::Direct(http) => http.execute(req).await.map_err(Failure::Http),
-            Self::Middleware(stack) => stack.execute(req).await.map_err(|e| match e {
-                reqwest_middleware::Error::Reqwest(e) => Failure::Http(e),
-                reqwest_middleware::Error::Middleware(e) => {
-                    Failure::Islo(match e.downcast::<Error>() {
-                        Ok(err) => err,
-                        Err(other) => Error::Middleware(redact_credentials(&format!("{other:#}"))),
-                    })
-                }
-            }),
+            Self::Direct(http) => Either::Left(http.execute(req).map(|r| r.map_err(Failure::Http))),
+            Self::Middleware(stack) => Either::Right(Box::pin(async move {
+                stack.execute(req).await.map_err(|e| match e {
+                    reqwest_middleware::Error::Reqwest(e) => Failure::Http(e),
+                    reqwest_middleware::Error::Middleware(e) => {
+                        Failure::Islo(match e.downcast::<Error>() {
+                            Ok(err) => err,
+                            Err(other) => {
+                                Error::Middleware(redact_credentials(&format!("{other:#}")))
+                            }
+                        })
+                    }
+                })
+            })),
         }
     }
 }
@@ -310,121 +318,136 @@ impl SendLoop {
     /// Runs `req` to a final outcome, recording the attempts on `span`. With `read`, the body
     /// of a success is read inside the loop, so that one cut short is retried like a failed
     /// request (when the call may be replayed).
-    async fn run(
-        &self,
+    ///
+    /// (A plain function returning an `async move` block that works on the captured request
+    /// in place: an `async fn` would keep a second copy of its argument in its state, and
+    /// this state is allocated for every call.)
+    fn run<'a>(
+        &'a self,
         req: Request,
-        span: &tracing::Span,
+        span: &'a tracing::Span,
         read: bool,
-    ) -> Result<Outcome, Failure> {
-        let settings = &self.settings;
-        let replay_ok = req.method().is_idempotent() || settings.retry_non_idempotent;
-        let max_attempts = settings.max_attempts.max(1);
-        let mut started = None;
-
+    ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'a {
+        let replay_ok = req.method().is_idempotent() || self.settings.retry_non_idempotent;
         // The request to replay from (None once sent when its body cannot be cloned).
         let mut template = Some(req);
-        let mut attempt = 0u32;
-        let mut hops = 0u32;
-        let mut auth_replayed = false;
-        let mut stale: Option<u64> = None;
-        loop {
-            if hops == 0 && !auth_replayed {
-                attempt += 1;
-                span.record("attempts", attempt);
-            }
-            let (result, generation, from_cache) = match self.token(stale.take()).await {
-                // A failed exchange goes through the same retry policy as a failed call.
-                Err(e) => (Err(Failure::Islo(e)), None, false),
-                Ok((header, generation, from_cache)) => {
-                    let mut req = match template.as_ref().and_then(replay_copy) {
-                        Some(copy) => copy,
-                        None => match template.take() {
-                            Some(only) => only,
-                            None => {
-                                return Err(Failure::Islo(Error::Unexpected(
-                                    "request already sent".into(),
-                                )))
-                            }
-                        },
-                    };
-                    req.headers_mut().insert(AUTHORIZATION, header);
-                    (self.sender.send(req).await, generation, from_cache)
+        async move {
+            let settings = &self.settings;
+            let max_attempts = settings.max_attempts.max(1);
+            let mut started = None;
+            let mut attempt = 0u32;
+            let mut hops = 0u32;
+            let mut auth_replayed = false;
+            let mut stale: Option<u64> = None;
+            loop {
+                if hops == 0 && !auth_replayed {
+                    attempt += 1;
+                    span.record("attempts", attempt);
                 }
-            };
+                let (result, generation, from_cache) = match self.token(stale.take()).await {
+                    // A failed exchange goes through the same retry policy as a failed call.
+                    Err(e) => (Err(Failure::Islo(e)), None, false),
+                    Ok((header, generation, from_cache)) => (
+                        self.dispatch(&mut template, header)?.await,
+                        generation,
+                        from_cache,
+                    ),
+                };
 
-            if let Ok(resp) = &result {
-                let status = resp.status();
-                // A rejected cached token: invalidate exactly it, exchange once, replay once.
-                if status == StatusCode::UNAUTHORIZED
-                    && from_cache
-                    && !auth_replayed
-                    && template.is_some()
-                {
-                    if let (Credentials::Exchange { slot, .. }, Some(g)) =
-                        (&self.auth.credentials, generation)
+                if let Ok(resp) = &result {
+                    let status = resp.status();
+                    // A rejected cached token: invalidate exactly it, exchange once, replay once.
+                    if status == StatusCode::UNAUTHORIZED
+                        && from_cache
+                        && !auth_replayed
+                        && template.is_some()
                     {
-                        slot.invalidate(g);
-                        stale = Some(g);
-                        auth_replayed = true;
-                        continue;
-                    }
-                }
-                // Redirects (followable only when the request can be replayed).
-                if let (true, Some(t)) = (status.is_redirection(), template.as_mut()) {
-                    if let Some(target) = redirect_target(resp, t.url())? {
-                        hops += 1;
-                        if hops > MAX_REDIRECTS {
-                            return Err(Failure::Islo(Error::Redirect {
-                                reason: "more than 10 redirects",
-                                target_origin: origin(&target),
-                            }));
-                        }
-                        *t.url_mut() = target;
-                        if status == StatusCode::SEE_OTHER
-                            || (matches!(status.as_u16(), 301 | 302) && t.method() == Method::POST)
+                        if let (Credentials::Exchange { slot, .. }, Some(g)) =
+                            (&self.auth.credentials, generation)
                         {
-                            *t.method_mut() = Method::GET;
-                            *t.body_mut() = None;
-                            t.headers_mut().remove(CONTENT_TYPE);
-                            t.headers_mut().remove(CONTENT_LENGTH);
+                            slot.invalidate(g);
+                            stale = Some(g);
+                            auth_replayed = true;
+                            continue;
                         }
-                        continue;
+                    }
+                    // Redirects (followable only when the request can be replayed).
+                    if let (true, Some(t)) = (status.is_redirection(), template.as_mut()) {
+                        if let Some(target) = redirect_target(resp, t.url())? {
+                            hops += 1;
+                            if hops > MAX_REDIRECTS {
+                                return Err(Failure::Islo(Error::Redirect {
+                                    reason: "more than 10 redirects",
+                                    target_origin: origin(&target),
+                                }));
+                            }
+                            *t.url_mut() = target;
+                            if status == StatusCode::SEE_OTHER
+                                || (matches!(status.as_u16(), 301 | 302)
+                                    && t.method() == Method::POST)
+                            {
+                                *t.method_mut() = Method::GET;
+                                *t.body_mut() = None;
+                                t.headers_mut().remove(CONTENT_TYPE);
+                                t.headers_mut().remove(CONTENT_LENGTH);
+                            }
+                            continue;
+                        }
                     }
                 }
-            }
 
-            let result = match result {
-                Ok(resp) if read && resp.status().is_success() => match read_whole(resp).await {
-                    Ok(outcome) => return Ok(outcome),
-                    Err(e) => Err(Failure::Body(e)),
-                },
-                other => other,
-            };
-            if attempt >= max_attempts || template.is_none() {
-                return result.map(Outcome::Answer);
-            }
-            let wait = match classify(&result, replay_ok) {
-                RetryVerdict::Done => return result.map(Outcome::Answer),
-                RetryVerdict::After(d) => d.min(settings.max_retry_after),
-                RetryVerdict::Backoff => {
-                    // reqwest-retry's policy wants the time the first attempt started; the
-                    // bounds here never depend on it, so it is taken only when retrying.
-                    let since = *started.get_or_insert_with(SystemTime::now);
-                    match self.policy.should_retry(since, attempt - 1) {
-                        RetryDecision::Retry { execute_after } => execute_after
-                            .duration_since(SystemTime::now())
-                            .unwrap_or(Duration::ZERO),
-                        RetryDecision::DoNotRetry => return result.map(Outcome::Answer),
+                let result = match result {
+                    Ok(resp) if read && resp.status().is_success() => {
+                        match read_whole(resp).await {
+                            Ok(outcome) => return Ok(outcome),
+                            Err(e) => Err(Failure::Body(e)),
+                        }
                     }
+                    other => other,
+                };
+                if attempt >= max_attempts || template.is_none() {
+                    return result.map(Outcome::Answer);
                 }
-            };
-            drop(result);
-            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "islo: retrying");
-            // Boxed: waiting is the cold path, and a timer would enlarge every call's future.
-            Box::pin(tokio::time::sleep(wait)).await;
-            hops = 0;
-            auth_replayed = false;
+                let wait = match classify(&result, replay_ok) {
+                    RetryVerdict::Done => return result.map(Outcome::Answer),
+                    RetryVerdict::After(d) => d.min(settings.max_retry_after),
+                    RetryVerdict::Backoff => {
+                        // reqwest-retry's policy wants the time the first attempt started; the
+                        // bounds here never depend on it, so it is taken only when retrying.
+                        let since = *started.get_or_insert_with(SystemTime::now);
+                        match self.policy.should_retry(since, attempt - 1) {
+                            RetryDecision::Retry { execute_after } => execute_after
+                                .duration_since(SystemTime::now())
+                                .unwrap_or(Duration::ZERO),
+                            RetryDecision::DoNotRetry => return result.map(Outcome::Answer),
+                        }
+                    }
+                };
+                drop(result);
+                tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "islo: retrying");
+                // Boxed: waiting is the cold path, and a timer would enlarge every call's future.
+                Box::pin(tokio::time::sleep(wait)).await;
+                hops = 0;
+                auth_replayed = false;
+            }
         }
+    }
+
+    /// Sends a copy of `template` (or the request itself when it cannot be copied) with
+    /// `Authorization`, returning the attempt's future without keeping the request in it.
+    fn dispatch(
+        &self,
+        template: &mut Option<Request>,
+        auth: HeaderValue,
+    ) -> Result<impl Future<Output = Attempt> + Send + '_, Failure> {
+        let mut req = match template.as_ref().and_then(replay_copy) {
+            Some(copy) => copy,
+            None => template
+                .take()
+                .ok_or_else(|| Failure::Islo(Error::Unexpected("request already sent".into())))?,
+        };
+        req.headers_mut().insert(AUTHORIZATION, auth);
+        Ok(self.sender.send(req))
     }
 }
 
@@ -466,17 +489,23 @@ fn redirect_target(resp: &Response, from: &reqwest::Url) -> Result<Option<reqwes
     Ok(Some(target))
 }
 
-/// Reads the whole body of `resp`, keeping its status and headers.
-async fn read_whole(mut resp: Response) -> reqwest::Result<Outcome> {
+/// Reads the whole body of `resp`, keeping its status and headers (a plain function
+/// returning an `async move` block, so that the response is not held twice).
+fn read_whole(mut resp: Response) -> impl Future<Output = reqwest::Result<Outcome>> + Send {
     let status = resp.status();
     let headers = std::mem::take(resp.headers_mut());
-    let body = islo_generated::lean::read_body(&mut resp).await?;
-    Ok(Outcome::Read {
-        status,
-        headers,
-        body,
-    })
+    async move {
+        let body = islo_generated::lean::read_body(&mut resp).await?;
+        Ok(Outcome::Read {
+            status,
+            headers,
+            body,
+        })
+    }
 }
+
+/// The span of an untraced call.
+static NO_SPAN: tracing::Span = tracing::Span::none();
 
 /// What every clone of a client shares.
 #[derive(Debug)]
@@ -527,13 +556,13 @@ async fn read_capped(mut resp: Response) -> Bytes {
 
 impl IsloTransport {
     /// Sends one request of `op` through the send loop (reading the body of a success when
-    /// `read`), inside the call's span.
-    async fn send(
-        &self,
+    /// `read`), inside the call's span when a subscriber wants it.
+    fn send<'a>(
+        &'a self,
         mut request: Request,
         op: &'static OperationMeta,
         read: bool,
-    ) -> Result<Outcome, Failure> {
+    ) -> impl Future<Output = Result<Outcome, Failure>> + Send + 'a {
         for (k, v) in &self.shared.headers {
             if !request.headers().contains_key(k) {
                 request.headers_mut().insert(k, v.clone());
@@ -544,36 +573,35 @@ impl IsloTransport {
                 *request.timeout_mut() = Some(t);
             }
         }
-        // Without a subscriber that wants it, the span (and the clock reads for its
-        // duration) is skipped entirely.
+        // Without a subscriber that wants it, there is no span (nor clock reads for its
+        // duration): the send loop's future is all there is.
         if !tracing::enabled!(tracing::Level::DEBUG) {
-            return self
-                .send_loop
-                .run(request, &tracing::Span::none(), read)
-                .await;
+            return Either::Left(self.send_loop.run(request, &NO_SPAN, read));
         }
-        let span = tracing::debug_span!(
-            "islo.request",
-            operation = op.id,
-            plane = ?op.plane,
-            method = op.method,
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            duration_ms = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        let result = self
-            .send_loop
-            .run(request, &span, read)
-            .instrument(span.clone())
-            .await;
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
-        match &result {
-            Ok(Outcome::Answer(resp)) => span.record("status", resp.status().as_u16()),
-            Ok(Outcome::Read { status, .. }) => span.record("status", status.as_u16()),
-            Err(_) => &span,
-        };
-        result
+        Either::Right(Box::pin(async move {
+            let span = tracing::debug_span!(
+                "islo.request",
+                operation = op.id,
+                plane = ?op.plane,
+                method = op.method,
+                status = tracing::field::Empty,
+                attempts = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let result = self
+                .send_loop
+                .run(request, &span, read)
+                .instrument(span.clone())
+                .await;
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok(Outcome::Answer(resp)) => span.record("status", resp.status().as_u16()),
+                Ok(Outcome::Read { status, .. }) => span.record("status", status.as_u16()),
+                Err(_) => &span,
+            };
+            result
+        }))
     }
 
     /// Hands a success to the generated code as it is; turns anything else into a carried
@@ -619,16 +647,41 @@ impl IsloTransport {
     }
 }
 
+impl IsloTransport {
+    /// What a JSON operation hands back to the generated code.
+    async fn json_outcome(
+        &self,
+        result: Result<Outcome, Failure>,
+        op: &'static OperationMeta,
+    ) -> reqwest::Result<Sent> {
+        match result {
+            Ok(Outcome::Read {
+                status,
+                headers,
+                body,
+            }) => Ok(Sent::Body {
+                status,
+                headers,
+                body,
+            }),
+            Err(Failure::Body(e)) => Ok(Sent::BodyError(e)),
+            other => self.finish(other, op).await.map(Sent::Response),
+        }
+    }
+}
+
+// The send loop's future is built before boxing and chained with `then`, so that the box
+// holds it once (an `async` block awaiting it would also keep the request it was built from).
 impl islo_generated::Transport for IsloTransport {
     fn execute<'a>(
         &'a self,
         request: Request,
         operation: &'static OperationMeta,
     ) -> islo_generated::BoxFuture<'a, reqwest::Result<Response>> {
-        Box::pin(async move {
-            let result = self.send(request, operation, false).await;
-            self.finish(result, operation).await
-        })
+        Box::pin(
+            self.send(request, operation, false)
+                .then(move |result| self.finish(result, operation)),
+        )
     }
 
     fn execute_json<'a>(
@@ -636,21 +689,22 @@ impl islo_generated::Transport for IsloTransport {
         request: Request,
         operation: &'static OperationMeta,
     ) -> islo_generated::BoxFuture<'a, reqwest::Result<Sent>> {
-        Box::pin(async move {
-            match self.send(request, operation, true).await {
-                Ok(Outcome::Read {
-                    status,
-                    headers,
-                    body,
-                }) => Ok(Sent::Body {
-                    status,
-                    headers,
-                    body,
+        Box::pin(
+            self.send(request, operation, true)
+                .then(move |result| match result {
+                    // The common case needs no second future of any size.
+                    Ok(Outcome::Read {
+                        status,
+                        headers,
+                        body,
+                    }) => Either::Left(std::future::ready(Ok(Sent::Body {
+                        status,
+                        headers,
+                        body,
+                    }))),
+                    other => Either::Right(Box::pin(self.json_outcome(other, operation))),
                 }),
-                Err(Failure::Body(e)) => Ok(Sent::BodyError(e)),
-                other => self.finish(other, operation).await.map(Sent::Response),
-            }
-        })
+        )
     }
 }
 
@@ -692,5 +746,50 @@ mod tests {
     fn origin_includes_default_ports() {
         let u = reqwest::Url::parse("https://api.islo.dev/x?y").unwrap();
         assert_eq!(origin(&u), "https://api.islo.dev:443");
+    }
+}
+#[cfg(test)]
+mod zz_sizes {
+    use super::*;
+    #[test]
+    fn zz_sizes() {
+        let http = reqwest::Client::new();
+        let auth = Arc::new(AuthState {
+            credentials: Credentials::Static(Secret::new("x"), HeaderValue::from_static("x")),
+            http: http.clone(),
+            control_url: String::new(),
+            headers: HeaderMap::new(),
+            exchange_timeout: Duration::ZERO,
+        });
+        let shared = Arc::new(Shared {
+            http: http.clone(),
+            routes: islo_generated::Inner::default(),
+            auth: auth.clone(),
+            control_url: String::new(),
+            compute_url: String::new(),
+            headers: HeaderMap::new(),
+            sender: Sender::Direct(http.clone()),
+        });
+        let t = IsloTransport::new(shared, CallSettings::default());
+        let op = islo_generated::meta::operation("get_sandbox").unwrap();
+        let g = t.send(http.get("http://x/y").build().unwrap(), op, true);
+        let h = t
+            .send_loop
+            .run(http.get("http://x/y").build().unwrap(), &NO_SPAN, true);
+        let j = read_whole(reqwest::Response::from(http::Response::new(
+            bytes::Bytes::new(),
+        )));
+        let k = t.send_loop.token(None);
+        let f = t
+            .send(http.get("http://x/y").build().unwrap(), op, true)
+            .then(|r| t.json_outcome(r, op));
+        eprintln!(
+            "send {} run {} read_whole {} token {} boxed {}",
+            std::mem::size_of_val(&g),
+            std::mem::size_of_val(&h),
+            std::mem::size_of_val(&j),
+            std::mem::size_of_val(&k),
+            std::mem::size_of_val(&f)
+        );
     }
 }
