@@ -294,25 +294,29 @@ impl SendLoop {
         }
     }
 
-    /// The header to send and the token's generation (exchanging if needed), and whether it
-    /// came from the cache.
-    async fn token(&self, stale: Option<u64>) -> Result<(HeaderValue, Option<u64>, bool), Error> {
+    /// The header to send, the token's generation and whether it came from the cache, when
+    /// no exchange is needed (no waiting).
+    fn ready_token(&self, stale: Option<u64>) -> Option<(HeaderValue, Option<u64>, bool)> {
         match &self.auth.credentials {
-            Credentials::Static(_, header) => Ok((header.clone(), None, false)),
-            Credentials::Exchange { slot, .. } => {
-                if let Some(tok) = slot.cached(stale) {
-                    return Ok((tok.header.clone(), Some(tok.generation), true));
-                }
-                let (slot, exchange) = self
-                    .auth
-                    .exchange()
-                    .ok_or_else(|| Error::Config("no credentials".into()))?;
-                // The exchange is a whole HTTP call: boxed, so that its state does not
-                // inflate every call's future.
-                let (tok, from_cache) = Box::pin(slot.token(&exchange, stale)).await?;
-                Ok((tok.header.clone(), Some(tok.generation), from_cache))
-            }
+            Credentials::Static(_, header) => Some((header.clone(), None, false)),
+            Credentials::Exchange { slot, .. } => slot
+                .cached(stale)
+                .map(|tok| (tok.header.clone(), Some(tok.generation), true)),
         }
+    }
+
+    /// Like [`SendLoop::ready_token`], exchanging the key when needed. The exchange is a whole
+    /// HTTP call: boxed, so that its state does not inflate every call's future.
+    async fn exchanged_token(
+        &self,
+        stale: Option<u64>,
+    ) -> Result<(HeaderValue, Option<u64>, bool), Error> {
+        let (slot, exchange) = self
+            .auth
+            .exchange()
+            .ok_or_else(|| Error::Config("no credentials".into()))?;
+        let (tok, from_cache) = Box::pin(slot.token(&exchange, stale)).await?;
+        Ok((tok.header.clone(), Some(tok.generation), from_cache))
     }
 
     /// Runs `req` to a final outcome, recording the attempts on `span`. With `read`, the body
@@ -344,7 +348,12 @@ impl SendLoop {
                     attempt += 1;
                     span.record("attempts", attempt);
                 }
-                let (result, generation, from_cache) = match self.token(stale.take()).await {
+                let stale_now = stale.take();
+                let token = match self.ready_token(stale_now) {
+                    Some(ready) => Ok(ready),
+                    None => self.exchanged_token(stale_now).await,
+                };
+                let (result, generation, from_cache) = match token {
                     // A failed exchange goes through the same retry policy as a failed call.
                     Err(e) => (Err(Failure::Islo(e)), None, false),
                     Ok((header, generation, from_cache)) => (
@@ -746,50 +755,5 @@ mod tests {
     fn origin_includes_default_ports() {
         let u = reqwest::Url::parse("https://api.islo.dev/x?y").unwrap();
         assert_eq!(origin(&u), "https://api.islo.dev:443");
-    }
-}
-#[cfg(test)]
-mod zz_sizes {
-    use super::*;
-    #[test]
-    fn zz_sizes() {
-        let http = reqwest::Client::new();
-        let auth = Arc::new(AuthState {
-            credentials: Credentials::Static(Secret::new("x"), HeaderValue::from_static("x")),
-            http: http.clone(),
-            control_url: String::new(),
-            headers: HeaderMap::new(),
-            exchange_timeout: Duration::ZERO,
-        });
-        let shared = Arc::new(Shared {
-            http: http.clone(),
-            routes: islo_generated::Inner::default(),
-            auth: auth.clone(),
-            control_url: String::new(),
-            compute_url: String::new(),
-            headers: HeaderMap::new(),
-            sender: Sender::Direct(http.clone()),
-        });
-        let t = IsloTransport::new(shared, CallSettings::default());
-        let op = islo_generated::meta::operation("get_sandbox").unwrap();
-        let g = t.send(http.get("http://x/y").build().unwrap(), op, true);
-        let h = t
-            .send_loop
-            .run(http.get("http://x/y").build().unwrap(), &NO_SPAN, true);
-        let j = read_whole(reqwest::Response::from(http::Response::new(
-            bytes::Bytes::new(),
-        )));
-        let k = t.send_loop.token(None);
-        let f = t
-            .send(http.get("http://x/y").build().unwrap(), op, true)
-            .then(|r| t.json_outcome(r, op));
-        eprintln!(
-            "send {} run {} read_whole {} token {} boxed {}",
-            std::mem::size_of_val(&g),
-            std::mem::size_of_val(&h),
-            std::mem::size_of_val(&j),
-            std::mem::size_of_val(&k),
-            std::mem::size_of_val(&f)
-        );
     }
 }
