@@ -6,7 +6,7 @@
 //! ```
 //!
 //! `--quick` runs only the floor/islo comparison; `--side floor|islo` only one side of it;
-//! `--rounds N` sets the rounds per side (default 7). Nothing here asserts on durations: goals
+//! `--rounds N` sets the rounds per side (default 11). Nothing here asserts on durations: goals
 //! are printed as PASS/MISS.
 
 use islo::mock::FakeIslo;
@@ -74,10 +74,10 @@ fn reset_peak_heap() -> i64 {
 fn peak_heap() -> i64 {
     PEAK.load(Ordering::Relaxed)
 }
-/// Rounds per side (`--rounds N`, default 7): medians over more rounds are steadier on a
+/// Rounds per side (`--rounds N`, default 11): medians over more rounds are steadier on a
 /// shared machine.
 fn rounds() -> usize {
-    arg("--rounds", 7).max(1)
+    arg("--rounds", 11).max(1)
 }
 
 // ---------------------------------------------------------------------------

@@ -75,6 +75,19 @@ impl TokenSlot {
             .filter(|t| Some(t.generation) != stale && Instant::now() < t.expires_at)
     }
 
+    /// The `Authorization` value and generation of the cached token if it is still valid and
+    /// not `stale`: the per-call fast path (one read lock, no reference count traffic).
+    pub(crate) fn cached_header(
+        &self,
+        stale: Option<u64>,
+    ) -> Option<(reqwest::header::HeaderValue, u64)> {
+        let now = Instant::now();
+        let guard = self.current.read().unwrap_or_else(|p| p.into_inner());
+        let t = guard.as_ref()?;
+        (Some(t.generation) != stale && now < t.expires_at)
+            .then(|| (t.header.clone(), t.generation))
+    }
+
     /// A valid token, exchanging if none is cached, it expired, or it is `stale`
     /// (a generation the caller saw rejected). Returns the token and whether it came
     /// from the cache (`true`) or from an exchange made by this call (`false`).

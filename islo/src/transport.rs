@@ -300,8 +300,8 @@ impl SendLoop {
         match &self.auth.credentials {
             Credentials::Static(_, header) => Some((header.clone(), None, false)),
             Credentials::Exchange { slot, .. } => slot
-                .cached(stale)
-                .map(|tok| (tok.header.clone(), Some(tok.generation), true)),
+                .cached_header(stale)
+                .map(|(header, generation)| (header, Some(generation), true)),
         }
     }
 
