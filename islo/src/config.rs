@@ -108,6 +108,24 @@ fn validate_url(what: &str, raw: &str) -> Result<String, Error> {
     Ok(trimmed.to_string())
 }
 
+/// The `reqwest::Client` built when the caller brings none.
+fn default_http_client() -> Result<reqwest::Client, Error> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("islo-rust/", env!("CARGO_PKG_VERSION")));
+    // Retrying is the send loop's job. reqwest's own retry layer only ever replays HTTP/2
+    // protocol refusals, so over HTTP/1.1 (this crate without its `http2` feature) it can
+    // never fire, yet it would still copy every request in case it does: switched off.
+    #[cfg(not(feature = "http2"))]
+    let builder = builder
+        .http1_only()
+        .retry(reqwest::retry::never().max_retries_per_request(0));
+    builder
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
 fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -290,12 +308,7 @@ impl IsloBuilder {
 
         let http = match self.http_client {
             Some(c) => c,
-            None => reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("islo-rust/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+            None => default_http_client()?,
         };
 
         let credentials = match (self.session_token, self.api_key) {
