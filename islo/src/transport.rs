@@ -657,22 +657,14 @@ impl IsloTransport {
 }
 
 impl IsloTransport {
-    /// What a JSON operation hands back to the generated code.
+    /// What a JSON operation hands back to the generated code when its body was not read
+    /// (`execute_json` hands a read body over itself).
     async fn json_outcome(
         &self,
         result: Result<Outcome, Failure>,
         op: &'static OperationMeta,
     ) -> reqwest::Result<Sent> {
         match result {
-            Ok(Outcome::Read {
-                status,
-                headers,
-                body,
-            }) => Ok(Sent::Body {
-                status,
-                headers,
-                body,
-            }),
             Err(Failure::Body(e)) => Ok(Sent::BodyError(e)),
             other => self.finish(other, op).await.map(Sent::Response),
         }
