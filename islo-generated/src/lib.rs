@@ -326,15 +326,6 @@ impl Inner {
             transport,
         }
     }
-
-    /// Like [`Inner::new`]; the control base URL is the client's own.
-    pub fn with_planes(
-        _control_base: &str,
-        compute_base: &str,
-        transport: Option<Arc<dyn Transport>>,
-    ) -> Self {
-        Self::new(Some(compute_base), transport)
-    }
 }
 
 impl Client {
@@ -356,18 +347,8 @@ impl Client {
         Ok(Self::new_with_client(
             control_url.trim_end_matches('/'),
             http,
-            Inner::with_planes(control_url, compute_url, None),
+            Inner::new(Some(compute_url), None),
         ))
-    }
-}
-
-/// Moves a request built against the control base URL onto `compute_base`.
-fn reroute(request: &mut reqwest::Request, control_base: &str, compute_base: &str) {
-    let url = request.url().as_str();
-    if let Some(rest) = url.strip_prefix(control_base) {
-        if let Ok(u) = reqwest::Url::parse(&format!("{compute_base}{rest}")) {
-            *request.url_mut() = u;
-        }
     }
 }
 
@@ -481,24 +462,6 @@ impl Client {
     }
 }
 
-impl progenitor_client::ClientHooks<Inner> for Client {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        // Only reached by code that did not go through `build.rs`'s rewrites: the request was
-        // built on the control plane's base URL, so a compute-plane one is moved.
-        let mut request = request;
-        match meta::operation(info.operation_id) {
-            Some(op) => {
-                if let (meta::Plane::Compute, Some(compute)) = (op.plane, &self.inner.compute_base)
-                {
-                    reroute(&mut request, &self.baseurl, compute);
-                }
-                self.exec_operation(request, info, op).await
-            }
-            None => self.client.execute(request).await,
-        }
-    }
-}
+/// progenitor's default hooks. The generated calls do not go through `exec`: `build.rs`
+/// rewrites every one of them to [`Client::exec_operation`] or [`Client::exec_json`].
+impl progenitor_client::ClientHooks<Inner> for Client {}

@@ -69,14 +69,8 @@ impl TokenSlot {
             .clone()
     }
 
-    /// The cached token if it is still valid and not `stale` (no waiting, no exchange).
-    pub(crate) fn cached(&self, stale: Option<u64>) -> Option<Arc<CachedToken>> {
-        self.current()
-            .filter(|t| Some(t.generation) != stale && Instant::now() < t.expires_at)
-    }
-
     /// The `Authorization` value and generation of the cached token if it is still valid and
-    /// not `stale`: the per-call fast path (one read lock, no reference count traffic).
+    /// not `stale`: no waiting, no exchange (one read lock, no reference count traffic).
     pub(crate) fn cached_header(
         &self,
         stale: Option<u64>,
@@ -88,32 +82,32 @@ impl TokenSlot {
             .then(|| (t.header.clone(), t.generation))
     }
 
-    /// A valid token, exchanging if none is cached, it expired, or it is `stale`
-    /// (a generation the caller saw rejected). Returns the token and whether it came
-    /// from the cache (`true`) or from an exchange made by this call (`false`).
+    /// A valid token's `Authorization` value and generation, exchanging if none is cached,
+    /// it expired, or it is `stale` (a generation the caller saw rejected); and whether it
+    /// came from the cache (`true`) or from an exchange made by this call (`false`).
     pub(crate) async fn token(
         &self,
         exchange: &Exchange<'_>,
         stale: Option<u64>,
-    ) -> Result<(Arc<CachedToken>, bool), Error> {
-        if let Some(t) = self.cached(stale) {
-            return Ok((t, true));
+    ) -> Result<(reqwest::header::HeaderValue, u64, bool), Error> {
+        if let Some((header, generation)) = self.cached_header(stale) {
+            return Ok((header, generation, true));
         }
         let _guard = self.refresh.lock().await;
-        if let Some(t) = self.cached(stale) {
-            return Ok((t, true));
+        if let Some((header, generation)) = self.cached_header(stale) {
+            return Ok((header, generation, true));
         }
         let issued = exchange.run().await?;
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let header = crate::transport::bearer(&issued.token)?;
         let token = Arc::new(CachedToken {
-            header,
+            header: header.clone(),
             token: issued.token,
             expires_at: Instant::now() + issued.valid_for,
             generation,
         });
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
-        Ok((token, false))
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
+        Ok((header, generation, false))
     }
 
     /// Forgets the cached token if it is still `generation` (never a newer one).

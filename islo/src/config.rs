@@ -3,7 +3,7 @@
 use crate::auth::TokenSlot;
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::transport::{AuthState, CallSettings, Credentials, IsloTransport, Sender, Shared};
+use crate::transport::{CallSettings, Credentials, IsloTransport, Sender, Shared};
 use crate::Islo;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -344,16 +344,6 @@ impl IsloBuilder {
             }
         };
 
-        let auth = Arc::new(AuthState {
-            credentials,
-            http: http.clone(),
-            control_url: control.clone(),
-            headers: headers.clone(),
-            exchange_timeout: self
-                .exchange_timeout
-                .or(self.settings.timeout)
-                .unwrap_or(Duration::from_secs(30)),
-        });
         let sender = if self.middleware.is_empty() {
             Sender::Direct(http.clone())
         } else {
@@ -364,13 +354,17 @@ impl IsloBuilder {
             Sender::Middleware(stack.build())
         };
         let shared = Arc::new(Shared {
-            sender,
-            routes: islo_generated::Inner::with_planes(&control, &compute, None),
+            credentials,
+            routes: islo_generated::Inner::new(Some(&compute), None),
             http,
-            auth,
             control_url: control,
             compute_url: compute,
             headers,
+            exchange_timeout: self
+                .exchange_timeout
+                .or(self.settings.timeout)
+                .unwrap_or(Duration::from_secs(30)),
+            sender,
         });
         Ok(Islo::from_transport(IsloTransport::new(
             shared,

@@ -25,7 +25,7 @@ pub(crate) const MAX_REDIRECTS: u32 = 10;
 /// The most bytes of an error body kept.
 const MAX_ERROR_BODY: usize = 1 << 20;
 
-/// Per-call settings; cheap to clone, carried in the request extensions.
+/// Per-client call settings (`Islo::with_*` makes a clone with others); cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct CallSettings {
     pub(crate) max_attempts: u32,
@@ -62,17 +62,24 @@ pub(crate) enum Credentials {
     Static(Secret, HeaderValue),
 }
 
-/// Everything the auth layer needs.
+/// What every clone of a client shares.
 #[derive(Debug)]
-pub(crate) struct AuthState {
+pub(crate) struct Shared {
     pub(crate) credentials: Credentials,
+    /// Used for both planes and for the token exchange.
     pub(crate) http: reqwest::Client,
     pub(crate) control_url: String,
+    pub(crate) compute_url: String,
+    /// Sent on every request (both planes and the exchange).
     pub(crate) headers: HeaderMap,
     pub(crate) exchange_timeout: Duration,
+    /// Plane routing for the generated client.
+    pub(crate) routes: islo_generated::Inner,
+    /// What sends each attempt.
+    pub(crate) sender: Sender,
 }
 
-impl AuthState {
+impl Shared {
     fn exchange(&self) -> Option<(&Arc<TokenSlot>, Exchange<'_>)> {
         match &self.credentials {
             Credentials::Exchange {
@@ -257,47 +264,11 @@ impl Sender {
     }
 }
 
-/// The send loop under every call: authentication, retries and redirects in one loop, so
-/// that a call clones its request once (to be able to replay it), however many of those it
-/// ends up needing. It calls reqwest directly (or the caller's middleware), without boxing a
-/// future per layer.
-///
-/// - Auth: `Authorization: Bearer <token>` from the process-wide cache; a 401 on a cached
-///   token invalidates exactly that token, exchanges once and replays once.
-/// - Retries: per [`classify`], with reqwest-retry's exponential backoff and jitter, or the
-///   server's `Retry-After`, capped. Idempotency comes from the method (the spec's
-///   idempotency is the method's).
-/// - Redirects: same-origin ones are followed (auth kept), cross-origin ones refused, at most 10.
-#[derive(Debug, Clone)]
-pub(crate) struct SendLoop {
-    auth: Arc<AuthState>,
-    settings: CallSettings,
-    policy: ExponentialBackoff,
-    sender: Sender,
-}
-
-impl SendLoop {
-    /// A loop for calls with `settings`.
-    pub(crate) fn new(auth: Arc<AuthState>, settings: CallSettings, sender: Sender) -> Self {
-        let policy = ExponentialBackoff::builder()
-            .retry_bounds(
-                settings.backoff_min,
-                settings.backoff_max.max(settings.backoff_min),
-            )
-            .jitter(Jitter::Bounded)
-            .build_with_max_retries(settings.max_attempts.max(1) - 1);
-        Self {
-            auth,
-            settings,
-            policy,
-            sender,
-        }
-    }
-
+impl IsloTransport {
     /// The header to send, the token's generation and whether it came from the cache, when
     /// no exchange is needed (no waiting).
     fn ready_token(&self, stale: Option<u64>) -> Option<(HeaderValue, Option<u64>, bool)> {
-        match &self.auth.credentials {
+        match &self.shared.credentials {
             Credentials::Static(_, header) => Some((header.clone(), None, false)),
             Credentials::Exchange { slot, .. } => slot
                 .cached_header(stale)
@@ -305,18 +276,18 @@ impl SendLoop {
         }
     }
 
-    /// Like [`SendLoop::ready_token`], exchanging the key when needed. The exchange is a whole
+    /// Like [`IsloTransport::ready_token`], exchanging the key when needed. The exchange is a whole
     /// HTTP call: boxed, so that its state does not inflate every call's future.
     async fn exchanged_token(
         &self,
         stale: Option<u64>,
     ) -> Result<(HeaderValue, Option<u64>, bool), Error> {
         let (slot, exchange) = self
-            .auth
+            .shared
             .exchange()
             .ok_or_else(|| Error::Config("no credentials".into()))?;
-        let (tok, from_cache) = Box::pin(slot.token(&exchange, stale)).await?;
-        Ok((tok.header.clone(), Some(tok.generation), from_cache))
+        let (header, generation, from_cache) = Box::pin(slot.token(&exchange, stale)).await?;
+        Ok((header, Some(generation), from_cache))
     }
 
     /// Runs `req` to a final outcome, recording the attempts on `span`. With `read`, the body
@@ -372,7 +343,7 @@ impl SendLoop {
                         && template.is_some()
                     {
                         if let (Credentials::Exchange { slot, .. }, Some(g)) =
-                            (&self.auth.credentials, generation)
+                            (&self.shared.credentials, generation)
                         {
                             slot.invalidate(g);
                             stale = Some(g);
@@ -381,7 +352,7 @@ impl SendLoop {
                         }
                     }
                     // Redirects (followable only when the request can be replayed).
-                    if let (true, Some(t)) = (status.is_redirection(), template.as_mut()) {
+                    if let Some(t) = template.as_mut() {
                         if let Some(target) = redirect_target(resp, t.url())? {
                             hops += 1;
                             if hops > MAX_REDIRECTS {
@@ -456,7 +427,7 @@ impl SendLoop {
                 .ok_or_else(|| Failure::Islo(Error::Unexpected("request already sent".into())))?,
         };
         req.headers_mut().insert(AUTHORIZATION, auth);
-        Ok(self.sender.send(req))
+        Ok(self.shared.sender.send(req))
     }
 }
 
@@ -516,37 +487,40 @@ fn read_whole(mut resp: Response) -> impl Future<Output = reqwest::Result<Outcom
 /// The span of an untraced call.
 static NO_SPAN: tracing::Span = tracing::Span::none();
 
-/// What every clone of a client shares.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    pub(crate) http: reqwest::Client,
-    /// Plane routing for the generated client, parsed once.
-    pub(crate) routes: islo_generated::Inner,
-    pub(crate) auth: Arc<AuthState>,
-    pub(crate) control_url: String,
-    pub(crate) compute_url: String,
-    pub(crate) headers: HeaderMap,
-    /// What sends each attempt.
-    pub(crate) sender: Sender,
-}
-
-/// The [`islo_generated::Transport`] of an `Islo` client: the shared state plus this
-/// client's call settings and the send loop built for them.
+/// The [`islo_generated::Transport`] of an `Islo` client: the shared state, this client's
+/// call settings, and the send loop under every call: authentication, retries and redirects in one loop, so
+/// that a call clones its request once (to be able to replay it), however many of those it
+/// ends up needing. It calls reqwest directly (or the caller's middleware), without boxing a
+/// future per layer.
+///
+/// - Auth: `Authorization: Bearer <token>` from the process-wide cache; a 401 on a cached
+///   token invalidates exactly that token, exchanges once and replays once.
+/// - Retries: per [`classify`], with reqwest-retry's exponential backoff and jitter, or the
+///   server's `Retry-After`, capped. Idempotency comes from the method (the spec's
+///   idempotency is the method's).
+/// - Redirects: same-origin ones are followed (auth kept), cross-origin ones refused, at most 10.
 #[derive(Debug, Clone)]
 pub(crate) struct IsloTransport {
     pub(crate) shared: Arc<Shared>,
     pub(crate) settings: CallSettings,
-    send_loop: SendLoop,
+    /// Backoff between attempts, built from `settings`.
+    policy: ExponentialBackoff,
 }
 
 impl IsloTransport {
     /// A transport for `settings` over `shared`.
     pub(crate) fn new(shared: Arc<Shared>, settings: CallSettings) -> Self {
-        let send_loop = SendLoop::new(shared.auth.clone(), settings.clone(), shared.sender.clone());
+        let policy = ExponentialBackoff::builder()
+            .retry_bounds(
+                settings.backoff_min,
+                settings.backoff_max.max(settings.backoff_min),
+            )
+            .jitter(Jitter::Bounded)
+            .build_with_max_retries(settings.max_attempts.max(1) - 1);
         Self {
             shared,
             settings,
-            send_loop,
+            policy,
         }
     }
 }
@@ -585,7 +559,7 @@ impl IsloTransport {
         // Without a subscriber that wants it, there is no span (nor clock reads for its
         // duration): the send loop's future is all there is.
         if !tracing::enabled!(tracing::Level::DEBUG) {
-            return Either::Left(self.send_loop.run(request, &NO_SPAN, read));
+            return Either::Left(self.run(request, &NO_SPAN, read));
         }
         Either::Right(Box::pin(async move {
             let span = tracing::debug_span!(
@@ -599,7 +573,6 @@ impl IsloTransport {
             );
             let started = Instant::now();
             let result = self
-                .send_loop
                 .run(request, &span, read)
                 .instrument(span.clone())
                 .await;
@@ -646,7 +619,7 @@ impl IsloTransport {
         let status = resp.status();
         let headers = resp.headers().clone();
         let raw = read_capped(resp).await;
-        let text = self.shared.auth.redact(&String::from_utf8_lossy(&raw));
+        let text = self.shared.redact(&String::from_utf8_lossy(&raw));
         let body = if text.as_bytes() == raw.as_ref() {
             raw
         } else {
