@@ -112,9 +112,10 @@ fn generate_client(n: &Normalized) -> String {
 ///    the same character set as progenitor's `encode_path`).
 /// 6. `client.exec(request, &info)` becomes `client.exec_operation(request, &info, op)` with
 ///    the operation's `meta::OPERATIONS` entry, so sending needs no lookup by name.
-/// 7. The URL is formatted on the base of the operation's plane (`client.base_url_for(op)`)
-///    instead of on the control plane's and moved afterwards, into a string allocated once
-///    (`crate::lean::url`) rather than grown piece by piece.
+/// 7. The URL is built on the base of the operation's plane (`client.url_for(op, path)`)
+///    instead of on the control plane's and moved afterwards. The base was parsed once; a
+///    call parses only its path onto it (`lean::Base::join`), not scheme, host and port
+///    again.
 mod lean {
     use std::collections::{HashMap, HashSet};
     use syn::visit_mut::VisitMut;
@@ -439,6 +440,38 @@ mod lean {
         true
     }
 
+    /// `format!("{}/path/{}", <base>, args..)` as
+    /// `client.url_for(op, format_args!("/path/{}", args..)).map_err(Error::InvalidRequest)?`:
+    /// the path is parsed onto the plane's base, which was parsed once.
+    fn url_for(
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+        index: usize,
+    ) -> Option<Expr> {
+        let mut it = args.iter();
+        let Some(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(template),
+            ..
+        })) = it.next()
+        else {
+            return None;
+        };
+        let path = template.value().strip_prefix("{}")?.to_string();
+        if !path.starts_with('/') {
+            return None;
+        }
+        let base = it.next()?;
+        if !quote::quote!(#base).to_string().contains("base_url_for") {
+            return None;
+        }
+        let rest: Vec<&Expr> = it.collect();
+        let path = syn::LitStr::new(&path, template.span());
+        Some(parse_quote!(
+            client
+                .url_for(&crate::meta::OPERATIONS[#index], format_args!(#path #(, #rest)*))
+                .map_err(Error::InvalidRequest)?
+        ))
+    }
+
     /// The `operation_id` of the `OperationInfo` a `send` builds.
     fn operation_id(block: &syn::Block) -> Option<String> {
         block.stmts.iter().find_map(|stmt| {
@@ -508,8 +541,13 @@ mod lean {
                             }
                         }
                         if self.based > based {
-                            // The URL: formatted into a string sized for it up front.
-                            *expr = parse_quote!(crate::lean::url(format_args!(#args)));
+                            // The URL: the path formatted onto the plane's parsed base.
+                            *expr = url_for(&args, index).unwrap_or_else(|| {
+                                panic!(
+                                    "lean: URL of operation #{index} is not `format!(\"{{}}/..\", \
+                                     client.baseurl, ..)`"
+                                )
+                            });
                         } else {
                             m.mac.tokens = quote::quote!(#args);
                         }

@@ -196,14 +196,70 @@ pub mod lean {
         .add(b'/')
         .add(b'%');
 
-    /// Formats a request URL into a string allocated once (URLs of this API are short; a
-    /// longer one grows as usual).
-    pub fn url(args: std::fmt::Arguments<'_>) -> String {
-        use std::fmt::Write as _;
-        let mut url = String::with_capacity(192);
-        // Writing into a `String` cannot fail.
-        let _ = url.write_fmt(args);
-        url
+    /// A base URL (no trailing `/`), parsed once so that a call does not parse its scheme,
+    /// host and port again (host parsing runs IDNA processing even for an IP address).
+    #[derive(Clone, Debug)]
+    pub(crate) struct Base {
+        /// The base as given, without trailing `/`.
+        pub(crate) text: std::sync::Arc<str>,
+        /// The parsed base, when joining a path onto it gives exactly what parsing
+        /// `text + path` would: it parses, has a host, no query or fragment, and is already in
+        /// the parser's normal form. `None` sends every call down the parsing path.
+        parsed: Option<reqwest::Url>,
+        /// The length of the path prefix of `text` (after the authority).
+        prefix: usize,
+    }
+
+    impl Base {
+        pub(crate) fn new(text: &str) -> Self {
+            let text = text.trim_end_matches('/');
+            let mut base = Base {
+                text: std::sync::Arc::from(text),
+                parsed: None,
+                prefix: 0,
+            };
+            if let Ok(url) = reqwest::Url::parse(text) {
+                let normal = url.as_str() == text || url.as_str().strip_suffix('/') == Some(text);
+                if normal
+                    && url.has_host()
+                    && !url.cannot_be_a_base()
+                    && url.query().is_none()
+                    && url.fragment().is_none()
+                {
+                    base.prefix = url.path().trim_end_matches('/').len();
+                    base.parsed = Some(url);
+                }
+            }
+            base
+        }
+
+        /// Whether calls parse only their path (the base is parsed once).
+        pub(crate) fn is_parsed(&self) -> bool {
+            self.parsed.is_some()
+        }
+
+        /// `text + path`, parsed: from the parsed base when there is one (only the path is
+        /// parsed), else as a whole.
+        pub(crate) fn join(&self, path: std::fmt::Arguments<'_>) -> Result<reqwest::Url, String> {
+            use std::fmt::Write as _;
+            match &self.parsed {
+                Some(base) => {
+                    let mut full = String::with_capacity(self.prefix + 160);
+                    full.push_str(&base.path()[..self.prefix]);
+                    // Writing into a `String` cannot fail.
+                    let _ = full.write_fmt(path);
+                    let mut url = base.clone();
+                    url.set_path(&full);
+                    Ok(url)
+                }
+                None => {
+                    let mut full = String::with_capacity(self.text.len() + 160);
+                    full.push_str(&self.text);
+                    let _ = full.write_fmt(path);
+                    reqwest::Url::parse(&full).map_err(|e| format!("invalid URL `{full}`: {e}"))
+                }
+            }
+        }
     }
 
     /// A path parameter, percent-encoded as it is formatted (no intermediate `String`).
@@ -296,14 +352,18 @@ pub trait Transport: Send + Sync + 'static {
 /// [`Transport`] that sends requests (plain `reqwest` when absent).
 #[derive(Clone, Default)]
 pub struct Inner {
-    compute_base: Option<Arc<str>>,
+    compute: Option<lean::Base>,
+    /// The control plane's base, parsed on first use from the client's `baseurl` (which
+    /// progenitor keeps outside this struct), shared by the clients made with
+    /// [`Inner::with_transport`].
+    control: Arc<std::sync::OnceLock<lean::Base>>,
     transport: Option<Arc<dyn Transport>>,
 }
 
 impl std::fmt::Debug for Inner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inner")
-            .field("compute_base", &self.compute_base)
+            .field("compute_base", &self.compute.as_ref().map(|b| &*b.text))
             .field("transport", &self.transport.as_ref().map(|_| "custom"))
             .finish()
     }
@@ -314,7 +374,8 @@ impl Inner {
     /// (or plain `reqwest` when `None`).
     pub fn new(compute_base: Option<&str>, transport: Option<Arc<dyn Transport>>) -> Self {
         Self {
-            compute_base: compute_base.map(|s| Arc::from(s.trim_end_matches('/'))),
+            compute: compute_base.map(lean::Base::new),
+            control: Arc::default(),
             transport,
         }
     }
@@ -322,7 +383,8 @@ impl Inner {
     /// The same routing with another transport.
     pub fn with_transport(&self, transport: Option<Arc<dyn Transport>>) -> Self {
         Self {
-            compute_base: self.compute_base.clone(),
+            compute: self.compute.clone(),
+            control: self.control.clone(),
             transport,
         }
     }
@@ -388,9 +450,44 @@ fn frame_multipart(
 impl Client {
     /// The base URL of the plane that serves `op`.
     pub fn base_url_for(&self, op: &meta::OperationMeta) -> &str {
-        match (&self.inner.compute_base, op.plane) {
-            (Some(compute), meta::Plane::Compute) => compute,
+        match (&self.inner.compute, op.plane) {
+            (Some(compute), meta::Plane::Compute) => &compute.text,
             _ => &self.baseurl,
+        }
+    }
+
+    /// Whether calls of `op` parse only their path onto a base parsed once (true for a base
+    /// in normal form: lower-case scheme and host, no default port, no query or fragment).
+    #[doc(hidden)]
+    pub fn base_is_preparsed(&self, op: &meta::OperationMeta) -> bool {
+        match (&self.inner.compute, op.plane) {
+            (Some(compute), meta::Plane::Compute) => compute.is_parsed(),
+            _ => lean::Base::new(&self.baseurl).is_parsed(),
+        }
+    }
+
+    /// The URL of a call of `op`: `path` (which starts with `/`) on the base of the plane
+    /// that serves `op` ([`Client::base_url_for`]). The same URL as parsing the two joined,
+    /// without parsing the base again on every call. An `Err` says why the joined URL does
+    /// not parse.
+    #[doc(hidden)]
+    pub fn url_for(
+        &self,
+        op: &meta::OperationMeta,
+        path: std::fmt::Arguments<'_>,
+    ) -> Result<reqwest::Url, String> {
+        if let (Some(compute), meta::Plane::Compute) = (&self.inner.compute, op.plane) {
+            return compute.join(path);
+        }
+        let control = self
+            .inner
+            .control
+            .get_or_init(|| lean::Base::new(&self.baseurl));
+        // An `Inner` may be handed to a client of another base: parse that one per call.
+        if *control.text == *self.baseurl.trim_end_matches('/') {
+            control.join(path)
+        } else {
+            lean::Base::new(&self.baseurl).join(path)
         }
     }
 

@@ -161,3 +161,107 @@ async fn bodies_in_pieces_and_cut_bodies() {
         .unwrap_err();
     assert!(matches!(cut, Error::ResponseBodyError(_)), "{cut:?}");
 }
+
+/// `Client::url_for` joins a path onto a base parsed once; the URL must be the one parsing
+/// the joined string gives, for every kind of base and every hostile path segment.
+#[test]
+fn urls_on_a_parsed_base_equal_parsing_the_joined_string() {
+    let bases = [
+        "http://127.0.0.1:8080",
+        "http://127.0.0.1:8080/",
+        "https://api.islo.dev",
+        "https://api.islo.dev/v1",
+        "https://api.islo.dev/v1/",
+        "https://api.islo.dev/a%20b/",
+        "http://localhost:80",      // default port: not in normal form
+        "HTTPS://API.Islo.DEV/V1",  // case: not in normal form
+        "https://bücher.example/x", // IDNA host: not in normal form
+        "http://[::1]:9000/base",
+        "https://api.islo.dev/v1?x=1",  // a query: parsed per call
+        "https://api.islo.dev/v1#frag", // a fragment: parsed per call
+        "https://user:pw@api.islo.dev",
+        "http://h/./a/../b",
+    ];
+    let mut segments: Vec<String> = (0u8..128).map(|b| (b as char).to_string()).collect();
+    segments.extend(
+        [
+            "",
+            ".",
+            "..",
+            "%2e%2e",
+            "a\\b",
+            "ünï/名前",
+            "a b?c#d",
+            "tab\there",
+            "x/../../y",
+        ]
+        .map(String::from),
+    );
+    let control = islo_generated::meta::OPERATIONS
+        .iter()
+        .find(|op| op.plane == islo_generated::meta::Plane::Control)
+        .expect("a control operation");
+    let compute = islo_generated::meta::OPERATIONS
+        .iter()
+        .find(|op| op.plane == islo_generated::meta::Plane::Compute)
+        .expect("a compute operation");
+    for base in bases {
+        // The control base is the client's `baseurl` (trailing `/` trimmed, as progenitor's
+        // callers and `with_session_token` do); the compute base goes through `Inner`.
+        let trimmed = base.trim_end_matches('/');
+        let c = Client::new_with_client(
+            trimmed,
+            reqwest::Client::new(),
+            islo_generated::Inner::new(Some(base), None),
+        );
+        let preparsed = !["localhost:80", "HTTPS", "bücher", "?x=1", "#frag", "/./"]
+            .iter()
+            .any(|odd| base.contains(odd));
+        assert_eq!(c.base_is_preparsed(control), preparsed, "{base}");
+        assert_eq!(c.base_is_preparsed(compute), preparsed, "{base}");
+        for seg in &segments {
+            for op in [control, compute] {
+                let got = c.url_for(op, format_args!("/sandboxes/{}/exec", PathSegment(seg)));
+                let want =
+                    reqwest::Url::parse(&format!("{trimmed}/sandboxes/{}/exec", PathSegment(seg)));
+                match (got, want) {
+                    (Ok(g), Ok(w)) => assert_eq!(g.as_str(), w.as_str(), "{base} {seg:?}"),
+                    (Err(g), Err(_)) => assert!(g.starts_with("invalid URL"), "{g}"),
+                    (g, w) => panic!("{base} {seg:?}: {g:?} vs {w:?}"),
+                }
+            }
+        }
+    }
+}
+
+/// A base that does not parse fails the call before anything is sent, naming the URL.
+#[tokio::test]
+async fn a_base_that_does_not_parse_is_an_invalid_request() {
+    let c = Client::new_with_client(
+        "not a url",
+        reqwest::Client::new(),
+        islo_generated::Inner::default(),
+    );
+    match c.get_sandbox().sandbox_name("x").send().await.unwrap_err() {
+        Error::InvalidRequest(m) => {
+            assert!(m.contains("invalid URL `not a url/sandboxes/x`"), "{m}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// An `Inner` handed to a client of another base routes the control plane to that base.
+#[test]
+fn an_inner_reused_with_another_base_follows_the_clients_base() {
+    let op = islo_generated::meta::OPERATIONS
+        .iter()
+        .find(|op| op.plane == islo_generated::meta::Plane::Control)
+        .expect("a control operation");
+    let inner = islo_generated::Inner::new(None, None);
+    let a = Client::new_with_client("http://a.example", reqwest::Client::new(), inner.clone());
+    let b = Client::new_with_client("http://b.example/v2", reqwest::Client::new(), inner);
+    let url = |c: &Client| c.url_for(op, format_args!("/x")).expect("url").to_string();
+    assert_eq!(url(&a), "http://a.example/x");
+    assert_eq!(url(&b), "http://b.example/v2/x");
+    assert_eq!(url(&a), "http://a.example/x");
+}
