@@ -198,10 +198,10 @@ pub mod lean {
 
     /// A base URL (no trailing `/`), parsed once so that a call does not parse its scheme,
     /// host and port again (host parsing runs IDNA processing even for an IP address).
-    #[derive(Clone, Debug)]
+    #[derive(Debug)]
     pub(crate) struct Base {
         /// The base as given, without trailing `/`.
-        pub(crate) text: std::sync::Arc<str>,
+        pub(crate) text: Box<str>,
         /// The parsed base, when joining a path onto it gives exactly what parsing
         /// `text + path` would: it parses, has a host, no query or fragment, and is already in
         /// the parser's normal form. `None` sends every call down the parsing path.
@@ -214,7 +214,7 @@ pub mod lean {
         pub(crate) fn new(text: &str) -> Self {
             let text = text.trim_end_matches('/');
             let mut base = Base {
-                text: std::sync::Arc::from(text),
+                text: Box::from(text),
                 parsed: None,
                 prefix: 0,
             };
@@ -352,7 +352,7 @@ pub trait Transport: Send + Sync + 'static {
 /// [`Transport`] that sends requests (plain `reqwest` when absent).
 #[derive(Clone, Default)]
 pub struct Inner {
-    compute: Option<lean::Base>,
+    compute: Option<Arc<lean::Base>>,
     /// The control plane's base, parsed on first use from the client's `baseurl` (which
     /// progenitor keeps outside this struct), shared by the clients made with
     /// [`Inner::with_transport`].
@@ -374,7 +374,7 @@ impl Inner {
     /// (or plain `reqwest` when `None`).
     pub fn new(compute_base: Option<&str>, transport: Option<Arc<dyn Transport>>) -> Self {
         Self {
-            compute: compute_base.map(lean::Base::new),
+            compute: compute_base.map(|base| Arc::new(lean::Base::new(base))),
             control: Arc::default(),
             transport,
         }

@@ -183,8 +183,22 @@ struct RoundResult {
     client_cpu_us_per_req: f64,
     fake_cpu_us_per_req: f64,
     fake_util: f64,
+    /// Whole-process user and system CPU (`getrusage`), µs per request.
+    user_us_per_req: f64,
+    sys_us_per_req: f64,
     exchanges: u64,
     errors: usize,
+}
+
+/// Whole-process (user, system) CPU so far, in µs (`getrusage(RUSAGE_SELF)`).
+fn rusage_us() -> (u64, u64) {
+    // SAFETY: `ru` is a valid, writable rusage.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return (0, 0);
+    }
+    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    (us(ru.ru_utime), us(ru.ru_stime))
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -195,27 +209,75 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1e6
 }
 
-/// Runs `n` calls of `call` on `c` concurrent tasks.
-async fn run_round<F, Fut>(fake: &FakeIslo, n: usize, c: usize, call: F) -> RoundResult
-where
-    F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send + 'static,
-{
-    let call = Arc::new(call);
+/// A client under test. Each load task holds its own handle (cloned once per task, as an
+/// application holds its client) and makes its calls through it, so that a call's cost is
+/// the client's, not that of cloning a handle for every call.
+trait Caller: Clone + Send + Sync + 'static {
+    /// One `GET` of the sandbox; true on a decoded 2xx.
+    fn call(&self) -> impl std::future::Future<Output = bool> + Send + '_;
+}
+
+/// The floor: raw reqwest with a fixed bearer, parsing the body into the typed response.
+#[derive(Clone)]
+struct Floor {
+    http: reqwest::Client,
+    url: String,
+    auth: String,
+}
+
+impl Caller for Floor {
+    async fn call(&self) -> bool {
+        let Ok(resp) = self
+            .http
+            .get(&self.url)
+            .header("authorization", &self.auth)
+            .send()
+            .await
+        else {
+            return false;
+        };
+        if !resp.status().is_success() {
+            return false;
+        }
+        let Ok(bytes) = resp.bytes().await else {
+            return false;
+        };
+        serde_json::from_slice::<types::SandboxResponse>(&bytes).is_ok()
+    }
+}
+
+/// `islo.get_sandbox().sandbox_name(..).send()`.
+#[derive(Clone)]
+struct IsloGet(Islo);
+
+impl Caller for IsloGet {
+    async fn call(&self) -> bool {
+        self.0
+            .get_sandbox()
+            .sandbox_name(SANDBOX)
+            .send()
+            .await
+            .is_ok()
+    }
+}
+
+/// Runs `n` calls of `caller` on `c` concurrent tasks.
+async fn run_round<C: Caller>(fake: &FakeIslo, n: usize, c: usize, caller: &C) -> RoundResult {
     let next = Arc::new(AtomicUsize::new(0));
     let exchanges_before = fake.token_exchanges();
     let cpu_before = cpu_now();
     let proc_before = process_clock_ns();
+    let rusage_before = rusage_us();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(c);
     for _ in 0..c {
-        let (call, next) = (call.clone(), next.clone());
+        let (caller, next) = (caller.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::with_capacity(n / c + 1);
             let mut errors = 0usize;
             while next.fetch_add(1, Ordering::Relaxed) < n {
                 let t = Instant::now();
-                if !call().await {
+                if !caller.call().await {
                     errors += 1;
                 }
                 lat.push(t.elapsed());
@@ -232,6 +294,7 @@ where
     }
     let wall = started.elapsed();
     let proc_after = process_clock_ns();
+    let rusage_after = rusage_us();
     let cpu_after = cpu_now();
     all.sort_unstable();
     let per_req = |ns: u64| ns as f64 / 1e3 / n as f64;
@@ -245,6 +308,8 @@ where
         ),
         fake_cpu_us_per_req: per_req(cpu_after.fake - cpu_before.fake),
         fake_util: (cpu_after.fake - cpu_before.fake) as f64 / wall.as_nanos() as f64,
+        user_us_per_req: rusage_after.0.saturating_sub(rusage_before.0) as f64 / n as f64,
+        sys_us_per_req: rusage_after.1.saturating_sub(rusage_before.1) as f64 / n as f64,
         exchanges: fake.token_exchanges() - exchanges_before,
         errors,
     }
@@ -302,6 +367,8 @@ struct Summary {
     cpu: f64,
     fake_cpu: f64,
     fake_util: f64,
+    user: f64,
+    sys: f64,
     exchanges: u64,
     errors: usize,
 }
@@ -315,6 +382,8 @@ fn summarize(rounds: &[RoundResult]) -> Summary {
         cpu: m(|r| r.client_cpu_us_per_req),
         fake_cpu: m(|r| r.fake_cpu_us_per_req),
         fake_util: m(|r| r.fake_util),
+        user: m(|r| r.user_us_per_req),
+        sys: m(|r| r.sys_us_per_req),
         exchanges: rounds.iter().map(|r| r.exchanges).sum(),
         errors: rounds.iter().map(|r| r.errors).sum(),
     }
@@ -539,42 +608,17 @@ async fn bench(n: usize, c: usize) {
     let auth = format!("Bearer {token}");
     let floor_http = reqwest::Client::new();
 
-    let floor_call = {
-        let (http, url, auth) = (floor_http.clone(), floor_url.clone(), auth.clone());
-        move || {
-            let (http, url, auth) = (http.clone(), url.clone(), auth.clone());
-            async move {
-                let Ok(resp) = http.get(&url).header("authorization", &auth).send().await else {
-                    return false;
-                };
-                if !resp.status().is_success() {
-                    return false;
-                }
-                let Ok(bytes) = resp.bytes().await else {
-                    return false;
-                };
-                serde_json::from_slice::<types::SandboxResponse>(&bytes).is_ok()
-            }
-        }
+    let floor_call = Floor {
+        http: floor_http,
+        url: floor_url,
+        auth,
     };
-    let islo_call = {
-        let islo = islo.clone();
-        move || {
-            let islo = islo.clone();
-            async move {
-                islo.get_sandbox()
-                    .sandbox_name(SANDBOX)
-                    .send()
-                    .await
-                    .is_ok()
-            }
-        }
-    };
+    let islo_call = IsloGet(islo.clone());
 
     // Warm-up (connections, allocator, caches).
     let warm = (n / 10).max(100);
-    run_round(&fake, warm, c, floor_call.clone()).await;
-    run_round(&fake, warm, c, islo_call.clone()).await;
+    run_round(&fake, warm, c, &floor_call).await;
+    run_round(&fake, warm, c, &islo_call).await;
 
     let process_before = process_cpu_ns();
     let mut floor_rounds = Vec::new();
@@ -589,9 +633,9 @@ async fn bench(n: usize, c: usize) {
         let call_floor = side == "floor";
         for i in 0..rounds * 2 {
             let r = if call_floor {
-                run_round(&fake, n, c, floor_call.clone()).await
+                run_round(&fake, n, c, &floor_call).await
             } else {
-                run_round(&fake, n, c, islo_call.clone()).await
+                run_round(&fake, n, c, &islo_call).await
             };
             print_round(&side, i, &r);
         }
@@ -601,15 +645,15 @@ async fn bench(n: usize, c: usize) {
     // drifting steadily during a pair favours neither side.
     for i in 0..rounds {
         let (f, s) = if i % 2 == 0 {
-            let f = run_round(&fake, n, c, floor_call.clone()).await;
+            let f = run_round(&fake, n, c, &floor_call).await;
             print_round("floor", i, &f);
-            let s = run_round(&fake, n, c, islo_call.clone()).await;
+            let s = run_round(&fake, n, c, &islo_call).await;
             print_round("islo", i, &s);
             (f, s)
         } else {
-            let s = run_round(&fake, n, c, islo_call.clone()).await;
+            let s = run_round(&fake, n, c, &islo_call).await;
             print_round("islo", i, &s);
-            let f = run_round(&fake, n, c, floor_call.clone()).await;
+            let f = run_round(&fake, n, c, &floor_call).await;
             print_round("floor", i, &f);
             (f, s)
         };
@@ -651,6 +695,10 @@ async fn bench(n: usize, c: usize) {
         ours.p50 / floor.p50,
         ours.p99 / floor.p99
     );
+    println!(
+        "  whole process (client and fake), user + system CPU per request (getrusage, medians): floor {:.1} + {:.1} µs, islo {:.1} + {:.1} µs",
+        floor.user, floor.sys, ours.user, ours.sys
+    );
     let (tput_lo, tput_hi) = bootstrap(&floor_rounds, &islo_rounds, |r| r.rps);
     let (cpu_lo, cpu_hi) = bootstrap(&floor_rounds, &islo_rounds, |r| r.client_cpu_us_per_req);
     println!(
@@ -690,7 +738,7 @@ async fn bench(n: usize, c: usize) {
     // Refresh rounds must outlast the 1 s token validity several times: size them from the
     // measured islo throughput (>= 3 s each).
     let n_refresh = ((ours.rps * 3.0) as usize).max(n);
-    refresh_under_load(n_refresh, c, &fake, islo_call.clone()).await;
+    refresh_under_load(n_refresh, c, &fake, &islo_call).await;
     COUNTING.store(true, Ordering::Relaxed);
     client_memory(&fake);
     std::io::stdout().flush().ok();
@@ -744,11 +792,7 @@ async fn cold_callers() {
 }
 
 /// [3] Token refresh during load: 2 s tokens refreshed 1 s before expiry.
-async fn refresh_under_load<F, Fut>(n: usize, c: usize, steady_fake: &FakeIslo, steady_call: F)
-where
-    F: Fn() -> Fut + Send + Sync + Clone + 'static,
-    Fut: std::future::Future<Output = bool> + Send + 'static,
-{
+async fn refresh_under_load(n: usize, c: usize, steady_fake: &FakeIslo, steady_call: &IsloGet) {
     let rounds = rounds();
     println!("\n[3] token refresh under load ({n} requests per round; token lifetime 2 s, refresh margin 1 s -> refresh every ~1 s)");
     let fake = FakeIslo::builder()
@@ -772,25 +816,16 @@ where
         .send()
         .await
         .expect("create");
-    let refresh_call = move || {
-        let islo = islo.clone();
-        async move {
-            islo.get_sandbox()
-                .sandbox_name(SANDBOX)
-                .send()
-                .await
-                .is_ok()
-        }
-    };
-    run_round(&fake, (n / 10).max(100), c, refresh_call.clone()).await;
+    let refresh_call = IsloGet(islo);
+    run_round(&fake, (n / 10).max(100), c, &refresh_call).await;
     let mut with = Vec::new();
     let mut without = Vec::new();
     for i in 0..rounds {
-        let r = run_round(&fake, n, c, refresh_call.clone()).await;
+        let r = run_round(&fake, n, c, &refresh_call).await;
         print_round("with refresh", i, &r);
         println!("      exchanges during this round: {}", r.exchanges);
         with.push(r);
-        let s = run_round(steady_fake, n, c, steady_call.clone()).await;
+        let s = run_round(steady_fake, n, c, steady_call).await;
         print_round("no refresh", i, &s);
         without.push(s);
     }
