@@ -820,14 +820,22 @@ async fn refresh_under_load(n: usize, c: usize, steady_fake: &FakeIslo, steady_c
     run_round(&fake, (n / 10).max(100), c, &refresh_call).await;
     let mut with = Vec::new();
     let mut without = Vec::new();
+    // As in [1], pairs alternate which side goes first.
     for i in 0..rounds {
+        if i % 2 == 1 {
+            let s = run_round(steady_fake, n, c, steady_call).await;
+            print_round("no refresh", i, &s);
+            without.push(s);
+        }
         let r = run_round(&fake, n, c, &refresh_call).await;
         print_round("with refresh", i, &r);
         println!("      exchanges during this round: {}", r.exchanges);
         with.push(r);
-        let s = run_round(steady_fake, n, c, steady_call).await;
-        print_round("no refresh", i, &s);
-        without.push(s);
+        if i % 2 == 0 {
+            let s = run_round(steady_fake, n, c, steady_call).await;
+            print_round("no refresh", i, &s);
+            without.push(s);
+        }
     }
     let w = summarize(&with);
     let wo = summarize(&without);
@@ -839,6 +847,16 @@ async fn refresh_under_load(n: usize, c: usize, steady_fake: &FakeIslo, steady_c
         w.errors,
         w.rps / wo.rps,
         w.p99 / wo.p99
+    );
+    let paired = median(
+        with.iter()
+            .zip(&without)
+            .map(|(a, b)| a.rps / b.rps)
+            .collect(),
+    );
+    let (lo, hi) = bootstrap(&without, &with, |r| r.rps);
+    println!(
+        "  paired throughput ratio (median over the {rounds} pairs): {paired:.3}x; 90% interval of the ratio of medians: {lo:.3}x..{hi:.3}x"
     );
 }
 
