@@ -256,7 +256,11 @@ pub mod lean {
                     let mut full = String::with_capacity(self.text.len() + 160);
                     full.push_str(&self.text);
                     let _ = full.write_fmt(path);
-                    reqwest::Url::parse(&full).map_err(|e| format!("invalid URL `{full}`: {e}"))
+                    // The message names the path, not the base: a base may carry a password.
+                    reqwest::Url::parse(&full).map_err(|e| {
+                        let path = full.get(self.text.len()..).unwrap_or_default();
+                        format!("invalid URL for `{path}` on the configured base URL: {e}")
+                    })
                 }
             }
         }
