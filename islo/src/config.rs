@@ -257,7 +257,8 @@ impl IsloBuilder {
         self
     }
 
-    /// Timeout of the token exchange request (default: the call timeout, else 30 s).
+    /// Timeout of the token exchange request (default: the timeout of the call that needs
+    /// the exchange, including one set with [`Islo::with_timeout`], else 30 s).
     pub fn exchange_timeout(mut self, timeout: Duration) -> Self {
         self.exchange_timeout = Some(timeout);
         self
@@ -360,10 +361,7 @@ impl IsloBuilder {
             control_url: control,
             compute_url: compute,
             headers,
-            exchange_timeout: self
-                .exchange_timeout
-                .or(self.settings.timeout)
-                .unwrap_or(Duration::from_secs(30)),
+            exchange_timeout: self.exchange_timeout,
             sender,
         });
         Ok(Islo::from_transport(IsloTransport::new(

@@ -25,6 +25,9 @@ pub(crate) const MAX_REDIRECTS: u32 = 10;
 /// The most bytes of an error body kept.
 const MAX_ERROR_BODY: usize = 1 << 20;
 
+/// Timeout of a token exchange when neither the builder nor the call sets one.
+const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Per-client call settings (`Islo::with_*` makes a clone with others); cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct CallSettings {
@@ -72,7 +75,9 @@ pub(crate) struct Shared {
     pub(crate) compute_url: String,
     /// Sent on every request (both planes and the exchange).
     pub(crate) headers: HeaderMap,
-    pub(crate) exchange_timeout: Duration,
+    /// The exchange timeout set on the builder; without one, an exchange made for a call
+    /// times out with the call's timeout (per client, so `with_timeout` applies), else 30 s.
+    pub(crate) exchange_timeout: Option<Duration>,
     /// Plane routing for the generated client.
     pub(crate) routes: islo_generated::Inner,
     /// What sends each attempt.
@@ -80,7 +85,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn exchange(&self) -> Option<(&Arc<TokenSlot>, Exchange<'_>)> {
+    fn exchange(&self, call_timeout: Option<Duration>) -> Option<(&Arc<TokenSlot>, Exchange<'_>)> {
         match &self.credentials {
             Credentials::Exchange {
                 slot,
@@ -93,7 +98,10 @@ impl Shared {
                     control_url: &self.control_url,
                     key,
                     refresh_margin: *refresh_margin,
-                    timeout: self.exchange_timeout,
+                    timeout: self
+                        .exchange_timeout
+                        .or(call_timeout)
+                        .unwrap_or(DEFAULT_EXCHANGE_TIMEOUT),
                     headers: &self.headers,
                 },
             )),
@@ -284,7 +292,7 @@ impl IsloTransport {
     ) -> Result<(HeaderValue, Option<u64>, bool), Error> {
         let (slot, exchange) = self
             .shared
-            .exchange()
+            .exchange(self.settings.timeout)
             .ok_or_else(|| Error::Config("no credentials".into()))?;
         let (header, generation, from_cache) = Box::pin(slot.token(&exchange, stale)).await?;
         Ok((header, Some(generation), from_cache))

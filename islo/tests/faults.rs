@@ -467,6 +467,40 @@ async fn hanging_token_endpoint_times_out_then_recovers() {
     assert_eq!(fake.requests(CREATE_SANDBOX.0, CREATE_SANDBOX.1), 1);
 }
 
+/// Without a builder-level exchange timeout, an exchange made for a call of a
+/// `with_timeout` clone uses that clone's timeout: the call's deadline bounds its
+/// authentication too (not the 30 s default).
+#[tokio::test]
+async fn with_timeout_bounds_the_exchange_of_its_calls() {
+    let fake = FakeIslo::start().await.unwrap();
+    let hang = Arc::new(AtomicBool::new(true));
+    let (control, connections) = hanging_proxy(fake.control_url(), hang.clone()).await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key(fake.api_key())
+        .base_url(&control)
+        .compute_url(fake.compute_url())
+        .max_attempts(1)
+        .build()
+        .unwrap()
+        .with_timeout(Duration::from_millis(300));
+    // The guard only keeps a regression from hanging the suite for the 30 s default.
+    let err = tokio::time::timeout(Duration::from_secs(20), get(&islo, "sb"))
+        .await
+        .expect("the exchange must time out with the call's 300 ms, not 30 s")
+        .expect_err("exchange hangs");
+    match &err {
+        Error::Auth(auth) => assert!(format!("{auth:?}").contains("Transport"), "{auth:?}"),
+        other => panic!("got {other:?}"),
+    }
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "one exchange attempt"
+    );
+    assert_eq!(fake.total_requests(), 0, "nothing reached the fake");
+}
+
 // ---------------------------------------------------------------------------
 // Token revoked mid-run
 // ---------------------------------------------------------------------------
