@@ -430,16 +430,41 @@ async fn hanging_proxy(upstream: String, hang: Arc<AtomicBool>) -> (String, Arc<
     (url, connections)
 }
 
-#[tokio::test]
-async fn hanging_token_endpoint_times_out_then_recovers() {
+/// A fake whose token endpoint hangs (until `hang` is cleared), the proxy's connection
+/// count, and a builder whose control plane goes through that proxy.
+struct HangingTokens {
+    fake: FakeIslo,
+    hang: Arc<AtomicBool>,
+    connections: Arc<AtomicU64>,
+    builder: IsloBuilder,
+}
+
+async fn hanging_tokens() -> HangingTokens {
     let fake = FakeIslo::start().await.unwrap();
     let hang = Arc::new(AtomicBool::new(true));
     let (control, connections) = hanging_proxy(fake.control_url(), hang.clone()).await;
-    let islo = Islo::builder()
+    let builder = Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
         .base_url(&control)
-        .compute_url(fake.compute_url())
+        .compute_url(fake.compute_url());
+    HangingTokens {
+        fake,
+        hang,
+        connections,
+        builder,
+    }
+}
+
+#[tokio::test]
+async fn hanging_token_endpoint_times_out_then_recovers() {
+    let HangingTokens {
+        fake,
+        hang,
+        connections,
+        builder,
+    } = hanging_tokens().await;
+    let islo = builder
         .exchange_timeout(Duration::from_millis(300))
         .max_attempts(2)
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
@@ -472,14 +497,13 @@ async fn hanging_token_endpoint_times_out_then_recovers() {
 /// authentication too (not the 30 s default).
 #[tokio::test]
 async fn with_timeout_bounds_the_exchange_of_its_calls() {
-    let fake = FakeIslo::start().await.unwrap();
-    let hang = Arc::new(AtomicBool::new(true));
-    let (control, connections) = hanging_proxy(fake.control_url(), hang.clone()).await;
-    let islo = Islo::builder()
-        .ignore_env()
-        .api_key(fake.api_key())
-        .base_url(&control)
-        .compute_url(fake.compute_url())
+    let HangingTokens {
+        fake,
+        connections,
+        builder,
+        ..
+    } = hanging_tokens().await;
+    let islo = builder
         .max_attempts(1)
         .build()
         .unwrap()
