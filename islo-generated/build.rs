@@ -440,7 +440,12 @@ mod lean {
         true
     }
 
-    /// `format!("{}/path/{}", <base>, args..)` as
+    /// Whether `expr` is progenitor's `client.baseurl`.
+    fn is_client_baseurl(expr: &Expr) -> bool {
+        quote::quote!(#expr).to_string().replace(' ', "") == "client.baseurl"
+    }
+
+    /// `format!("{}/path/{}", client.baseurl, args..)` as
     /// `client.url_for(op, format_args!("/path/{}", args..)).map_err(Error::InvalidRequest)?`:
     /// the path is parsed onto the plane's base, which was parsed once.
     fn url_for(
@@ -459,8 +464,7 @@ mod lean {
         if !path.starts_with('/') {
             return None;
         }
-        let base = it.next()?;
-        if !quote::quote!(#base).to_string().contains("base_url_for") {
+        if !is_client_baseurl(it.next()?) {
             return None;
         }
         let rest: Vec<&Expr> = it.collect();
@@ -521,12 +525,8 @@ mod lean {
                         let index = self.operation;
                         let based = self.based;
                         for arg in args.iter_mut() {
-                            // The URL starts at the base of the operation's plane.
-                            if quote::quote!(#arg).to_string().replace(' ', "") == "client.baseurl"
-                            {
-                                *arg = parse_quote!(
-                                    client.base_url_for(&crate::meta::OPERATIONS[#index])
-                                );
+                            // The URL starts at the base (`url_for` picks the plane's).
+                            if is_client_baseurl(arg) {
                                 self.based += 1;
                                 continue;
                             }

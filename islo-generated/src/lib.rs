@@ -464,9 +464,23 @@ impl Client {
     /// in normal form: lower-case scheme and host, no default port, no query or fragment).
     #[doc(hidden)]
     pub fn base_is_preparsed(&self, op: &meta::OperationMeta) -> bool {
-        match (&self.inner.compute, op.plane) {
-            (Some(compute), meta::Plane::Compute) => compute.is_parsed(),
-            _ => lean::Base::new(&self.baseurl).is_parsed(),
+        self.with_base(op, lean::Base::is_parsed)
+    }
+
+    /// Runs `f` on the parsed base of the plane that serves `op`.
+    fn with_base<R>(&self, op: &meta::OperationMeta, f: impl FnOnce(&lean::Base) -> R) -> R {
+        if let (Some(compute), meta::Plane::Compute) = (&self.inner.compute, op.plane) {
+            return f(compute);
+        }
+        let control = self
+            .inner
+            .control
+            .get_or_init(|| lean::Base::new(&self.baseurl));
+        // An `Inner` may be handed to a client of another base: parse that one per call.
+        if *control.text == *self.baseurl.trim_end_matches('/') {
+            f(control)
+        } else {
+            f(&lean::Base::new(&self.baseurl))
         }
     }
 
@@ -480,19 +494,7 @@ impl Client {
         op: &meta::OperationMeta,
         path: std::fmt::Arguments<'_>,
     ) -> Result<reqwest::Url, String> {
-        if let (Some(compute), meta::Plane::Compute) = (&self.inner.compute, op.plane) {
-            return compute.join(path);
-        }
-        let control = self
-            .inner
-            .control
-            .get_or_init(|| lean::Base::new(&self.baseurl));
-        // An `Inner` may be handed to a client of another base: parse that one per call.
-        if *control.text == *self.baseurl.trim_end_matches('/') {
-            control.join(path)
-        } else {
-            lean::Base::new(&self.baseurl).join(path)
-        }
+        self.with_base(op, |base| base.join(path))
     }
 
     /// Frames multipart bodies and sends `request` of operation `op`, already addressed to
