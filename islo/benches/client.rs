@@ -11,7 +11,6 @@
 //! PASS/MISS, with a bootstrap interval that shows how much one run's ratio can be trusted.
 
 use islo::mock::FakeIslo;
-use islo::prelude::*;
 use islo::{types, Islo};
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -246,18 +245,13 @@ impl Caller for Floor {
     }
 }
 
-/// `islo.get_sandbox().sandbox_name(..).send()`.
+/// `islo.get_sandbox(..).send()`.
 #[derive(Clone)]
 struct IsloGet(Islo);
 
 impl Caller for IsloGet {
     async fn call(&self) -> bool {
-        self.0
-            .get_sandbox()
-            .sandbox_name(SANDBOX)
-            .send()
-            .await
-            .is_ok()
+        self.0.get_sandbox(SANDBOX).send().await.is_ok()
     }
 }
 
@@ -595,14 +589,13 @@ async fn bench(n: usize, c: usize) {
     // --- floor vs islo -----------------------------------------------------------------
     let fake = FakeIslo::builder().start().await.expect("fake");
     let islo = islo_client(&fake);
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some(SANDBOX.into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .expect("create sandbox");
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some(SANDBOX.into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .expect("create sandbox");
     let token = exchange_once(&fake.control_url(), &fake.api_key()).await;
     let floor_url = format!("{}/sandboxes/{SANDBOX}", fake.compute_url());
     let auth = format!("Bearer {token}");
@@ -770,9 +763,9 @@ async fn cold_callers() {
         tasks.push(tokio::spawn(async move {
             start.wait().await;
             // The sandbox does not exist: a 404 still proves the call was authenticated.
-            match islo.get_sandbox().sandbox_name("cold").send().await {
+            match islo.get_sandbox("cold").send().await {
                 Ok(_) => true,
-                Err(e) => islo::Error::from(e).is_not_found(),
+                Err(e) => e.is_not_found(),
             }
         }));
     }
@@ -808,14 +801,13 @@ async fn refresh_under_load(n: usize, c: usize, steady_fake: &FakeIslo, steady_c
         .token_refresh_margin(Duration::from_secs(1))
         .build()
         .unwrap();
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some(SANDBOX.into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .expect("create");
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some(SANDBOX.into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .expect("create");
     let refresh_call = IsloGet(islo);
     run_round(&fake, (n / 10).max(100), c, &refresh_call).await;
     let mut with = Vec::new();

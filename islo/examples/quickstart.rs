@@ -8,7 +8,6 @@
 //! cargo run --example quickstart
 //! ```
 
-use islo::prelude::*;
 use islo::types::SandboxCreate;
 use std::time::Duration;
 
@@ -17,8 +16,7 @@ pub async fn run_flow(islo: &islo::Islo, say: &mut dyn FnMut(String)) -> islo::R
     let name = format!("quickstart-{}", std::process::id());
     say(format!("1. Creating sandbox {name} ..."));
     let sandbox = islo
-        .create_sandbox()
-        .body(SandboxCreate {
+        .create_sandbox(SandboxCreate {
             name: Some(name.clone()),
             image: Some("python:3.12-slim".into()),
             ..Default::default()

@@ -1,27 +1,41 @@
 //! API key → session JWT exchange and the process-wide token cache.
 //!
-//! One [`TokenSlot`] exists per (control URL, API key) in the whole process; every client
-//! built with the same pair shares it. Reads are a lock-free-in-practice `RwLock` read of an
-//! `Arc`; refreshes are serialised by an async mutex so that any number of cold callers cause
-//! exactly one exchange, and a caller cancelled mid-exchange simply releases the mutex to the
-//! next waiter.
+//! One [`TokenSlot`] exists per (control URL, API key) while a client uses it; every client
+//! built with the same pair shares it, and it leaves the cache with the last such client.
+//! Reads take a read lock; refreshes are serialised by an async mutex, so that any number of
+//! cold callers cause exactly one exchange, and a caller cancelled mid-exchange simply
+//! releases the mutex to the next waiter.
+//!
+//! The API key goes to exactly one place: `POST {control}/auth/token`. The exchange sends it
+//! in a body that cannot be replayed, so no HTTP client (not even a caller's, with its own
+//! redirect policy) can re-send it after a redirect, and any redirect answer, followed or
+//! not, fails the exchange.
 
 use crate::error::{ApiError, AuthError, Error};
-use crate::secret::{redact_credentials, Secret};
+use crate::secret::Secret;
 use base64::Engine as _;
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Token lifetime assumed when the exchange response has neither `cookie_max_age` nor a JWT `exp`.
 pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
+/// The shortest time a token is used (whatever the server says), so that a zero or tiny
+/// lifetime does not mean an exchange per call; a token rejected earlier is refreshed on its
+/// 401 anyway.
+pub(crate) const MIN_TOKEN_USE: Duration = Duration::from_secs(2);
+/// The longest time a token is used before it is exchanged again, whatever the server says.
+pub(crate) const MAX_TOKEN_USE: Duration = Duration::from_secs(24 * 3600);
+/// The largest token-endpoint answer read.
+pub(crate) const MAX_EXCHANGE_BODY: usize = 64 * 1024;
+/// How many recently issued tokens a slot remembers, to redact their echoes.
+const RECENT_TOKENS: usize = 4;
 
 /// One issued session token.
 #[derive(Debug)]
 pub(crate) struct CachedToken {
-    pub(crate) token: Secret,
     /// `Bearer <token>`, built once per token rather than once per request.
     pub(crate) header: reqwest::header::HeaderValue,
     pub(crate) expires_at: Instant,
@@ -32,39 +46,69 @@ pub(crate) struct CachedToken {
 /// The cache entry for one (control URL, API key).
 #[derive(Debug)]
 pub(crate) struct TokenSlot {
+    key: CacheKey,
     current: RwLock<Option<Arc<CachedToken>>>,
+    /// The tokens issued most recently (the current one included), newest last.
+    recent: Mutex<Vec<Secret>>,
     refresh: tokio::sync::Mutex<()>,
     generation: AtomicU64,
 }
 
 type CacheKey = (String, Secret);
+type Cache = Mutex<HashMap<CacheKey, Weak<TokenSlot>>>;
 
-fn cache() -> &'static Mutex<HashMap<CacheKey, Arc<TokenSlot>>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, Arc<TokenSlot>>>> = OnceLock::new();
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     CACHE.get_or_init(Default::default)
 }
 
-impl TokenSlot {
-    fn new() -> Self {
-        Self {
-            current: RwLock::new(None),
-            refresh: tokio::sync::Mutex::new(()),
-            generation: AtomicU64::new(0),
+impl Drop for TokenSlot {
+    /// The last client using this slot went: its entry leaves the cache (unless the key has
+    /// been given a new slot since). No `Arc<TokenSlot>` is ever dropped while the cache is
+    /// locked, so this cannot deadlock.
+    fn drop(&mut self) {
+        let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
+        if map
+            .get(&self.key)
+            .is_some_and(|w| std::ptr::eq(w.as_ptr(), self))
+        {
+            map.remove(&self.key);
         }
     }
+}
 
+impl TokenSlot {
     /// The process-wide slot for this control URL and key.
     pub(crate) fn shared(control_url: &str, key: &Secret) -> Arc<TokenSlot> {
+        let cache_key = (control_url.to_string(), key.clone());
         let mut map = cache().lock().unwrap_or_else(|p| p.into_inner());
-        map.entry((control_url.to_string(), key.clone()))
-            .or_insert_with(|| Arc::new(TokenSlot::new()))
-            .clone()
+        if let Some(live) = map.get(&cache_key).and_then(Weak::upgrade) {
+            return live;
+        }
+        let slot = Arc::new(TokenSlot {
+            key: cache_key.clone(),
+            current: RwLock::new(None),
+            recent: Mutex::new(Vec::new()),
+            refresh: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
+        });
+        map.insert(cache_key, Arc::downgrade(&slot));
+        slot
     }
 
-    /// The cached token, if any (valid or not).
-    pub(crate) fn current(&self) -> Option<Arc<CachedToken>> {
-        self.current
-            .read()
+    /// Whether the process holds a slot for this pair (for tests of eviction).
+    #[cfg(test)]
+    pub(crate) fn is_cached(control_url: &str, key: &Secret) -> bool {
+        cache()
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&(control_url.to_string(), key.clone()))
+    }
+
+    /// The tokens this slot issued recently, newest last (for redaction).
+    pub(crate) fn recent_tokens(&self) -> Vec<Secret> {
+        self.recent
+            .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
@@ -100,12 +144,18 @@ impl TokenSlot {
         let issued = exchange.run().await?;
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let header = crate::transport::bearer(&issued.token)?;
+        let now = Instant::now();
         let token = Arc::new(CachedToken {
             header: header.clone(),
-            token: issued.token,
-            expires_at: Instant::now() + issued.valid_for,
+            expires_at: now.checked_add(issued.valid_for).unwrap_or(now),
             generation,
         });
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|p| p.into_inner());
+            recent.push(issued.token);
+            let extra = recent.len().saturating_sub(RECENT_TOKENS);
+            recent.drain(..extra);
+        }
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
         Ok((header, generation, false))
     }
@@ -122,7 +172,8 @@ impl TokenSlot {
 /// What one exchange needs.
 pub(crate) struct Exchange<'a> {
     pub(crate) http: &'a reqwest::Client,
-    pub(crate) control_url: &'a str,
+    /// `{control}/auth/token`, parsed.
+    pub(crate) url: &'a reqwest::Url,
     pub(crate) key: &'a Secret,
     pub(crate) refresh_margin: Duration,
     pub(crate) timeout: Duration,
@@ -138,13 +189,20 @@ pub(crate) struct Issued {
 impl Exchange<'_> {
     /// `POST {control}/auth/token` with `{"access_key": key}`.
     pub(crate) async fn run(&self) -> Result<Issued, Error> {
-        let url = format!("{}/auth/token", self.control_url);
         let auth_err = |e: AuthError| Error::Auth(Box::new(e));
+        let body = serde_json::to_vec(&serde_json::json!({ "access_key": self.key.expose() }))
+            .map_err(|e| auth_err(AuthError::BadResponse(format!("cannot encode: {e}"))))?;
+        let length = body.len();
+        // A one-shot stream: an HTTP client can replay a buffered body after a 307 or 308 (to
+        // wherever it points), but never this one.
+        let once = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
         let mut req = self
             .http
-            .post(&url)
+            .post(self.url.clone())
             .timeout(self.timeout)
-            .json(&serde_json::json!({ "access_key": self.key.expose() }));
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(reqwest::header::CONTENT_LENGTH, length)
+            .body(reqwest::Body::wrap_stream(once));
         for (k, v) in self.headers {
             req = req.header(k, v);
         }
@@ -153,13 +211,17 @@ impl Exchange<'_> {
             .await
             .map_err(|e| auth_err(AuthError::Transport(e.without_url())))?;
         let status = resp.status();
+        // A client that follows redirects may have gone elsewhere (without the key: only
+        // 301/302/303 can be followed, and they drop the body). Its answer is not ours.
+        if status.is_redirection() || resp.url() != self.url {
+            return Err(auth_err(AuthError::Redirected));
+        }
         let headers = resp.headers().clone();
-        let body = resp
-            .bytes()
+        let body = read_limited(resp, MAX_EXCHANGE_BODY)
             .await
             .map_err(|e| auth_err(AuthError::Transport(e.without_url())))?;
         if !status.is_success() {
-            let redacted = redact_credentials(&self.key.redact_in(&String::from_utf8_lossy(&body)));
+            let redacted = crate::secret::redact(&String::from_utf8_lossy(&body), &[self.key]);
             let body = Bytes::from(redacted.into_bytes());
             return Err(auth_err(AuthError::Rejected(ApiError::new(
                 "exchange_token",
@@ -170,6 +232,22 @@ impl Exchange<'_> {
         }
         parse_exchange(&body, self.refresh_margin).map_err(|m| auth_err(AuthError::BadResponse(m)))
     }
+}
+
+/// Reads at most `limit` bytes of `resp`'s body (the rest is not read).
+pub(crate) async fn read_limited(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<Bytes> {
+    let mut buf = BytesMut::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = limit.saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if buf.len() >= limit {
+            break;
+        }
+    }
+    Ok(buf.freeze())
 }
 
 /// Reads `session_token` and the lifetime from an exchange answer.
@@ -194,9 +272,13 @@ pub(crate) fn parse_exchange(body: &[u8], margin: Duration) -> Result<Issued, St
 }
 
 /// How long to use a token that lives `lifetime`: `lifetime - margin`, but never less than
-/// half the lifetime, so short-lived tokens are not re-exchanged on every call.
+/// half the lifetime (so short-lived tokens are not re-exchanged on every call), and within
+/// [`MIN_TOKEN_USE`]..=[`MAX_TOKEN_USE`].
 pub(crate) fn usable_for(lifetime: Duration, margin: Duration) -> Duration {
-    lifetime.saturating_sub(margin).max(lifetime / 2)
+    lifetime
+        .saturating_sub(margin)
+        .max(lifetime / 2)
+        .clamp(MIN_TOKEN_USE, MAX_TOKEN_USE)
 }
 
 /// The time left until the JWT's `exp` claim, if it has one.
@@ -258,6 +340,22 @@ mod tests {
             usable_for(Duration::from_secs(30), Duration::from_secs(60)),
             Duration::from_secs(15)
         );
+        assert_eq!(
+            usable_for(Duration::ZERO, Duration::from_secs(60)),
+            MIN_TOKEN_USE
+        );
+    }
+
+    #[test]
+    fn huge_lifetimes_are_capped_and_never_overflow_an_instant() {
+        for body in [
+            format!(r#"{{"session_token":"t","cookie_max_age":{}}}"#, u64::MAX),
+            format!(r#"{{"session_token":"{}"}}"#, jwt_with_exp(u64::MAX)),
+        ] {
+            let i = parse_exchange(body.as_bytes(), Duration::from_secs(60)).unwrap();
+            assert_eq!(i.valid_for, MAX_TOKEN_USE);
+            assert!(Instant::now().checked_add(i.valid_for).is_some());
+        }
     }
 
     #[test]
@@ -265,5 +363,25 @@ mod tests {
         assert!(parse_exchange(br#"{"cookie_max_age":5}"#, Duration::ZERO).is_err());
         assert!(parse_exchange(br#"{"session_token":"  "}"#, Duration::ZERO).is_err());
         assert!(parse_exchange(b"<html>", Duration::ZERO).is_err());
+    }
+
+    #[test]
+    fn a_slot_leaves_the_cache_with_its_last_client() {
+        let key = Secret::new("ak_eviction_test_key");
+        let url = "http://eviction.invalid";
+        let a = TokenSlot::shared(url, &key);
+        let b = TokenSlot::shared(url, &key);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(TokenSlot::is_cached(url, &key));
+        drop(a);
+        assert!(TokenSlot::is_cached(url, &key), "b still uses it");
+        drop(b);
+        assert!(!TokenSlot::is_cached(url, &key));
+        // Many short-lived keys leave nothing behind.
+        for i in 0..1000 {
+            let k = Secret::new(format!("ak_many_{i}"));
+            drop(TokenSlot::shared(url, &k));
+            assert!(!TokenSlot::is_cached(url, &k));
+        }
     }
 }

@@ -3,7 +3,7 @@
 use crate::auth::TokenSlot;
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::transport::{CallSettings, Credentials, IsloTransport, Sender, Shared};
+use crate::transport::{Base, CallSettings, Credentials, IsloTransport, Sender, Shared};
 use crate::Islo;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::sync::Arc;
@@ -85,25 +85,32 @@ impl std::fmt::Debug for IsloBuilder {
     }
 }
 
+/// Checks a base URL and returns it without a trailing `/`. Error messages never echo the
+/// text given: a URL may carry a password (`https://user:pass@host`).
 fn validate_url(what: &str, raw: &str) -> Result<String, Error> {
     let trimmed = raw.trim().trim_end_matches('/');
     let url = reqwest::Url::parse(trimmed)
-        .map_err(|e| Error::Config(format!("{what} `{trimmed}` is not a URL: {e}")))?;
+        .map_err(|e| Error::Config(format!("the {what} is not a URL ({e})")))?;
+    // What can be shown of it: scheme, host and port.
+    let shown = crate::transport::origin(&url);
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::Config(format!(
-            "{what} `{trimmed}` must be http or https"
+            "the {what} must be http or https, not `{}`",
+            url.scheme()
         )));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Config(format!("{what} `{trimmed}` has no host")));
+        return Err(Error::Config(format!("the {what} has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(format!(
+            "the {what} ({shown}) must not carry credentials"
+        )));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
-            "{what} must not have a query or fragment"
+            "the {what} ({shown}) must not have a query or fragment"
         )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config(format!("{what} must not carry credentials")));
     }
     Ok(trimmed.to_string())
 }
@@ -215,27 +222,33 @@ impl IsloBuilder {
 
     /// Total attempts per call, first try included (default 2; 1 disables retries).
     pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.settings.max_attempts = attempts.max(1);
+        self.settings.retry.max_attempts = attempts.max(1);
         self
     }
 
     /// Also replay POST/PATCH calls after a 5xx or timeout that the server may have processed.
     /// Off by default; only do this for calls you know are safe to repeat.
     pub fn retry_non_idempotent(mut self, yes: bool) -> Self {
-        self.settings.retry_non_idempotent = yes;
+        self.settings.retry.retry_non_idempotent = yes;
         self
     }
 
     /// Bounds of the exponential backoff between attempts (default 250 ms to 8 s, with jitter).
     pub fn retry_backoff(mut self, min: Duration, max: Duration) -> Self {
-        self.settings.backoff_min = min;
-        self.settings.backoff_max = max.max(min);
+        self.settings.retry.backoff_min = min;
+        self.settings.retry.backoff_max = max.max(min);
         self
     }
 
     /// The longest `Retry-After` honoured (default 60 s); longer requests are capped to it.
     pub fn max_retry_after(mut self, cap: Duration) -> Self {
-        self.settings.max_retry_after = cap;
+        self.settings.retry.max_retry_after = cap;
+        self
+    }
+
+    /// The whole retry policy at once (see [`crate::retry`]).
+    pub fn retry_policy(mut self, policy: crate::retry::RetryPolicy) -> Self {
+        self.settings.retry = policy;
         self
     }
 
@@ -337,10 +350,14 @@ impl IsloBuilder {
                         "the API key has surrounding whitespace or control characters".into(),
                     ));
                 }
+                let url = reqwest::Url::parse(&format!("{control}/auth/token")).map_err(|e| {
+                    Error::Config(format!("the base URL does not take a path ({e})"))
+                })?;
                 Credentials::Exchange {
                     slot: TokenSlot::shared(&control, &key),
                     key,
                     refresh_margin: self.refresh_margin.unwrap_or(Duration::from_secs(60)),
+                    url,
                 }
             }
         };
@@ -356,10 +373,9 @@ impl IsloBuilder {
         };
         let shared = Arc::new(Shared {
             credentials,
-            routes: islo_generated::Inner::new(Some(&compute), None),
             http,
-            control_url: control,
-            compute_url: compute,
+            control: Base::new(control)?,
+            compute: Base::new(compute)?,
             headers,
             exchange_timeout: self.exchange_timeout,
             sender,

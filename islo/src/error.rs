@@ -29,29 +29,43 @@ pub enum Error {
     #[error("islo: invalid request: {0}")]
     InvalidRequest(String),
     /// The request or the response did not complete in time.
-    #[error("islo: request timed out")]
-    Timeout(#[source] reqwest::Error),
+    #[error("islo: {operation} timed out")]
+    Timeout {
+        /// The operation (its `operationId`, e.g. `get_sandbox`).
+        operation: &'static str,
+        /// reqwest's error.
+        #[source]
+        source: reqwest::Error,
+    },
     /// The connection failed (refused, reset, TLS, ...).
-    #[error("islo: transport error: {}", redact_credentials(&.0.to_string()))]
-    Transport(#[source] reqwest::Error),
+    #[error("islo: {operation} failed to connect or send: {}", redact_credentials(&.source.to_string()))]
+    Transport {
+        /// The operation.
+        operation: &'static str,
+        /// reqwest's error.
+        #[source]
+        source: reqwest::Error,
+    },
     /// A 2xx response body did not match the documented schema. The raw body is kept.
     #[error(
-        "islo: could not decode the {status} response body: {}",
+        "islo: {operation} answered with a body that does not decode: {}",
         redact_credentials(&.source.to_string())
     )]
     Decode {
-        /// The status class of the response: a success. The generated decoder does not report
-        /// which 2xx it was, so this is `200 OK`.
-        status: StatusCode,
+        /// The operation.
+        operation: &'static str,
         /// The raw body as received.
         body: Bytes,
         /// Why it did not decode.
         #[source]
         source: serde_json::Error,
     },
-    /// A redirect was refused (cross-origin, or more than 10).
-    #[error("islo: redirect refused: {reason} (to {target_origin})")]
+    /// A redirect was refused (to another origin, out of the base URL's path, or more than
+    /// 10 in a row).
+    #[error("islo: {operation}: redirect refused: {reason} (to {target_origin})")]
     Redirect {
+        /// The operation.
+        operation: &'static str,
         /// Why.
         reason: &'static str,
         /// The scheme, host and port the server redirected to (never the path or query).
@@ -86,6 +100,10 @@ pub enum Error {
         /// Its status.
         status: String,
     },
+    /// A paged list could not be followed to its end (the server repeated a page, or there
+    /// were more pages than [`PageOptions::max_pages`](crate::pages::PageOptions::max_pages)).
+    #[error("islo: paging stopped: {0}")]
+    Paging(String),
     /// The server answered with something the SDK does not understand.
     #[error("islo: unexpected response: {0}")]
     Unexpected(String),
@@ -104,23 +122,33 @@ impl fmt::Debug for Error {
             Self::Auth(e) => f.debug_tuple("Auth").field(e).finish(),
             Self::Config(m) => f.debug_tuple("Config").field(m).finish(),
             Self::InvalidRequest(m) => f.debug_tuple("InvalidRequest").field(m).finish(),
-            Self::Timeout(e) => f.debug_tuple("Timeout").field(e).finish(),
-            Self::Transport(e) => f.debug_tuple("Transport").field(e).finish(),
+            Self::Timeout { operation, source } => f
+                .debug_struct("Timeout")
+                .field("operation", operation)
+                .field("source", source)
+                .finish(),
+            Self::Transport { operation, source } => f
+                .debug_struct("Transport")
+                .field("operation", operation)
+                .field("source", source)
+                .finish(),
             Self::Decode {
-                status,
+                operation,
                 body,
                 source,
             } => f
                 .debug_struct("Decode")
-                .field("status", status)
+                .field("operation", operation)
                 .field("body_len", &body.len())
                 .field("source", &redact_credentials(&source.to_string()))
                 .finish(),
             Self::Redirect {
+                operation,
                 reason,
                 target_origin,
             } => f
                 .debug_struct("Redirect")
+                .field("operation", operation)
                 .field("reason", reason)
                 .field("target_origin", target_origin)
                 .finish(),
@@ -138,6 +166,7 @@ impl fmt::Debug for Error {
                 .field("sandbox", sandbox)
                 .field("status", status)
                 .finish(),
+            Self::Paging(m) => f.debug_tuple("Paging").field(m).finish(),
             Self::Unexpected(m) => f.debug_tuple("Unexpected").field(m).finish(),
             Self::Middleware(m) => f.debug_tuple("Middleware").field(m).finish(),
         }
@@ -284,9 +313,12 @@ impl ApiError {
         };
         redact_credentials(&text)
     }
-    /// Whether retrying could succeed (408, 429, 5xx).
+    /// Whether making the call again could succeed (408, 429, 5xx; see
+    /// [`retry`](crate::retry)).
     pub fn is_retryable(&self) -> bool {
-        matches!(self.status.as_u16(), 408 | 429) || self.status.is_server_error()
+        crate::retry::RetryPolicy::default()
+            .classify_status(self.status, &self.headers, true)
+            .is_some()
     }
 }
 
@@ -355,6 +387,9 @@ pub enum AuthError {
     Transport(reqwest::Error),
     /// The token endpoint's answer had no usable `session_token`.
     BadResponse(String),
+    /// The token endpoint answered with a redirect. The SDK never sends the API key anywhere
+    /// but `POST {control}/auth/token`, so a redirect is not followed with it.
+    Redirected,
 }
 
 impl fmt::Display for AuthError {
@@ -363,6 +398,10 @@ impl fmt::Display for AuthError {
             Self::Rejected(e) => write!(f, "{e}"),
             Self::Transport(e) => write!(f, "{}", redact_credentials(&e.to_string())),
             Self::BadResponse(m) => write!(f, "unusable answer: {m}"),
+            Self::Redirected => f.write_str(
+                "the token endpoint answered with a redirect; the API key is only sent to \
+                 POST {control}/auth/token, so it was not followed",
+            ),
         }
     }
 }
@@ -372,7 +411,7 @@ impl std::error::Error for AuthError {
         match self {
             Self::Rejected(e) => Some(e),
             Self::Transport(e) => Some(e),
-            Self::BadResponse(_) => None,
+            Self::BadResponse(_) | Self::Redirected => None,
         }
     }
 }
@@ -386,7 +425,6 @@ impl Error {
                 AuthError::Rejected(e) => Some(e.status),
                 _ => None,
             },
-            Self::Decode { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -409,27 +447,22 @@ impl Error {
         self.kind() == Some(ErrorKind::NotFound)
     }
 
-    /// Whether retrying the same call later could succeed: 408, 429, 5xx, timeouts and
-    /// connection failures.
+    /// Whether making the same call again could succeed: 408, 429, 5xx, timeouts, failed
+    /// or lost connections, and token exchanges that failed that way. The rules are
+    /// [`retry`](crate::retry)'s, for a call that may be repeated.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Self::Api(e) => e.is_retryable(),
-            Self::Timeout(_) => true,
-            Self::Transport(e) => e.is_connect() || e.is_request(),
-            Self::Auth(a) => match &**a {
-                AuthError::Rejected(e) => e.is_retryable(),
-                AuthError::Transport(_) => true,
-                AuthError::BadResponse(_) => false,
-            },
-            _ => false,
-        }
+        crate::retry::RetryPolicy::default()
+            .classify_error(self, true)
+            .is_some()
     }
 
-    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
-        if e.is_timeout() {
-            Self::Timeout(e.without_url())
+    /// A reqwest failure of `operation` (its URL dropped: it may carry query values).
+    pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error) -> Self {
+        let source = e.without_url();
+        if source.is_timeout() {
+            Self::Timeout { operation, source }
         } else {
-            Self::Transport(e.without_url())
+            Self::Transport { operation, source }
         }
     }
 }
@@ -454,42 +487,52 @@ impl ErrorCarrier {
     }
 }
 
-/// Builds the stand-in response that carries `error` through the generated code.
-pub(crate) fn carrier_response(status: StatusCode, error: Error) -> reqwest::Response {
+/// Builds the stand-in response that carries `error` through the generated code, which
+/// hands any non-2xx answer back as `UnexpectedResponse`; [`Error::from_generated`] takes
+/// the error out again, so the stand-in's status and URL never reach a caller.
+pub(crate) fn carrier_response(error: Error) -> reqwest::Response {
     let mut resp = http::Response::new(Vec::<u8>::new());
-    *resp.status_mut() = if status.is_success() {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        status
-    };
+    *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     resp.extensions_mut().insert(ErrorCarrier::new(error));
     reqwest::Response::from(resp)
 }
 
-impl From<progenitor_client::Error<()>> for Error {
-    fn from(e: progenitor_client::Error<()>) -> Self {
+impl Error {
+    /// The error of a generated call of `operation` that failed with progenitor's `error`:
+    /// the error the send path carried through the generated code, or progenitor's own
+    /// (an invalid argument, a body that did not decode), with the operation named.
+    pub(crate) fn from_generated(
+        operation: &'static str,
+        error: progenitor_client::Error<()>,
+    ) -> Self {
         use progenitor_client::Error as E;
-        match e {
-            E::UnexpectedResponse(resp) => {
-                if let Some(err) = resp
-                    .extensions()
-                    .get::<ErrorCarrier>()
-                    .and_then(ErrorCarrier::take)
-                {
-                    return err;
-                }
-                Error::Unexpected(format!("status {}", resp.status()))
+        match error {
+            E::UnexpectedResponse(resp) => match resp
+                .extensions()
+                .get::<ErrorCarrier>()
+                .and_then(ErrorCarrier::take)
+            {
+                Some(err) => err,
+                // The send path turns every non-2xx answer into a carried `ApiError`.
+                None => Error::Unexpected(format!(
+                    "{operation}: answer with status {} outside the send path",
+                    resp.status()
+                )),
+            },
+            E::CommunicationError(e) | E::ResponseBodyError(e) | E::InvalidUpgrade(e) => {
+                Error::from_reqwest(operation, e)
             }
-            E::CommunicationError(e) | E::ResponseBodyError(e) => Error::from_reqwest(e),
             E::InvalidResponsePayload(body, source) => Error::Decode {
-                status: StatusCode::OK,
+                operation,
                 body,
                 source,
             },
-            E::InvalidRequest(m) => Error::InvalidRequest(m),
-            E::ErrorResponse(rv) => Error::Unexpected(format!("status {}", rv.status())),
-            E::InvalidUpgrade(e) => Error::Unexpected(format!("upgrade failed: {e}")),
-            E::Custom(m) => Error::Unexpected(m),
+            E::InvalidRequest(m) => Error::InvalidRequest(format!("{operation}: {m}")),
+            E::ErrorResponse(rv) => Error::Unexpected(format!(
+                "{operation}: documented error status {}",
+                rv.status()
+            )),
+            E::Custom(m) => Error::Unexpected(format!("{operation}: {m}")),
         }
     }
 }

@@ -5,19 +5,16 @@ use crate::sse::{sse_events, SseEvent, SseStream};
 use crate::types;
 use crate::Islo;
 use futures_util::{Stream, StreamExt};
-use islo_generated::prelude::*;
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::time::Instant;
 
 /// Statuses after which an exec will not change any more.
 pub const TERMINAL_STATUSES: [&str; 3] = ["completed", "failed", "timeout"];
 
-/// How many transient failures in a row polling absorbs before giving up.
-pub const MAX_CONSECUTIVE_POLL_FAILURES: u32 = 5;
+pub use crate::retry::MAX_CONSECUTIVE_POLL_FAILURES;
 
 /// Options for [`Islo::exec_with`] and [`Islo::exec_stream`].
 #[derive(Debug, Clone)]
@@ -102,7 +99,9 @@ impl ExecOptions {
                     .map(|(k, v)| (k.clone(), Some(v.clone())))
                     .collect()
             }),
-            timeout_secs: self.server_timeout.map(|d| d.as_secs().max(1) as i64),
+            timeout_secs: self
+                .server_timeout
+                .map(|d| i64::try_from(d.as_secs().max(1)).unwrap_or(i64::MAX)),
             user: self.user.clone(),
             workdir: self.workdir.clone(),
         }
@@ -134,14 +133,6 @@ impl ExecOutput {
     /// Whether the command completed with exit code 0.
     pub fn success(&self) -> bool {
         self.exit_code == Some(0) && !self.deadline_expired
-    }
-}
-
-pub(crate) fn is_transient(e: &Error) -> bool {
-    match e {
-        Error::Api(a) => a.status().is_server_error(),
-        Error::Transport(_) | Error::Timeout(_) => true,
-        _ => false,
     }
 }
 
@@ -197,78 +188,52 @@ impl Islo {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let started = Instant::now();
-        let deadline = options.deadline.map(|d| started + d);
+        // A deadline past what a clock can hold means none.
+        let deadline = options.deadline.and_then(crate::retry::deadline_after);
         let body = options.request(argv(command));
-        let exec = self
-            .exec_in_sandbox()
-            .sandbox_name(sandbox)
-            .body(body)
-            .send()
-            .await?
-            .into_inner();
-        let mut interval = options.poll_initial;
-        let mut failures = 0u32;
-        let mut last = ExecOutput {
-            exec_id: exec.exec_id.clone(),
-            stdout: String::new(),
-            stderr: String::new(),
-            exit_code: None,
-            status: exec.status.clone(),
-            truncated: false,
-            deadline_expired: false,
+        let exec = self.exec_in_sandbox(sandbox, body).await?.into_inner();
+        let polling = crate::retry::Polling {
+            initial: options.poll_initial,
+            max: options.poll_max,
+            deadline,
         };
-        loop {
-            let request = self
-                .get_exec_result()
-                .sandbox_name(sandbox)
-                .exec_id(&exec.exec_id)
-                .send();
-            // The deadline also bounds a poll that is slow to answer.
-            let poll = match deadline {
-                Some(d) => match tokio::time::timeout_at(d, request).await {
-                    Ok(r) => r.map_err(Error::from),
-                    Err(_) => {
-                        last.deadline_expired = true;
-                        return Ok(last);
-                    }
-                },
-                None => request.await.map_err(Error::from),
-            };
-            match poll {
-                Ok(r) => {
-                    failures = 0;
-                    let r = r.into_inner();
-                    let terminal = TERMINAL_STATUSES.contains(&r.status.as_str());
-                    last = ExecOutput {
-                        exec_id: r.exec_id,
-                        stdout: r.stdout,
-                        stderr: r.stderr,
-                        exit_code: r.exit_code,
-                        status: r.status,
-                        truncated: r.truncated,
-                        deadline_expired: false,
-                    };
-                    if terminal {
-                        return Ok(last);
-                    }
-                }
-                Err(e) if is_transient(&e) && failures + 1 < MAX_CONSECUTIVE_POLL_FAILURES => {
-                    failures += 1;
-                    tracing::debug!(failures, "islo: transient failure while polling an exec");
-                }
-                Err(e) => return Err(e),
+        let result = crate::retry::poll_until(polling, || {
+            let request = self.get_exec_result(sandbox, &exec.exec_id);
+            async {
+                let r = request.await?.into_inner();
+                let terminal = TERMINAL_STATUSES.contains(&r.status.as_str());
+                let seen = ExecOutput {
+                    exec_id: r.exec_id,
+                    stdout: r.stdout,
+                    stderr: r.stderr,
+                    exit_code: r.exit_code,
+                    status: r.status,
+                    truncated: r.truncated,
+                    deadline_expired: false,
+                };
+                Ok(if terminal {
+                    crate::retry::Poll::Ready(seen)
+                } else {
+                    crate::retry::Poll::Pending(seen)
+                })
             }
-            let mut wake = Instant::now() + interval;
-            if let Some(d) = deadline {
-                if Instant::now() >= d {
-                    last.deadline_expired = true;
-                    return Ok(last);
-                }
-                wake = wake.min(d);
-            }
-            tokio::time::sleep_until(wake).await;
-            interval = (interval * 2).min(options.poll_max);
+        })
+        .await;
+        match result {
+            Ok(done) => Ok(done),
+            Err(crate::retry::PollEnd::Deadline(last)) => Ok(ExecOutput {
+                deadline_expired: true,
+                ..last.unwrap_or(ExecOutput {
+                    exec_id: exec.exec_id,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    exit_code: None,
+                    status: exec.status,
+                    truncated: false,
+                    deadline_expired: true,
+                })
+            }),
+            Err(crate::retry::PollEnd::Failed(e)) => Err(e),
         }
     }
 
@@ -303,10 +268,7 @@ impl Islo {
     {
         let body = options.request(argv(command));
         let bytes = self
-            .exec_in_sandbox_stream()
-            .sandbox_name(sandbox)
-            .body(body)
-            .send()
+            .exec_in_sandbox_stream(sandbox, body)
             .await?
             .into_inner()
             .into_inner();

@@ -1,13 +1,10 @@
 //! Moving files and directories in and out of sandboxes, streamed both ways.
 
 use crate::archive::{extract_tar_gz, tar_gz_stream_factory, ArchiveOptions, ExtractSummary};
-use crate::error::{Error, ErrorKind, Result};
-use crate::transport::retry_after;
+use crate::error::{Error, Result};
 use crate::Islo;
 use futures_util::{Stream, StreamExt, TryStreamExt};
-use islo_generated::prelude::*;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::io::{ReaderStream, StreamReader};
 
@@ -16,42 +13,30 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
 }
 
-/// Whether an upload attempt may be repeated with a rebuilt body: the server did not take it
-/// (429) or the connection failed before it was sent.
-fn upload_retryable(e: &Error) -> Option<Option<Duration>> {
-    match e {
-        Error::Api(a) if a.kind() == ErrorKind::TooManyRequests => Some(retry_after(a.headers())),
-        Error::Api(a) if a.status().as_u16() == 503 && retry_after(a.headers()).is_some() => {
-            Some(retry_after(a.headers()))
-        }
-        Error::Transport(t) if t.is_connect() => Some(None),
-        _ => None,
-    }
-}
-
 impl Islo {
-    /// Runs `attempt` with a fresh body each time, retrying on 429 and connection failures.
+    /// Runs `attempt` with a fresh body each time. A streamed body cannot be replayed by the
+    /// send path, so the whole call is repeated here, under the same [`crate::retry`] rules
+    /// as any call the server may have acted on: after a 429, a 503 with `Retry-After`, or a
+    /// connection that failed before sending.
     async fn upload_with_retries<F, Fut>(&self, mut attempt: F) -> Result<()>
     where
         F: FnMut(Islo) -> Fut,
         Fut: std::future::Future<Output = Result<()>>,
     {
-        let settings = &self.transport.settings;
+        let policy = self.retry_policy().clone();
         let single = self.with_max_attempts(1);
         let mut tries = 0;
-        let mut backoff = settings.backoff_min;
         loop {
             tries += 1;
-            match attempt(single.clone()).await {
+            let e = match attempt(single.clone()).await {
                 Ok(()) => return Ok(()),
-                Err(e) => match upload_retryable(&e) {
-                    Some(after) if tries < settings.max_attempts => {
-                        let wait = after.map_or(backoff, |d| d.min(settings.max_retry_after));
-                        tokio::time::sleep(wait).await;
-                        backoff = (backoff * 2).min(settings.backoff_max);
-                    }
-                    _ => return Err(e),
-                },
+                Err(e) => e,
+            };
+            match policy.classify_error(&e, false) {
+                Some(retry) if tries < policy.max_attempts => {
+                    tokio::time::sleep(policy.delay(&retry, tries)).await;
+                }
+                _ => return Err(e),
             }
         }
     }
@@ -105,11 +90,7 @@ impl Islo {
     where
         S: Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
     {
-        self.upload_file()
-            .sandbox_name(sandbox)
-            .path(remote_path)
-            .body(reqwest::Body::wrap_stream(body))
-            .send()
+        self.upload_file(sandbox, remote_path, reqwest::Body::wrap_stream(body))
             .await?;
         Ok(())
     }
@@ -133,16 +114,13 @@ impl Islo {
         W: AsyncWrite + Unpin + ?Sized,
     {
         let mut body = self
-            .download_file()
-            .sandbox_name(sandbox)
-            .path(remote_path)
-            .send()
+            .download_file(sandbox, remote_path)
             .await?
             .into_inner()
             .into_inner();
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(Error::from_reqwest)?;
+            let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
             writer
                 .write_all(&chunk)
                 .await
@@ -229,12 +207,7 @@ impl Islo {
         self.upload_with_retries(|islo| {
             let body = reqwest::Body::wrap_stream(factory());
             async move {
-                islo.upload_archive()
-                    .sandbox_name(sandbox)
-                    .path(remote_dir)
-                    .body(body)
-                    .send()
-                    .await?;
+                islo.upload_archive(sandbox, remote_dir, body).await?;
                 Ok(())
             }
         })
@@ -258,10 +231,7 @@ impl Islo {
         target: impl AsRef<Path>,
     ) -> Result<ExtractSummary> {
         let body = self
-            .download_archive()
-            .sandbox_name(sandbox)
-            .path(remote_dir)
-            .send()
+            .download_archive(sandbox, remote_dir)
             .await?
             .into_inner()
             .into_inner();

@@ -9,9 +9,12 @@ mod error;
 pub mod exec;
 pub mod files;
 pub mod lifecycle;
+pub mod meta;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod pages;
+pub mod requests;
+pub mod retry;
 mod secret;
 pub mod sse;
 mod transport;
@@ -21,7 +24,6 @@ pub use config::{
     PRODUCTION_CONTROL_URL,
 };
 pub use error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result};
-pub use islo_generated::meta;
 pub use islo_generated::{ByteStream, ResponseValue};
 pub use secret::Secret;
 
@@ -41,44 +43,34 @@ pub type RawByteStream = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send + Sync>,
 >;
 
-/// The raw generated bindings, for callers who want them directly.
+/// The generated bindings underneath (types, progenitor's builders and httpmock helpers).
 pub use islo_generated as raw;
 
 /// The `reqwest-middleware` version this SDK accepts in
 /// [`IsloBuilder::middleware`](crate::IsloBuilder::middleware).
 pub use reqwest_middleware;
 
-/// Brings every operation (`islo.create_sandbox()`, `islo.list_jobs()`, ...) into scope.
-pub mod prelude {
-    pub use crate::Islo;
-    pub use islo_generated::prelude::*;
-}
-
 /// The Islo client. Cheap to clone; clones share the connection pool and token cache.
 ///
-/// Every API operation is a method (through [`Deref`](std::ops::Deref) to the generated
-/// client, with `use islo::prelude::*`), grouped by resource: `ClientSandboxesExt`,
-/// `ClientJobsExt`, ... Errors convert into [`Error`] with `?`.
+/// Every API operation is a method (`islo.get_sandbox(name)`, `islo.list_jobs()`, ...) that
+/// returns a request builder from [`requests`]; `.await` it to send it. Every call, and every
+/// helper, fails with [`Error`].
 #[derive(Clone)]
 pub struct Islo {
-    client: islo_generated::Client,
+    /// The generated client addressing the control plane.
+    control: islo_generated::Client,
+    /// The generated client addressing the compute plane.
+    compute: islo_generated::Client,
     transport: Arc<IsloTransport>,
 }
 
 impl std::fmt::Debug for Islo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Islo")
-            .field("control_url", &self.transport.shared.control_url)
-            .field("compute_url", &self.transport.shared.compute_url)
+            .field("control_url", &self.transport.shared.control.text)
+            .field("compute_url", &self.transport.shared.compute.text)
             .field("settings", &self.transport.settings)
             .finish_non_exhaustive()
-    }
-}
-
-impl std::ops::Deref for Islo {
-    type Target = islo_generated::Client;
-    fn deref(&self) -> &Self::Target {
-        &self.client
     }
 }
 
@@ -95,16 +87,17 @@ impl Islo {
 
     pub(crate) fn from_transport(transport: IsloTransport) -> Self {
         let transport = Arc::new(transport);
-        let inner = transport
-            .shared
-            .routes
-            .with_transport(Some(transport.clone() as Arc<dyn islo_generated::Transport>));
-        let client = islo_generated::Client::new_with_client(
-            &transport.shared.control_url,
-            transport.shared.http.clone(),
-            inner,
-        );
-        Self { client, transport }
+        let shared = &transport.shared;
+        let inner =
+            islo_generated::Inner::new(transport.clone() as Arc<dyn islo_generated::Transport>);
+        let client = |base: &str| {
+            islo_generated::Client::new_with_client(base, shared.http.clone(), inner.clone())
+        };
+        Self {
+            control: client(&shared.control.text),
+            compute: client(&shared.compute.text),
+            transport,
+        }
     }
 
     fn with_settings(&self, change: impl FnOnce(&mut transport::CallSettings)) -> Self {
@@ -115,7 +108,7 @@ impl Islo {
 
     /// A clone whose calls make at most `attempts` attempts (1 = no retries).
     pub fn with_max_attempts(&self, attempts: u32) -> Self {
-        self.with_settings(|s| s.max_attempts = attempts.max(1))
+        self.with_settings(|s| s.retry.max_attempts = attempts.max(1))
     }
 
     /// A clone whose non-streaming calls time out after `timeout`.
@@ -125,21 +118,21 @@ impl Islo {
 
     /// A clone that also replays non-idempotent calls (POST, PATCH) after a 5xx or timeout.
     pub fn with_retry_non_idempotent(&self, yes: bool) -> Self {
-        self.with_settings(|s| s.retry_non_idempotent = yes)
+        self.with_settings(|s| s.retry.retry_non_idempotent = yes)
+    }
+
+    /// The retry policy of this client's calls.
+    pub fn retry_policy(&self) -> &retry::RetryPolicy {
+        &self.transport.settings.retry
     }
 
     /// The control-plane base URL in use.
     pub fn control_url(&self) -> &str {
-        &self.transport.shared.control_url
+        &self.transport.shared.control.text
     }
 
     /// The compute-plane base URL in use.
     pub fn compute_url(&self) -> &str {
-        &self.transport.shared.compute_url
-    }
-
-    /// The generated client underneath.
-    pub fn raw_client(&self) -> &islo_generated::Client {
-        &self.client
+        &self.transport.shared.compute.text
     }
 }

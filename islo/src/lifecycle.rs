@@ -5,10 +5,8 @@ use crate::sse::{sse_events, SseEvent};
 use crate::types;
 use crate::Islo;
 use futures_util::{Stream, StreamExt};
-use islo_generated::prelude::*;
 use std::pin::Pin;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Sandbox statuses from which `running` will not come by itself.
 pub const TERMINAL_SANDBOX_STATUSES: [&str; 7] = [
@@ -56,7 +54,7 @@ impl From<SseEvent> for SandboxEvent {
 
 impl Islo {
     /// Polls `sandbox` until its status is `running` (returning it; up to
-    /// [`MAX_CONSECUTIVE_POLL_FAILURES`](crate::exec::MAX_CONSECUTIVE_POLL_FAILURES) transient
+    /// [`MAX_CONSECUTIVE_POLL_FAILURES`](crate::retry::MAX_CONSECUTIVE_POLL_FAILURES) transient
     /// failures in a row are absorbed), failing fast when it
     /// reaches a status from which running will not come ([`TERMINAL_SANDBOX_STATUSES`]) and
     /// with [`Error::Deadline`] after `deadline`.
@@ -72,50 +70,35 @@ impl Islo {
         sandbox: &str,
         deadline: Duration,
     ) -> Result<types::SandboxResponse> {
-        let end = Instant::now() + deadline;
-        let mut interval = Duration::from_millis(200);
-        let mut failures = 0u32;
-        loop {
-            // The deadline also bounds a request that is slow to answer.
-            let request = self.get_sandbox().sandbox_name(sandbox).send();
-            let polled = tokio::time::timeout_at(end, request)
-                .await
-                .map_err(|_| Error::Deadline("waiting for the sandbox to run"))?
-                .map_err(Error::from);
-            let sb = match polled {
-                Ok(sb) => {
-                    failures = 0;
-                    sb.into_inner()
+        let polling = crate::retry::Polling {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(2),
+            // A deadline past what a clock can hold means none.
+            deadline: crate::retry::deadline_after(deadline),
+        };
+        let result = crate::retry::poll_until(polling, || {
+            let request = self.get_sandbox(sandbox);
+            async {
+                let sb = request.await?.into_inner();
+                if sb.status == "running" {
+                    return Ok(crate::retry::Poll::Ready(sb));
                 }
-                Err(e)
-                    if crate::exec::is_transient(&e)
-                        && failures + 1 < crate::exec::MAX_CONSECUTIVE_POLL_FAILURES =>
-                {
-                    failures += 1;
-                    let now = Instant::now();
-                    if now >= end {
-                        return Err(Error::Deadline("waiting for the sandbox to run"));
-                    }
-                    tokio::time::sleep_until((now + interval).min(end)).await;
-                    continue;
+                if TERMINAL_SANDBOX_STATUSES.contains(&sb.status.as_str()) {
+                    return Err(Error::SandboxState {
+                        sandbox: sandbox.to_string(),
+                        status: sb.status,
+                    });
                 }
-                Err(e) => return Err(e),
-            };
-            if sb.status == "running" {
-                return Ok(sb);
+                Ok(crate::retry::Poll::Pending(()))
             }
-            if TERMINAL_SANDBOX_STATUSES.contains(&sb.status.as_str()) {
-                return Err(Error::SandboxState {
-                    sandbox: sandbox.to_string(),
-                    status: sb.status,
-                });
+        })
+        .await;
+        match result {
+            Ok(sb) => Ok(sb),
+            Err(crate::retry::PollEnd::Deadline(_)) => {
+                Err(Error::Deadline("waiting for the sandbox to run"))
             }
-            let now = Instant::now();
-            if now >= end {
-                return Err(Error::Deadline("waiting for the sandbox to run"));
-            }
-            tokio::time::sleep_until((now + interval).min(end)).await;
-            interval = (interval * 2).min(Duration::from_secs(2));
+            Err(crate::retry::PollEnd::Failed(e)) => Err(e),
         }
     }
 
@@ -130,13 +113,7 @@ impl Islo {
     /// # Ok(()) }
     /// ```
     pub async fn delete_sandbox_if_exists(&self, sandbox: &str) -> Result<DeleteOutcome> {
-        match self
-            .delete_sandbox()
-            .sandbox_name(sandbox)
-            .send()
-            .await
-            .map_err(Error::from)
-        {
+        match self.delete_sandbox(sandbox).await {
             Ok(_) => Ok(DeleteOutcome::Deleted),
             Err(e) if e.is_not_found() => Ok(DeleteOutcome::AlreadyGone),
             Err(e) => Err(e),
@@ -160,9 +137,7 @@ impl Islo {
         sandbox: &str,
     ) -> Result<Pin<Box<dyn Stream<Item = Result<SandboxEvent>> + Send>>> {
         let bytes = self
-            .sandbox_creation_events()
-            .sandbox_name(sandbox)
-            .send()
+            .sandbox_creation_events(sandbox)
             .await?
             .into_inner()
             .into_inner();

@@ -18,14 +18,6 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
-
-    /// Replaces every occurrence of this secret in `text` with `[redacted]`.
-    pub(crate) fn redact_in(&self, text: &str) -> String {
-        if self.0.len() < 4 {
-            return text.to_string();
-        }
-        text.replace(&*self.0, REDACTED)
-    }
 }
 
 /// The text that replaces a secret.
@@ -43,59 +35,82 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Removes anything that looks like a bearer credential (`Bearer <token>`) or a JWT
-/// (`xxx.yyy.zzz` with base64url parts) from `text`.
-pub(crate) fn redact_credentials(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while !rest.is_empty() {
-        let lower = rest.to_ascii_lowercase();
-        match lower.find("bearer ") {
-            Some(i) => {
-                out.push_str(&rest[..i + 7]);
-                let after = &rest[i + 7..];
-                let end = after
-                    .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',')
-                    .unwrap_or(after.len());
-                if end > 0 {
-                    out.push_str(REDACTED);
-                }
-                rest = &after[end..];
-            }
-            None => {
-                out.push_str(rest);
-                break;
-            }
+/// `text` with every occurrence of each of `secrets` (the credentials a request was sent
+/// with) and anything shaped like a bearer credential or a JWT replaced by `[redacted]`.
+/// Linear in the length of `text` for each secret.
+pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
+    let mut out = std::borrow::Cow::Borrowed(text);
+    for secret in secrets {
+        if secret.0.len() >= 4 && out.contains(&*secret.0) {
+            out = std::borrow::Cow::Owned(out.replace(&*secret.0, REDACTED));
         }
     }
+    redact_credentials(&out)
+}
+
+/// Removes anything that looks like a bearer credential (`Bearer <token>`, any case) or a JWT
+/// (`eyJ…` with three base64url parts) from `text`, in one pass.
+pub(crate) fn redact_credentials(text: &str) -> String {
+    const WORD: &[u8] = b"bearer ";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i + WORD.len() <= bytes.len() {
+        if !bytes[i..i + WORD.len()].eq_ignore_ascii_case(WORD) {
+            i += 1;
+            continue;
+        }
+        let start = i + WORD.len();
+        let end = bytes[start..]
+            .iter()
+            .position(|&c| c.is_ascii_whitespace() || matches!(c, b'"' | b'\'' | b','))
+            .map_or(bytes.len(), |n| start + n);
+        // `start` and `end` sit next to ASCII bytes, so they are char boundaries.
+        out.push_str(&text[copied..start]);
+        if end > start {
+            out.push_str(REDACTED);
+        }
+        copied = end;
+        i = end.max(i + 1);
+    }
+    out.push_str(&text[copied..]);
     redact_jwts(&out)
 }
 
+/// Replaces each word of base64url characters and dots that is a JWT (`eyJ` and three
+/// parts of at least 8 characters) by `[redacted]`, in one pass over `text`.
 fn redact_jwts(text: &str) -> String {
-    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let parts: Vec<&str> = word.split('.').collect();
-        if parts.len() == 3
-            && parts.iter().all(|p| p.len() >= 8 && p.chars().all(is_b64))
-            && word.starts_with("eyJ")
-        {
-            out.push_str(REDACTED);
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
+    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+    let is_jwt = |w: &str| {
+        let mut parts = 0;
+        let all_long = w.split('.').all(|p| {
+            parts += 1;
+            p.len() >= 8
+        });
+        w.starts_with("eyJ") && parts == 3 && all_long
     };
-    for c in text.chars() {
-        if is_b64(c) || c == '.' {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_word(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_word(bytes[i]) {
+            i += 1;
+        }
+        // Word bytes are ASCII: `start` and `i` are char boundaries.
+        if is_jwt(&text[start..i]) {
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = i;
         }
     }
-    flush(&mut word, &mut out);
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -122,11 +137,28 @@ mod tests {
     }
 
     #[test]
-    fn redact_in_replaces_every_occurrence() {
-        let s = Secret::new("tok_123456");
+    fn redaction_keeps_everything_else_byte_for_byte() {
+        let text = "héllo BEARER x1 ünïcode bearer\tBearer  eyJ.x, end bearer";
+        let r = redact_credentials(text);
         assert_eq!(
-            s.redact_in("a tok_123456 b tok_123456"),
-            "a [redacted] b [redacted]"
+            r,
+            "héllo BEARER [redacted] ünïcode bearer\tBearer  eyJ.x, end bearer"
         );
+        assert_eq!(
+            redact_credentials("no credentials here"),
+            "no credentials here"
+        );
+        assert_eq!(redact_credentials(""), "");
+    }
+
+    #[test]
+    fn redact_removes_the_secrets_given_and_credential_shapes() {
+        let opaque = Secret::new("opaque-session-123456");
+        let key = Secret::new("ak_live_abcdef");
+        let r = redact(
+            "token opaque-session-123456 key ak_live_abcdef, Bearer zzz",
+            &[&opaque, &key],
+        );
+        assert_eq!(r, "token [redacted] key [redacted], Bearer [redacted]");
     }
 }

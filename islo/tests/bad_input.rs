@@ -7,7 +7,6 @@ use futures_util::StreamExt;
 use httpmock::prelude::*;
 use islo::archive::ArchiveError;
 use islo::exec::{ExecEvent, ExecOptions};
-use islo::prelude::*;
 use islo::{Error, Islo};
 use std::io::Write;
 
@@ -35,12 +34,7 @@ fn client(server: &MockServer) -> Islo {
 }
 
 async fn get_sandbox(islo: &Islo) -> Result<islo::types::SandboxResponse, Error> {
-    Ok(islo
-        .get_sandbox()
-        .sandbox_name("sb")
-        .send()
-        .await?
-        .into_inner())
+    Ok(islo.get_sandbox("sb").send().await?.into_inner())
 }
 
 const VALID: &str = r#"{"created_at":"2025-01-01T00:00:00Z","id":"sb_1","image":"ubuntu","name":"sb","status":"running"}"#;
@@ -143,9 +137,11 @@ async fn serve_get(body: impl AsRef<[u8]>, status: u16, content_type: &str) -> M
 fn assert_decode(err: &Error, body: &[u8], cause: &str) {
     match err {
         Error::Decode {
-            status, body: raw, ..
+            operation,
+            body: raw,
+            ..
         } => {
-            assert_eq!(status.as_u16(), 200);
+            assert_eq!(*operation, "get_sandbox");
             assert_eq!(raw.len(), body.len(), "the raw body is kept whole");
             assert!(raw.as_ref() == body, "the raw body is kept verbatim");
         }
@@ -252,9 +248,11 @@ async fn cross_origin_redirect_is_refused() {
     let err = get_sandbox(&client(&server)).await.expect_err("refused");
     match &err {
         Error::Redirect {
+            operation,
             reason,
             target_origin,
         } => {
+            assert_eq!(*operation, "get_sandbox");
             assert!(reason.contains("cross-origin"));
             assert_eq!(target_origin, "http://evil.example.net:8080");
         }

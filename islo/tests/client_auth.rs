@@ -4,7 +4,6 @@ mod client_support;
 
 use client_support::*;
 use httpmock::prelude::*;
-use islo::prelude::*;
 use serde_json::json;
 use std::time::Duration;
 
@@ -68,7 +67,7 @@ async fn exchange_happens_once_then_bearer_on_both_planes() {
         .unwrap();
     for _ in 0..3 {
         islo.list_environments().send().await.unwrap();
-        islo.get_sandbox().sandbox_name("box").send().await.unwrap();
+        islo.get_sandbox("box").send().await.unwrap();
     }
     assert_eq!(ex.calls_async().await, 1);
     assert_eq!(envs.calls_async().await, 3);
@@ -111,12 +110,7 @@ async fn exchange_rejected_with_401_is_auth_error_with_status_and_message() {
     let islo = builder(&control.base_url(), &control.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .list_environments()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.list_environments().send().await.unwrap_err();
     assert!(matches!(err, islo::Error::Auth(_)), "{err:?}");
     assert_eq!(err.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
     assert_eq!(err.kind(), Some(islo::ErrorKind::Unauthorized));
@@ -151,12 +145,7 @@ async fn exchange_failing_with_500_is_auth_error_with_status_and_message() {
     let islo = builder(&control.base_url(), &control.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .list_environments()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.list_environments().send().await.unwrap_err();
     assert!(matches!(err, islo::Error::Auth(_)), "{err:?}");
     assert_eq!(
         err.status(),
@@ -181,12 +170,7 @@ async fn exchange_answer_without_session_token_is_auth_error() {
     let islo = builder(&control.base_url(), &control.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .list_environments()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.list_environments().send().await.unwrap_err();
     assert!(
         matches!(&err, islo::Error::Auth(a) if matches!(**a, islo::AuthError::BadResponse(_))),
         "{err:?}"
@@ -340,12 +324,7 @@ async fn thousand_cold_concurrent_calls_cause_exactly_one_exchange() {
             let barrier = barrier.clone();
             tokio::spawn(async move {
                 barrier.wait().await;
-                islo.get_sandbox()
-                    .sandbox_name("box")
-                    .send()
-                    .await
-                    .map_err(islo::Error::from)
-                    .map(|_| ())
+                islo.get_sandbox("box").send().await.map(|_| ())
             })
         })
         .collect();
@@ -380,13 +359,7 @@ async fn caller_cancelled_while_performing_exchange_does_not_poison_or_block() {
     until_hits(&ex, 1).await;
     let b = {
         let islo = islo.clone();
-        tokio::spawn(async move {
-            islo.list_environments()
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(islo::Error::from)
-        })
+        tokio::spawn(async move { islo.list_environments().send().await.map(|_| ()) })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     a.abort();
@@ -416,13 +389,7 @@ async fn caller_timed_out_while_waiting_for_exchange_does_not_poison_cache() {
         .unwrap();
     let a = {
         let islo = islo.clone();
-        tokio::spawn(async move {
-            islo.list_environments()
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(islo::Error::from)
-        })
+        tokio::spawn(async move { islo.list_environments().send().await.map(|_| ()) })
     };
     until_hits(&ex, 1).await;
     // B waits for A's exchange and gives up.
@@ -677,12 +644,7 @@ async fn a_second_401_is_returned_without_looping() {
         .build()
         .unwrap();
     islo.list_environments().send().await.unwrap();
-    let err = islo
-        .list_environments()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.list_environments().send().await.unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
     assert!(matches!(err, islo::Error::Api(_)), "{err:?}");
     assert!(err.to_string().contains("still not allowed"), "{err}");
@@ -706,12 +668,7 @@ async fn a_401_with_a_just_exchanged_token_is_not_replayed() {
     let islo = builder(&control.base_url(), &control.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .list_environments()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.list_environments().send().await.unwrap_err();
     assert_eq!(err.kind(), Some(islo::ErrorKind::Unauthorized));
     assert_eq!(ex.calls_async().await, 1);
     assert_eq!(envs.calls_async().await, 1);

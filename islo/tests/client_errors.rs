@@ -4,7 +4,6 @@ mod client_support;
 
 use client_support::*;
 use httpmock::prelude::*;
-use islo::prelude::*;
 use serde_json::json;
 use std::error::Error as _;
 use std::time::Duration;
@@ -22,12 +21,7 @@ async fn setup(name: &str) -> (MockServer, MockServer, islo::Islo) {
 }
 
 async fn get(islo: &islo::Islo, name: &str) -> islo::Error {
-    islo.get_sandbox()
-        .sandbox_name(name)
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err()
+    islo.get_sandbox(name).send().await.unwrap_err()
 }
 
 #[tokio::test]
@@ -108,11 +102,9 @@ async fn api_error_decodes_http_validation_error() {
         .build()
         .unwrap();
     let err = islo
-        .create_sandbox()
-        .body(islo::types::SandboxCreate::default())
+        .create_sandbox(islo::types::SandboxCreate::default())
         .send()
         .await
-        .map_err(islo::Error::from)
         .unwrap_err();
     assert_eq!(err.kind(), Some(islo::ErrorKind::Unprocessable));
     let api = err.as_api().unwrap();
@@ -156,9 +148,11 @@ async fn success_body_not_matching_the_schema_is_decode_error_with_raw_body() {
     let err = get(&islo, "box").await;
     match &err {
         islo::Error::Decode {
-            status, body: raw, ..
+            operation,
+            body: raw,
+            ..
         } => {
-            assert!(status.is_success());
+            assert_eq!(*operation, "get_sandbox");
             assert_eq!(raw.as_ref(), body.as_bytes());
         }
         other => panic!("{other:?}"),
@@ -177,7 +171,7 @@ async fn connection_refused_is_transport_error_with_source_chain() {
         .build()
         .unwrap();
     let err = get(&islo, "box").await;
-    assert!(matches!(err, islo::Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, islo::Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(err.status(), None);
     let mut chain = 0;
@@ -196,14 +190,9 @@ async fn exchange_connection_refused_is_auth_transport_error() {
         .max_attempts(1)
         .build()
         .unwrap();
-    let err = islo
-        .list_environments()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.list_environments().send().await.unwrap_err();
     assert!(
-        matches!(&err, islo::Error::Auth(a) if matches!(**a, islo::AuthError::Transport(_))),
+        matches!(&err, islo::Error::Auth(a) if matches!(**a, islo::AuthError::Transport { .. })),
         "{err:?}"
     );
     assert!(err.is_retryable());
@@ -222,7 +211,7 @@ async fn slow_response_is_timeout_error() {
         })
         .await;
     let err = get(&islo.with_timeout(Duration::from_millis(200)), "slow").await;
-    assert!(matches!(err, islo::Error::Timeout(_)), "{err:?}");
+    assert!(matches!(err, islo::Error::Timeout { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(err.to_string().contains("timed out"), "{err}");
 }
@@ -247,17 +236,19 @@ async fn builder_timeout_gives_timeout_error() {
         .build()
         .unwrap();
     let err = get(&islo, "slow").await;
-    assert!(matches!(err, islo::Error::Timeout(_)), "{err:?}");
+    assert!(matches!(err, islo::Error::Timeout { .. }), "{err:?}");
 }
 
 #[tokio::test]
-async fn missing_path_argument_is_invalid_request() {
-    let (_c, _compute, islo) = setup("err_invalid").await;
-    let err = islo
-        .get_sandbox()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+async fn empty_path_argument_is_invalid_request_and_nothing_is_sent() {
+    let (_c, compute, islo) = setup("err_invalid").await;
+    let any = compute
+        .mock_async(|_when, then| {
+            then.status(200);
+        })
+        .await;
+    let err = islo.get_sandbox("").await.unwrap_err();
     assert!(matches!(err, islo::Error::InvalidRequest(_)), "{err:?}");
+    assert!(err.to_string().contains("get_sandbox"), "{err}");
+    assert_eq!(any.calls_async().await, 0);
 }

@@ -2,7 +2,6 @@
 //! authentication, and its failures come back typed and redacted.
 
 use islo::mock::FakeIslo;
-use islo::prelude::*;
 use islo::reqwest_middleware::{self, Middleware, Next};
 use islo::{types, Error};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -62,13 +61,12 @@ impl Middleware for Refuser {
 }
 
 async fn create(islo: &islo::Islo, name: &str) -> islo::Result<()> {
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some(name.into()),
-            ..Default::default()
-        })
-        .send()
-        .await?;
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some(name.into()),
+        ..Default::default()
+    })
+    .send()
+    .await?;
     Ok(())
 }
 
@@ -87,8 +85,7 @@ async fn middleware_sees_every_attempt_with_authorization() {
     // The next request is rate limited (`Retry-After: 0`): the GET is retried once, and the
     // middleware sees both attempts.
     fake.rate_limit_next(1, Duration::ZERO);
-    islo.get_sandbox()
-        .sandbox_name("mw")
+    islo.get_sandbox("mw")
         .send()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -115,13 +112,7 @@ async fn middleware_failure_is_typed_redacted_and_not_retried() {
         .max_attempts(3)
         .build()
         .unwrap();
-    let err = islo
-        .get_sandbox()
-        .sandbox_name("x")
-        .send()
-        .await
-        .map_err(Error::from)
-        .unwrap_err();
+    let err = islo.get_sandbox("x").send().await.unwrap_err();
     let Error::Middleware(message) = &err else {
         panic!("expected Error::Middleware, got {err:?}");
     };

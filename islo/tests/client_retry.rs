@@ -5,7 +5,6 @@ mod client_support;
 
 use client_support::*;
 use httpmock::prelude::*;
-use islo::prelude::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -50,24 +49,17 @@ async fn create_answering<'a>(
 }
 
 async fn create(islo: &islo::Islo) -> Result<(), islo::Error> {
-    islo.create_sandbox()
-        .body(islo::types::SandboxCreate {
-            name: Some("box".into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(islo::Error::from)
+    islo.create_sandbox(islo::types::SandboxCreate {
+        name: Some("box".into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .map(|_| ())
 }
 
 async fn get(islo: &islo::Islo) -> Result<(), islo::Error> {
-    islo.get_sandbox()
-        .sandbox_name("box")
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(islo::Error::from)
+    islo.get_sandbox("box").send().await.map(|_| ())
 }
 
 #[tokio::test]
@@ -245,7 +237,7 @@ async fn get_is_retried_after_a_timeout() {
         .build()
         .unwrap();
     let err = get(&islo).await.unwrap_err();
-    assert!(matches!(err, islo::Error::Timeout(_)), "{err:?}");
+    assert!(matches!(err, islo::Error::Timeout { .. }), "{err:?}");
     assert_eq!(slow.calls_async().await, 2);
 }
 
@@ -294,7 +286,7 @@ async fn post_is_not_replayed_after_a_timeout() {
         .build()
         .unwrap();
     let err = create(&islo).await.unwrap_err();
-    assert!(matches!(err, islo::Error::Timeout(_)), "{err:?}");
+    assert!(matches!(err, islo::Error::Timeout { .. }), "{err:?}");
     assert_eq!(slow.calls_async().await, 1);
 }
 
@@ -381,7 +373,7 @@ async fn connection_refused_is_retried() {
         .build()
         .unwrap();
     let (err, attempts) = attempts_against_refused(&islo, false).await;
-    assert!(matches!(err, islo::Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, islo::Error::Transport { .. }), "{err:?}");
     assert_eq!(attempts, "3");
 }
 
@@ -394,7 +386,7 @@ async fn post_is_replayed_after_connection_refused() {
         .build()
         .unwrap();
     let (err, attempts) = attempts_against_refused(&islo, true).await;
-    assert!(matches!(err, islo::Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, islo::Error::Transport { .. }), "{err:?}");
     assert_eq!(attempts, "2");
 }
 

@@ -4,7 +4,6 @@ mod client_support;
 
 use client_support::*;
 use httpmock::prelude::*;
-use islo::prelude::*;
 use serde_json::json;
 
 // ----- 5. routing -----------------------------------------------------------------------------
@@ -27,7 +26,7 @@ async fn compute_ops_go_to_compute_and_control_ops_to_control() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    islo.get_sandbox().sandbox_name("box").send().await.unwrap();
+    islo.get_sandbox("box").send().await.unwrap();
     islo.list_environments().send().await.unwrap();
     let paths = |log: &Log| -> Vec<String> { log.lock().unwrap().iter().map(path).collect() };
     assert_eq!(paths(&control_log), vec!["/auth/token", "/environments"]);
@@ -70,7 +69,7 @@ async fn base_url_path_prefix_is_kept_for_calls_and_exchange() {
     .build()
     .unwrap();
     islo.list_environments().send().await.unwrap();
-    islo.get_sandbox().sandbox_name("box").send().await.unwrap();
+    islo.get_sandbox("box").send().await.unwrap();
     let paths: Vec<String> = log.lock().unwrap().iter().map(path).collect();
     assert_eq!(
         paths,
@@ -109,7 +108,7 @@ async fn caller_supplied_http_client_is_used_for_both_planes_and_exchange() {
         .build()
         .unwrap();
     islo.list_environments().send().await.unwrap();
-    islo.get_sandbox().sandbox_name("box").send().await.unwrap();
+    islo.get_sandbox("box").send().await.unwrap();
     let all: Vec<_> = control_log
         .lock()
         .unwrap()
@@ -148,7 +147,7 @@ async fn builder_headers_reach_both_planes_and_exchange() {
         .build()
         .unwrap();
     islo.list_environments().send().await.unwrap();
-    islo.get_sandbox().sandbox_name("box").send().await.unwrap();
+    islo.get_sandbox("box").send().await.unwrap();
     let all: Vec<_> = control_log
         .lock()
         .unwrap()
@@ -192,7 +191,7 @@ async fn same_origin_307_is_followed_with_authorization() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let sb = islo.get_sandbox().sandbox_name("old").send().await.unwrap();
+    let sb = islo.get_sandbox("old").send().await.unwrap();
     assert_eq!(sb.name, "new");
     assert_eq!(
         (moved.calls_async().await, target.calls_async().await),
@@ -224,14 +223,13 @@ async fn same_origin_307_replays_a_post_body() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    islo.create_sandbox()
-        .body(islo::types::SandboxCreate {
-            name: Some("moved".into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .unwrap();
+    islo.create_sandbox(islo::types::SandboxCreate {
+        name: Some("moved".into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .unwrap();
     assert_eq!(target.calls_async().await, 1);
 }
 
@@ -253,13 +251,7 @@ async fn cross_origin_redirect_is_refused_without_leaking_the_path() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .get_sandbox()
-        .sandbox_name("box")
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.get_sandbox("box").send().await.unwrap_err();
     match &err {
         islo::Error::Redirect { target_origin, .. } => {
             assert_eq!(
@@ -304,7 +296,7 @@ async fn ten_same_origin_redirects_are_followed() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let sb = islo.get_sandbox().sandbox_name("r0").send().await.unwrap();
+    let sb = islo.get_sandbox("r0").send().await.unwrap();
     assert_eq!(sb.name, "r10");
 }
 
@@ -319,13 +311,7 @@ async fn eleven_chained_redirects_are_an_error() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .get_sandbox()
-        .sandbox_name("r0")
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.get_sandbox("r0").send().await.unwrap_err();
     assert!(matches!(err, islo::Error::Redirect { .. }), "{err:?}");
     // 11 requests (r0..r10); the 11th redirect is not followed; no retry of the whole chain.
     assert_eq!(log.lock().unwrap().len(), 11);
@@ -347,12 +333,7 @@ async fn delete_answering(status: u16, name: &str) {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let resp = islo
-        .delete_sandbox()
-        .sandbox_name("box")
-        .send()
-        .await
-        .unwrap();
+    let resp = islo.delete_sandbox("box").send().await.unwrap();
     assert_eq!(resp.status().as_u16(), status);
     assert_eq!(m.calls_async().await, 1);
 }
@@ -390,8 +371,7 @@ async fn create_answering_201_with_json_succeeds() {
         .build()
         .unwrap();
     let resp = islo
-        .create_sandbox()
-        .body(islo::types::SandboxCreate {
+        .create_sandbox(islo::types::SandboxCreate {
             name: Some("fresh".into()),
             ..Default::default()
         })

@@ -4,7 +4,6 @@ mod client_support;
 
 use client_support::*;
 use httpmock::prelude::*;
-use islo::prelude::*;
 use serde_json::json;
 
 const TOKEN: &str = "tok_opaque_s3cr3t_session_value";
@@ -39,7 +38,7 @@ async fn client_and_builder_debug_hide_key_and_token() {
     let b = builder(&control.base_url(), &compute.base_url(), &key);
     assert_clean(&format!("{b:?}"), &key);
     let islo = b.build().unwrap();
-    islo.get_sandbox().sandbox_name("ok").send().await.unwrap(); // token now cached
+    islo.get_sandbox("ok").send().await.unwrap(); // token now cached
     assert_clean(&format!("{islo:?} {islo:#?}"), &key);
     let static_client = islo::Islo::builder()
         .ignore_env()
@@ -57,13 +56,7 @@ async fn api_error_echoing_bearer_token_and_key_is_redacted() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .get_sandbox()
-        .sandbox_name("echo")
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.get_sandbox("echo").send().await.unwrap_err();
     let api = err.as_api().unwrap();
     let text = format!(
         "{err} | {err:?} | {err:#?} | {} | {}",
@@ -90,12 +83,7 @@ async fn exchange_error_echoing_the_key_is_redacted() {
     let islo = builder(&control.base_url(), &control.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .list_environments()
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.list_environments().send().await.unwrap_err();
     let mut text = format!("{err} | {err:?}");
     let mut src = std::error::Error::source(&err);
     while let Some(e) = src {
@@ -122,13 +110,7 @@ async fn decode_error_debug_does_not_print_a_body_echoing_secrets() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .get_sandbox()
-        .sandbox_name("x")
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.get_sandbox("x").send().await.unwrap_err();
     assert!(matches!(err, islo::Error::Decode { .. }), "{err:?}");
     assert_clean(&format!("{err} | {err:?} | {err:#?}"), &key);
 }
@@ -142,13 +124,7 @@ async fn tracing_output_of_a_failing_call_has_no_secrets() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    let err = islo
-        .get_sandbox()
-        .sandbox_name("echo")
-        .send()
-        .await
-        .map_err(islo::Error::from)
-        .unwrap_err();
+    let err = islo.get_sandbox("echo").send().await.unwrap_err();
     tracing::error!(error = %err, debug = ?err, "call failed");
     drop(guard);
     let text = captured.all_text();

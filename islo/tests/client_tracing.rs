@@ -4,7 +4,6 @@ mod client_support;
 
 use client_support::*;
 use httpmock::prelude::*;
-use islo::prelude::*;
 use serde_json::json;
 
 #[tokio::test]
@@ -25,7 +24,7 @@ async fn one_islo_request_span_per_call_with_its_fields() {
     let islo = builder(&control.base_url(), &compute.base_url(), &key)
         .build()
         .unwrap();
-    islo.get_sandbox().sandbox_name("box").send().await.unwrap();
+    islo.get_sandbox("box").send().await.unwrap();
     islo.list_environments().send().await.unwrap();
     drop(guard);
     let spans = captured.spans_named("islo.request");
@@ -62,11 +61,7 @@ async fn span_records_attempts_and_final_status_after_retries() {
         .max_attempts(3)
         .build()
         .unwrap();
-    islo.get_sandbox()
-        .sandbox_name("box")
-        .send()
-        .await
-        .unwrap_err();
+    islo.get_sandbox("box").send().await.unwrap_err();
     drop(guard);
     let spans = captured.spans_named("islo.request");
     assert_eq!(spans.len(), 1, "{spans:?}");

@@ -5,7 +5,6 @@
 #![cfg(feature = "mock")]
 
 use islo::mock::FakeIslo;
-use islo::prelude::*;
 use islo::{types, Error, Islo, IsloBuilder};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -35,18 +34,12 @@ fn create_body(name: &str) -> types::SandboxCreate {
 }
 
 async fn get(islo: &Islo, name: &str) -> Result<types::SandboxResponse, Error> {
-    Ok(islo
-        .get_sandbox()
-        .sandbox_name(name)
-        .send()
-        .await?
-        .into_inner())
+    Ok(islo.get_sandbox(name).send().await?.into_inner())
 }
 
 async fn create(islo: &Islo, name: &str) -> Result<types::SandboxResponse, Error> {
     Ok(islo
-        .create_sandbox()
-        .body(create_body(name))
+        .create_sandbox(create_body(name))
         .send()
         .await?
         .into_inner())
@@ -255,7 +248,7 @@ async fn reset_during_headers_get_is_retried() {
     let islo = raw_client(&server);
     let err = get(&islo, "x").await.expect_err("the connection breaks");
     assert!(
-        matches!(err, Error::Transport(_) | Error::Timeout(_)),
+        matches!(err, Error::Transport { .. } | Error::Timeout { .. }),
         "typed transport error, got {err:?}"
     );
     assert_eq!(
@@ -270,7 +263,7 @@ async fn reset_during_headers_post_is_not_retried() {
     let server = raw_server(HALF_HEADERS).await;
     let islo = raw_client(&server);
     let err = create(&islo, "x").await.expect_err("the connection breaks");
-    assert!(matches!(err, Error::Transport(_)), "got {err:?}");
+    assert!(matches!(err, Error::Transport { .. }), "got {err:?}");
     assert_eq!(
         server.connections.load(Ordering::SeqCst),
         1,
@@ -284,7 +277,7 @@ async fn reset_mid_body_is_a_typed_error() {
     let islo = raw_client(&server);
     let err = get(&islo, "x").await.expect_err("the body is cut");
     assert!(
-        matches!(err, Error::Transport(_) | Error::Decode { .. }),
+        matches!(err, Error::Transport { .. } | Error::Decode { .. }),
         "typed error, got {err:?}"
     );
     assert!(!chain(&err).contains("static-session-token"));
@@ -296,7 +289,7 @@ async fn reset_mid_body_post_is_not_retried() {
     let islo = raw_client(&server);
     let err = create(&islo, "x").await.expect_err("the body is cut");
     assert!(
-        matches!(err, Error::Transport(_) | Error::Decode { .. }),
+        matches!(err, Error::Transport { .. } | Error::Decode { .. }),
         "typed error, got {err:?}"
     );
     assert_eq!(server.connections.load(Ordering::SeqCst), 1);
@@ -320,7 +313,7 @@ async fn slow_headers_time_out_and_get_is_retried_once() {
     fake.set_latency(Duration::from_secs(1));
     let started = Instant::now();
     let err = get(&islo, "sb").await.expect_err("times out");
-    assert!(matches!(err, Error::Timeout(_)), "got {err:?}");
+    assert!(matches!(err, Error::Timeout { .. }), "got {err:?}");
     assert!(err.is_retryable());
     assert!(
         started.elapsed() >= Duration::from_millis(400),
@@ -341,7 +334,7 @@ async fn slow_headers_time_out_and_post_is_not_retried() {
     let (fake, islo) = warm(|b| b.timeout(Duration::from_millis(200))).await;
     fake.set_latency(Duration::from_secs(1));
     let err = create(&islo, "slow").await.expect_err("times out");
-    assert!(matches!(err, Error::Timeout(_)), "got {err:?}");
+    assert!(matches!(err, Error::Timeout { .. }), "got {err:?}");
     assert_eq!(fake.total_requests(), 1, "POST sent once");
     fake.set_latency(Duration::ZERO);
     // Let the server finish the abandoned request (if it does), then check for duplicates.

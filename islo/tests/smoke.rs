@@ -2,7 +2,6 @@
 #![cfg(feature = "mock")]
 
 use islo::mock::FakeIslo;
-use islo::prelude::*;
 use islo::types;
 
 #[tokio::test]
@@ -15,8 +14,7 @@ async fn create_exec_and_delete_against_the_fake() -> Result<(), islo::Error> {
         .compute_url(fake.compute_url())
         .build()?;
     let sb = islo
-        .create_sandbox()
-        .body(types::SandboxCreate {
+        .create_sandbox(types::SandboxCreate {
             name: Some("smoke".into()),
             ..Default::default()
         })
@@ -25,27 +23,21 @@ async fn create_exec_and_delete_against_the_fake() -> Result<(), islo::Error> {
         .into_inner();
     assert_eq!(sb.name, "smoke");
     let exec = islo
-        .exec_in_sandbox()
-        .sandbox_name(&sb.name)
-        .body(types::ExecRequest::builder().command(vec!["echo".to_string(), "hi".to_string()]))
+        .exec_in_sandbox(
+            &sb.name,
+            types::ExecRequest::builder().command(vec!["echo".to_string(), "hi".to_string()]),
+        )
         .send()
         .await?
         .into_inner();
     let result = islo
-        .get_exec_result()
-        .sandbox_name(&sb.name)
-        .exec_id(&exec.exec_id)
+        .get_exec_result(&sb.name, &exec.exec_id)
         .send()
         .await?
         .into_inner();
     assert_eq!(result.stdout, "hi\n");
-    islo.delete_sandbox().sandbox_name(&sb.name).send().await?;
-    let gone = islo
-        .get_sandbox()
-        .sandbox_name(&sb.name)
-        .send()
-        .await
-        .map_err(islo::Error::from);
+    islo.delete_sandbox(&sb.name).send().await?;
+    let gone = islo.get_sandbox(&sb.name).send().await;
     let err = gone.expect_err("deleted sandbox is gone");
     assert!(err.is_not_found(), "{err}");
     assert_eq!(fake.token_exchanges(), 1);

@@ -21,7 +21,6 @@ use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
 use islo::archive::{ArchiveError, ArchiveOptions};
 use islo::mock::FakeIslo;
-use islo::prelude::*;
 use islo::{types, Error, ErrorKind, Islo};
 use std::io::Read;
 use std::path::Path;
@@ -32,14 +31,13 @@ use std::time::Duration;
 async fn fake_with_sandbox() -> (FakeIslo, Islo) {
     let fake = FakeIslo::start().await.expect("fake starts");
     let islo = client_for(&fake);
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some("sb".into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .expect("sandbox created");
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some("sb".into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .expect("sandbox created");
     (fake, islo)
 }
 

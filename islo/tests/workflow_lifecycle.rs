@@ -7,7 +7,6 @@ use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
 use islo::lifecycle::DeleteOutcome;
 use islo::mock::FakeIslo;
-use islo::prelude::*;
 use islo::{types, Error, Islo};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,15 +16,14 @@ use std::time::Duration;
 const GET_SANDBOX: &str = "/sandboxes/{sandbox_name}";
 
 async fn create(islo: &Islo, name: &str) -> types::SandboxResponse {
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some(name.into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .expect("sandbox created")
-        .into_inner()
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some(name.into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .expect("sandbox created")
+    .into_inner()
 }
 
 fn sandbox_json(status: &str) -> serde_json::Value {
@@ -105,7 +103,7 @@ async fn wait_until_running_fails_on_a_stopped_sandbox_from_the_fake() {
     let fake = FakeIslo::start().await.unwrap();
     let islo = client_for(&fake);
     create(&islo, "sb").await;
-    islo.stop_sandbox().sandbox_name("sb").send().await.unwrap();
+    islo.stop_sandbox("sb").send().await.unwrap();
     let e = islo
         .wait_until_running("sb", Duration::from_secs(30))
         .await

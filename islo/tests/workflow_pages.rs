@@ -11,7 +11,6 @@ use futures_util::{StreamExt, TryStreamExt};
 use httpmock::prelude::*;
 use islo::mock::FakeIslo;
 use islo::pages::{paginate, Page, PageOptions};
-use islo::prelude::*;
 use islo::{types, Error, Islo};
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -92,7 +91,8 @@ async fn sandboxes_stop_at_total_without_requesting_past_the_end() {
     let p6 = sandbox_page(&server, 2, 6, 0, 5).await;
     let other = unexpected(&server, "/sandboxes").await;
     let items: Vec<_> = mock_client(&server)
-        .sandboxes(PageOptions::new().page_size(2), |q| q)
+        .list_sandboxes()
+        .items(PageOptions::new().page_size(2))
         .try_collect()
         .await
         .unwrap();
@@ -117,7 +117,8 @@ async fn sandboxes_stop_on_a_full_last_page_when_total_is_reached() {
     let p4 = sandbox_page(&server, 2, 4, 0, 4).await;
     let other = unexpected(&server, "/sandboxes").await;
     let items: Vec<_> = mock_client(&server)
-        .sandboxes(PageOptions::new().page_size(2), |q| q)
+        .list_sandboxes()
+        .items(PageOptions::new().page_size(2))
         .try_collect()
         .await
         .unwrap();
@@ -139,7 +140,8 @@ async fn array_pages_without_total_stop_on_a_short_page() {
     let p3 = env_page(&server, 2, 3, 0).await;
     let other = unexpected(&server, "/environments").await;
     let items: Vec<_> = mock_client(&server)
-        .environments(PageOptions::new().page_size(2))
+        .list_environments()
+        .items(PageOptions::new().page_size(2))
         .try_collect()
         .await
         .unwrap();
@@ -158,7 +160,8 @@ async fn array_pages_without_total_stop_on_an_empty_page_after_full_ones() {
     let p4 = env_page(&server, 2, 4, 0).await;
     let other = unexpected(&server, "/environments").await;
     let items: Vec<_> = mock_client(&server)
-        .environments(PageOptions::new().page_size(2))
+        .list_environments()
+        .items(PageOptions::new().page_size(2))
         .try_collect()
         .await
         .unwrap();
@@ -181,7 +184,8 @@ async fn max_items_shrinks_the_last_request_and_stops_early() {
     let p3 = sandbox_page(&server, 2, 3, 2, 100).await;
     let other = unexpected(&server, "/sandboxes").await;
     let items: Vec<_> = mock_client(&server)
-        .sandboxes(PageOptions::new().page_size(3).max_items(5), |q| q)
+        .list_sandboxes()
+        .items(PageOptions::new().page_size(3).max_items(5))
         .try_collect()
         .await
         .unwrap();
@@ -200,7 +204,8 @@ async fn max_items_smaller_than_a_page_makes_one_small_request() {
     let p0 = env_page(&server, 2, 0, 2).await;
     let other = unexpected(&server, "/environments").await;
     let items: Vec<_> = mock_client(&server)
-        .environments(PageOptions::new().page_size(50).max_items(2))
+        .list_environments()
+        .items(PageOptions::new().page_size(50).max_items(2))
         .try_collect()
         .await
         .unwrap();
@@ -214,7 +219,8 @@ async fn max_items_zero_makes_no_request() {
     let server = MockServer::start_async().await;
     let other = unexpected(&server, "/environments").await;
     let items: Vec<_> = mock_client(&server)
-        .environments(PageOptions::new().max_items(0))
+        .list_environments()
+        .items(PageOptions::new().max_items(0))
         .try_collect()
         .await
         .unwrap();
@@ -228,7 +234,8 @@ async fn an_empty_first_page_yields_an_empty_stream() {
     let p0 = sandbox_page(&server, 100, 0, 0, 0).await;
     let other = unexpected(&server, "/sandboxes").await;
     let items: Vec<_> = mock_client(&server)
-        .sandboxes(PageOptions::new(), |q| q)
+        .list_sandboxes()
+        .items(PageOptions::new())
         .try_collect()
         .await
         .unwrap();
@@ -251,7 +258,9 @@ async fn an_error_on_page_two_surfaces_after_the_first_page_and_ends_the_stream(
                 .json_body(json!({"code": "INTERNAL", "message": "boom"}));
         })
         .await;
-    let mut stream = mock_client(&server).environments(PageOptions::new().page_size(2));
+    let mut stream = mock_client(&server)
+        .list_environments()
+        .items(PageOptions::new().page_size(2));
     assert_eq!(stream.next().await.unwrap().unwrap().id, "env-0");
     assert_eq!(stream.next().await.unwrap().unwrap().id, "env-1");
     let e = stream.next().await.unwrap().unwrap_err();
@@ -280,10 +289,10 @@ async fn sandboxes_status_filter_sends_repeated_status_keys() {
         })
         .await;
     let items: Vec<_> = mock_client(&server)
-        .sandboxes(PageOptions::new().page_size(10), |q| {
-            q.status(vec!["running".to_string(), "stopped".to_string()])
-                .name_prefix("sb-")
-        })
+        .list_sandboxes()
+        .status(vec!["running".to_string(), "stopped".to_string()])
+        .name_prefix("sb-")
+        .items(PageOptions::new().page_size(10))
         .try_collect()
         .await
         .unwrap();
@@ -333,7 +342,8 @@ async fn job_runs_page_through_a_named_job() {
         })
         .await;
     let items: Vec<_> = mock_client(&server)
-        .job_runs("nightly", PageOptions::new().page_size(2))
+        .list_job_runs("nightly")
+        .items(PageOptions::new().page_size(2))
         .try_collect()
         .await
         .unwrap();
@@ -353,27 +363,22 @@ async fn sandboxes_against_the_fake_filter_by_status_and_page() {
         .build()
         .unwrap();
     for i in 0..7 {
-        islo.create_sandbox()
-            .body(types::SandboxCreate {
-                name: Some(format!("p-{i}")),
-                ..Default::default()
-            })
-            .send()
-            .await
-            .unwrap();
+        islo.create_sandbox(types::SandboxCreate {
+            name: Some(format!("p-{i}")),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
     }
     for i in [1, 4] {
-        islo.stop_sandbox()
-            .sandbox_name(format!("p-{i}"))
-            .send()
-            .await
-            .unwrap();
+        islo.stop_sandbox(format!("p-{i}")).send().await.unwrap();
     }
     fake.reset_counters();
     let running: Vec<_> = islo
-        .sandboxes(PageOptions::new().page_size(2), |q| {
-            q.status(vec!["running".to_string()])
-        })
+        .list_sandboxes()
+        .status(vec!["running".to_string()])
+        .items(PageOptions::new().page_size(2))
         .try_collect()
         .await
         .unwrap();
@@ -381,9 +386,9 @@ async fn sandboxes_against_the_fake_filter_by_status_and_page() {
     // 5 matches, 2 per page: offsets 0, 2, 4 only.
     assert_eq!(fake.requests("GET", "/sandboxes"), 3);
     let stopped: Vec<_> = islo
-        .sandboxes(PageOptions::new(), |q| {
-            q.status(vec!["stopped".to_string()])
-        })
+        .list_sandboxes()
+        .status(vec!["stopped".to_string()])
+        .items(PageOptions::new())
         .try_collect()
         .await
         .unwrap();
@@ -449,7 +454,8 @@ async fn max_items_caps_a_page_larger_than_requested() {
         .await;
     let other = unexpected(&server, "/environments").await;
     let got: Vec<_> = mock_client(&server)
-        .environments(PageOptions::new().page_size(2).max_items(3))
+        .list_environments()
+        .items(PageOptions::new().page_size(2).max_items(3))
         .try_collect()
         .await
         .unwrap();

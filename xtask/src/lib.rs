@@ -36,7 +36,7 @@ regen                takes in an OpenAPI document (default: the vendored openapi
   --out <path>       where to write the spec (default openapi/islo.json); paths matched by
                      .fernignore are refused
   --report-only      print the change report, write nothing
-  --skip-build       skip the `cargo check -p islo-generated` step
+  --skip-build       skip the `cargo check -p islo` step
   --check            exit non-zero if openapi/islo.json is not canonical or anything derived
                      from it and checked in is stale
 ";

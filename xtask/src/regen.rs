@@ -13,6 +13,9 @@ use std::process::Command;
 
 /// The vendored spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/islo.json";
+/// The generated crate's copy of the spec (what its package ships and its build script
+/// reads): written with the spec, and `--check` proves it identical.
+pub const PACKAGE_COPY: &str = "islo-generated/islo.json";
 
 /// The command line of `regen`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -23,7 +26,7 @@ pub struct Options {
     pub out: Option<PathBuf>,
     /// Print the report and write nothing.
     pub report_only: bool,
-    /// Skip `cargo check -p islo-generated` with the candidate.
+    /// Skip `cargo check -p islo` with the candidate.
     pub skip_build: bool,
     /// Only check that the checked-in spec is canonical and the derived files are current.
     pub check: bool,
@@ -281,7 +284,7 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs `cargo check -p islo-generated` in `root` with `ISLO_OPENAPI_SPEC` pointing at a
+/// Runs `cargo check -p islo` in `root` with `ISLO_OPENAPI_SPEC` pointing at a
 /// temporary copy of `canonical`. The target folder is the invoking cargo's when it is set
 /// through `CARGO_TARGET_DIR` (the environment is inherited), otherwise the workspace's.
 fn build_check(
@@ -295,16 +298,16 @@ fn build_check(
     let spec = dir.path().join("islo.json");
     write_guarded(root, ignore, &spec, canonical)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    eprintln!("regen: checking that islo-generated builds with {label} ...");
+    eprintln!("regen: checking that islo and islo-generated build with {label} ...");
     let status = Command::new(&cargo)
         .current_dir(root)
-        .args(["check", "--package", "islo-generated", "--lib"])
+        .args(["check", "--package", "islo", "--lib"])
         .env("ISLO_OPENAPI_SPEC", &spec)
         .status()
         .map_err(|e| Error::Build(format!("running {}: {e}", Path::new(&cargo).display())))?;
     if !status.success() {
         return Err(Error::Build(format!(
-            "{label}: islo-generated does not build with this spec (`cargo check -p islo-generated` {status}; \
+            "{label}: the SDK does not build with this spec (`cargo check -p islo` {status}; \
              see the errors above); nothing was written"
         )));
     }
@@ -388,7 +391,14 @@ pub fn run(opts: &Options, cwd: &Path, stdout: &mut dyn Write) -> Result<(), Err
         .file_name()
         .map_or_else(|| SPEC_PATH.into(), |n| n.to_string_lossy().into_owned());
     let table = operations_md::render(&normalized.operations, &spec_name);
-    for (path, contents) in [(&out, &canonical), (&ops_md, &table)] {
+    let mut writes = vec![(out.clone(), &canonical), (ops_md, &table)];
+    // The package copy follows the workspace's spec (not a spec written elsewhere).
+    if out == spec_path {
+        if let Some(copy) = package_copy(&root) {
+            writes.push((copy, &canonical));
+        }
+    }
+    for (path, contents) in &writes {
         let changed = write_guarded(&root, &ignore, path, contents)?;
         let shown = relative_to_root(&root, path).unwrap_or_else(|| path.display().to_string());
         eprintln!(
@@ -399,7 +409,14 @@ pub fn run(opts: &Options, cwd: &Path, stdout: &mut dyn Write) -> Result<(), Err
     Ok(())
 }
 
-/// `--check`: the vendored spec is valid and canonical, and `OPERATIONS.md` is current.
+/// Where the generated crate's copy of the spec goes, when the workspace has that crate.
+fn package_copy(root: &Path) -> Option<PathBuf> {
+    let copy = root.join(PACKAGE_COPY);
+    copy.parent().is_some_and(Path::is_dir).then_some(copy)
+}
+
+/// `--check`: the vendored spec is valid and canonical, `OPERATIONS.md` is current, and the
+/// generated crate's copy of the spec is identical.
 fn check(root: &Path, spec_path: &Path) -> Result<(), Error> {
     let text = read(spec_path)?;
     let (value, normalized) = validate(&text, SPEC_PATH)?;
@@ -419,6 +436,13 @@ fn check(root: &Path, spec_path: &Path) -> Result<(), Error> {
         Ok(actual) if actual == expected => {}
         Ok(_) => stale.push(format!("{shown} does not match {SPEC_PATH}")),
         Err(_) => stale.push(format!("{shown} is missing")),
+    }
+    if let Some(copy) = package_copy(root) {
+        match std::fs::read_to_string(&copy) {
+            Ok(actual) if actual == text => {}
+            Ok(_) => stale.push(format!("{PACKAGE_COPY} differs from {SPEC_PATH}")),
+            Err(_) => stale.push(format!("{PACKAGE_COPY} is missing")),
+        }
     }
     if stale.is_empty() {
         eprintln!("regen --check: {SPEC_PATH} and what is derived from it are up to date");
@@ -562,6 +586,31 @@ mod tests {
         std::fs::write(root.join("islo/src/lib.rs"), "// hand-written\n").unwrap();
         std::fs::write(root.join(SPEC_PATH), spec().to_string()).unwrap();
         dir
+    }
+
+    #[test]
+    fn the_generated_crates_copy_is_written_with_the_spec_and_checked() {
+        let ws = workspace();
+        let root = ws.path();
+        std::fs::create_dir_all(root.join("islo-generated")).unwrap();
+        run(&opts(None, None), root, &mut Vec::new()).unwrap();
+        let spec = std::fs::read_to_string(root.join(SPEC_PATH)).unwrap();
+        let copy = std::fs::read_to_string(root.join(PACKAGE_COPY)).unwrap();
+        assert_eq!(copy, spec);
+        let check = Options {
+            check: true,
+            ..Options::default()
+        };
+        run(&check, root, &mut Vec::new()).unwrap();
+        std::fs::write(root.join(PACKAGE_COPY), "{}\n").unwrap();
+        let msg = run(&check, root, &mut Vec::new()).unwrap_err().to_string();
+        assert!(
+            msg.contains("islo-generated/islo.json differs from openapi/islo.json"),
+            "{msg}"
+        );
+        std::fs::remove_file(root.join(PACKAGE_COPY)).unwrap();
+        let msg = run(&check, root, &mut Vec::new()).unwrap_err().to_string();
+        assert!(msg.contains("islo-generated/islo.json is missing"), "{msg}");
     }
 
     fn opts(from: Option<&Path>, out: Option<&str>) -> Options {

@@ -455,6 +455,7 @@ fn body_text(spec: &Value, raw: Option<&Value>, op: &Operation) -> String {
         (BodyKind::Multipart { field }, _) => format!("multipart/form-data (part `{field}`)"),
         (_, Some(d)) => d,
         (BodyKind::Json { schema }, None) => schema.clone().unwrap_or_else(|| "any".into()),
+        (BodyKind::Bytes { media_type }, None) => format!("{media_type} bytes"),
     };
     if optional {
         format!("{text} (optional)")

@@ -167,7 +167,7 @@ fn candidate(spec: &Value) -> Value {
     spec
 }
 
-const PROBE: &str = "islo-generated/examples/xtask_e2e_probe.rs";
+const PROBE: &str = "islo/examples/xtask_e2e_probe.rs";
 
 #[test]
 fn regen_end_to_end_in_a_copy_of_the_workspace() {
@@ -275,24 +275,18 @@ fn regen_end_to_end_in_a_copy_of_the_workspace() {
     std::fs::write(
         ws.join(PROBE),
         "//! Probe written by xtask's e2e test.\n\
-         use islo_generated::prelude::*;\n\n\
          #[allow(dead_code)]\n\
-         async fn probe(client: &islo_generated::Client) {\n\
-         \x20   let role = client.e2e_ping().echo(\"hi\").send().await.unwrap().into_inner();\n\
+         async fn probe(islo: &islo::Islo) -> islo::Result<()> {\n\
+         \x20   let role = islo.e2e_ping().echo(\"hi\").await?.into_inner();\n\
          \x20   let _: &str = &role.id;\n\
+         \x20   Ok(())\n\
          }\n\n\
          fn main() {}\n",
     )
     .unwrap();
     let t = Instant::now();
     let o = command(&cargo(), &ws, &target)
-        .args([
-            "check",
-            "--package",
-            "islo-generated",
-            "--example",
-            "xtask_e2e_probe",
-        ])
+        .args(["check", "--package", "islo", "--example", "xtask_e2e_probe"])
         .output()
         .unwrap();
     let check_time = t.elapsed();
@@ -301,17 +295,11 @@ fn regen_end_to_end_in_a_copy_of_the_workspace() {
     // And the removed field is gone from the generated type.
     std::fs::write(
         ws.join(PROBE),
-        "fn main() { let r: Option<islo_generated::types::CloudRoleResponse> = None; let _ = r.map(|r| r.provider); }\n",
+        "fn main() { let r: Option<islo::types::CloudRoleResponse> = None; let _ = r.map(|r| r.provider); }\n",
     )
     .unwrap();
     let o = command(&cargo(), &ws, &target)
-        .args([
-            "check",
-            "--package",
-            "islo-generated",
-            "--example",
-            "xtask_e2e_probe",
-        ])
+        .args(["check", "--package", "islo", "--example", "xtask_e2e_probe"])
         .output()
         .unwrap();
     assert!(

@@ -49,6 +49,35 @@ pub enum BodyKind {
         /// The name of the binary part (e.g. `file`).
         field: String,
     },
+    /// Raw bytes of the given media type (e.g. `application/octet-stream`).
+    Bytes {
+        /// The declared media type.
+        media_type: String,
+    },
+}
+
+/// Where a parameter goes on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ParamLocation {
+    /// A `{name}` segment of the path template.
+    Path,
+    /// A query-string pair (arrays repeat the key).
+    Query,
+    /// A request header.
+    Header,
+}
+
+/// One parameter of an operation, as progenitor sees it after normalization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The wire name.
+    pub name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Whether the spec requires it.
+    pub required: bool,
+    /// Its normalized schema.
+    pub schema: Value,
 }
 
 /// What an operation's success response carries.
@@ -80,7 +109,7 @@ pub struct ErrorStatus {
 }
 
 /// What the wrapper needs to know about one operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Operation {
     /// The `operationId`.
     pub id: String,
@@ -106,6 +135,17 @@ pub struct Operation {
     pub errors: Vec<ErrorStatus>,
     /// The one-line summary.
     pub summary: String,
+    /// The longer description (kept for the docs of the generated calls).
+    pub description: String,
+    /// The parameters, in document order (cookie parameters are left out, see
+    /// [`RewriteKind::CookieParamDropped`]).
+    pub params: Vec<Param>,
+    /// Whether the request body is required (when there is one).
+    pub body_required: bool,
+    /// The normalized schema of the request body, when it is JSON.
+    pub body_schema: Option<Value>,
+    /// The normalized schema of the success response, when it is JSON.
+    pub response_schema: Option<Value>,
 }
 
 /// A string enum whose generated Rust type keeps unknown values.
@@ -158,6 +198,15 @@ pub enum RewriteKind {
     DefaultDropped,
     /// The success status became the `2XX` range so any 2xx (201, 202, 204 ...) is a success.
     SuccessRange,
+    /// A cookie parameter was left out (progenitor cannot send one; the SDK authenticates
+    /// with a bearer token).
+    CookieParamDropped,
+    /// A request body of raw bytes (`application/octet-stream`, ...) is sent as given.
+    BytesBody,
+    /// In the spec the typed httpmock helpers are generated from (only): an array-valued
+    /// query parameter is matched one value at a time (`when.status("a").status("b")`),
+    /// because progenitor's mock matcher formats a parameter as one value.
+    MockQueryArrayAsValue,
 }
 
 /// One rewrite, with the JSON pointer of the place it happened (in the source document).
@@ -470,7 +519,7 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
                     name_hint,
                     hoist,
                 );
-                for meta in ["title", "description", "examples", "example"] {
+                for meta in ["title", "examples", "example"] {
                     if obj.remove(meta).is_some() && meta == "title" {
                         ctx.note(ptr, RewriteKind::TitleDropped);
                     }
@@ -499,7 +548,6 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
     if obj.remove("title").is_some() {
         ctx.note(ptr, RewriteKind::TitleDropped);
     }
-    obj.remove("description");
     for k in DROPPED_KEYWORDS {
         if obj.remove(k).is_some() {
             ctx.note(&format!("{ptr}/{k}"), RewriteKind::KeywordDropped);
@@ -773,33 +821,60 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_string();
-            op.remove("description");
+            let description = op
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             let hint = pascal_case(&id);
 
             // Parameters.
-            if let Some(Value::Array(params)) = op.get_mut("parameters") {
-                params.retain(|p| p.get("in").and_then(Value::as_str) != Some("cookie"));
-                for (i, p) in params.iter_mut().enumerate() {
-                    let pname = p
+            let mut params = Vec::new();
+            if let Some(Value::Array(list)) = op.get_mut("parameters") {
+                let mut kept = Vec::with_capacity(list.len());
+                for (i, mut p) in std::mem::take(list).into_iter().enumerate() {
+                    let p_ptr = format!("{op_ptr}/parameters/{i}");
+                    let location = match p.get("in").and_then(Value::as_str) {
+                        Some("path") => ParamLocation::Path,
+                        Some("query") => ParamLocation::Query,
+                        Some("header") => ParamLocation::Header,
+                        Some("cookie") => {
+                            ctx.note(&p_ptr, RewriteKind::CookieParamDropped);
+                            continue;
+                        }
+                        _ => return Err(shape(&p_ptr, "a parameter `in` path, query or header")),
+                    };
+                    let name = p
                         .get("name")
                         .and_then(Value::as_str)
-                        .unwrap_or("param")
+                        .ok_or_else(|| shape(&p_ptr, "a parameter with a name"))?
                         .to_string();
                     if let Some(obj) = p.as_object_mut() {
-                        obj.remove("description");
-                        obj.remove("examples");
-                        obj.remove("example");
+                        for k in ["examples", "example"] {
+                            if obj.remove(k).is_some() {
+                                ctx.note(&format!("{p_ptr}/{k}"), RewriteKind::KeywordDropped);
+                            }
+                        }
                     }
                     if let Some(s) = p.get_mut("schema") {
                         schema(
                             &mut ctx,
                             s,
-                            &format!("{op_ptr}/parameters/{i}/schema"),
-                            &format!("{hint}{}", pascal_case(&pname)),
+                            &format!("{p_ptr}/schema"),
+                            &format!("{hint}{}", pascal_case(&name)),
                             true,
                         );
                     }
+                    params.push(Param {
+                        required: location == ParamLocation::Path
+                            || p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                        schema: p.get("schema").cloned().unwrap_or_else(|| json!({})),
+                        name,
+                        location,
+                    });
+                    kept.push(p);
                 }
+                *list = kept;
             }
             if let Some(pp) = &path_params {
                 if pp.as_array().is_some_and(|a| !a.is_empty()) {
@@ -812,8 +887,11 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
 
             // Request body.
             let mut body = BodyKind::None;
+            let mut body_schema = None;
+            let mut body_required = false;
             if let Some(rb) = op.get_mut("requestBody") {
                 let rb_ptr = format!("{op_ptr}/requestBody");
+                body_required = rb.get("required").and_then(Value::as_bool).unwrap_or(false);
                 let content = rb
                     .get_mut("content")
                     .and_then(Value::as_object_mut)
@@ -842,6 +920,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                             &format!("{hint}Body"),
                             true,
                         );
+                        body_schema = Some(s.clone());
                     }
                 } else if media == "multipart/form-data" {
                     let field =
@@ -854,7 +933,13 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                     );
                     ctx.note(&mptr, RewriteKind::MultipartBody);
                 } else if media == "application/octet-stream" {
-                    body = BodyKind::Json { schema: None };
+                    body = BodyKind::Bytes { media_type: media };
+                    content.clear();
+                    content.insert(
+                        "application/octet-stream".into(),
+                        json!({"schema": {"type": "string", "format": "binary"}}),
+                    );
+                    ctx.note(&mptr, RewriteKind::BytesBody);
                 } else {
                     return Err(NormalizeError::MediaType {
                         pointer: mptr,
@@ -922,6 +1007,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                 success.ok_or_else(|| shape(&resp_ptr, "a 2xx response"))?;
             let rptr = format!("{resp_ptr}/{code}");
             let mut response = ResponseKind::Empty;
+            let mut response_schema = None;
             if let Some(obj) = r.as_object_mut() {
                 obj.entry("description").or_insert(json!(""));
                 if let Some(content) = obj.get_mut("content").and_then(Value::as_object_mut) {
@@ -956,6 +1042,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                                 &format!("{hint}Response"),
                                 true,
                             );
+                            response_schema = Some(s.clone());
                         } else {
                             response = ResponseKind::Json { schema: None };
                         }
@@ -986,6 +1073,11 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                 response,
                 errors,
                 summary,
+                description,
+                params,
+                body_required,
+                body_schema,
+                response_schema,
             });
             if internal {
                 internal_methods.push(method);
@@ -1053,6 +1145,56 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         open_enums,
         rewrites: ctx.rewrites,
     })
+}
+
+/// The spec that progenitor's typed httpmock helpers are generated from: the normalized spec
+/// with each array-valued query parameter typed as its item, so that a mock matches one value
+/// per call (`status=a` present) instead of needing a list formatted as one value. The
+/// client keeps the array; the rewrites returned name each parameter changed (pointers into
+/// the normalized document, which has the source's operation layout).
+pub fn mock_spec(normalized: &Normalized) -> (Value, Vec<Rewrite>) {
+    let mut spec = normalized.spec.clone();
+    let mut rewrites = Vec::new();
+    if let Some(Value::Object(paths)) = spec.get_mut("paths") {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for method in METHODS {
+                let Some(Value::Array(params)) =
+                    item.get_mut(method).and_then(|op| op.get_mut("parameters"))
+                else {
+                    continue;
+                };
+                for (i, p) in params.iter_mut().enumerate() {
+                    if p.get("in").and_then(Value::as_str) != Some("query") {
+                        continue;
+                    }
+                    let Some(s) = p.get_mut("schema").and_then(Value::as_object_mut) else {
+                        continue;
+                    };
+                    if s.get("type").and_then(Value::as_str) != Some("array") {
+                        continue;
+                    }
+                    let items = s.remove("items").unwrap_or_else(|| json!({}));
+                    s.remove("type");
+                    if let Value::Object(items) = items {
+                        for (k, v) in items {
+                            s.insert(k, v);
+                        }
+                    }
+                    rewrites.push(Rewrite {
+                        pointer: format!(
+                            "/paths/{}/{method}/parameters/{i}/schema",
+                            pointer_segment(path)
+                        ),
+                        kind: RewriteKind::MockQueryArrayAsValue,
+                    });
+                }
+            }
+        }
+    }
+    (spec, rewrites)
 }
 
 fn multipart_field(source: &Value, media: &Value) -> Option<String> {

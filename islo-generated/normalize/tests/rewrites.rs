@@ -4,8 +4,8 @@
 //! real vendored spec.
 
 use islo_normalize::{
-    normalize, BodyKind, ErrorStatus, NormalizeError, Normalized, Operation, Plane, ResponseKind,
-    Rewrite, RewriteKind,
+    normalize, BodyKind, ErrorStatus, NormalizeError, Normalized, Operation, ParamLocation, Plane,
+    ResponseKind, Rewrite, RewriteKind,
 };
 use serde_json::{json, Value};
 
@@ -957,7 +957,128 @@ fn the_operation_table_is_sorted_and_complete() {
             response: ResponseKind::Empty,
             errors: vec![],
             summary: "Replace b".into(),
+            description: String::new(),
+            params: vec![],
+            body_required: false,
+            body_schema: None,
+            response_schema: None,
         }
+    );
+}
+
+#[test]
+fn parameters_are_listed_with_their_place_requiredness_and_schema() {
+    let source = doc(
+        json!({"/things/{thing_id}": {"get": {
+            "operationId": "get_thing", "tags": ["things"], "summary": "Get a thing",
+            "parameters": [
+                {"name": "thing_id", "in": "path", "required": true, "schema": {"type": "string", "title": "Thing Id"}},
+                {"name": "limit", "in": "query", "schema": {"anyOf": [{"type": "integer"}, {"type": "null"}]}},
+                {"name": "x-trace", "in": "header", "required": true, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    let params = &op(&n, "get_thing").params;
+    let summary: Vec<(&str, ParamLocation, bool)> = params
+        .iter()
+        .map(|p| (p.name.as_str(), p.location, p.required))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("thing_id", ParamLocation::Path, true),
+            ("limit", ParamLocation::Query, false),
+            ("x-trace", ParamLocation::Header, true),
+        ]
+    );
+    // The schema is the normalized one (what progenitor types the parameter from).
+    assert_eq!(
+        params[1].schema,
+        json!({"type": "integer", "nullable": true})
+    );
+}
+
+#[test]
+fn cookie_parameters_are_dropped_and_recorded_at_their_source_place() {
+    let source = doc(
+        json!({"/c": {"get": {
+            "operationId": "get_c", "tags": ["c"], "summary": "C",
+            "parameters": [
+                {"name": "session", "in": "cookie", "schema": {"type": "string"}},
+                {"name": "q", "in": "query", "schema": {"type": "string"}}
+            ],
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    assert_rewrite(
+        &n,
+        "/paths/~1c/get/parameters/0",
+        RewriteKind::CookieParamDropped,
+    );
+    let names: Vec<&str> = op(&n, "get_c")
+        .params
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["q"]);
+    let kept = n.spec.pointer("/paths/~1c/get/parameters").unwrap();
+    assert_eq!(kept.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn octet_stream_body_is_raw_bytes_not_json() {
+    let source = doc(
+        json!({"/blob": {"put": {
+            "operationId": "put_blob", "tags": ["blobs"], "summary": "Put",
+            "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}}}},
+            "responses": {"204": {"description": "Done"}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    let o = op(&n, "put_blob");
+    assert_eq!(
+        o.body,
+        BodyKind::Bytes {
+            media_type: "application/octet-stream".into()
+        }
+    );
+    assert!(o.body_required);
+    assert_rewrite(
+        &n,
+        "/paths/~1blob/put/requestBody/content/application~1octet-stream",
+        RewriteKind::BytesBody,
+    );
+    assert_eq!(
+        n.spec
+            .pointer("/paths/~1blob/put/requestBody/content/application~1octet-stream/schema")
+            .unwrap(),
+        &json!({"type": "string", "format": "binary"})
+    );
+}
+
+#[test]
+fn descriptions_are_kept_for_the_docs() {
+    let source = doc(
+        json!({"/d": {"get": {
+            "operationId": "get_d", "tags": ["d"], "summary": "D", "description": "Longer words.",
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+        }}}),
+        json!({"Thing": {"type": "object", "description": "A thing.", "properties": {
+            "name": {"type": "string", "description": "Its name."}
+        }}}),
+    );
+    let n = run(&source);
+    assert_eq!(op(&n, "get_d").description, "Longer words.");
+    assert_eq!(schema(&n, "Thing")["description"], json!("A thing."));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["name"]["description"],
+        json!("Its name.")
     );
 }
 
@@ -1344,4 +1465,43 @@ fn every_rewrite_kind_fires_on_the_vendored_spec_or_a_test_above() {
             "{kind:?} never fires on the vendored spec"
         );
     }
+}
+
+#[test]
+fn mock_spec_turns_array_query_parameters_into_single_values() {
+    let source = doc(
+        json!({"/s": {"get": {
+            "operationId": "list_s", "tags": ["s"], "summary": "S",
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": {"description": "OK"}}
+        }}}),
+        json!({}),
+    );
+    let n = run(&source);
+    let (mocks, rewrites) = islo_normalize::mock_spec(&n);
+    assert_eq!(
+        mocks.pointer("/paths/~1s/get/parameters/0/schema").unwrap(),
+        &json!({"type": "string", "nullable": true})
+    );
+    assert_eq!(
+        mocks.pointer("/paths/~1s/get/parameters/1/schema").unwrap(),
+        &json!({"type": "integer"})
+    );
+    assert_eq!(
+        rewrites,
+        [Rewrite {
+            pointer: "/paths/~1s/get/parameters/0/schema".into(),
+            kind: RewriteKind::MockQueryArrayAsValue,
+        }]
+    );
+    // The client's spec keeps the array.
+    assert_eq!(
+        n.spec
+            .pointer("/paths/~1s/get/parameters/0/schema/type")
+            .unwrap(),
+        &json!("array")
+    );
 }

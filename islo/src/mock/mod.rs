@@ -74,6 +74,25 @@ use std::time::Duration;
 
 use server::{ServerHandle, Shared};
 
+/// A schema-valid example of the JSON that operation `operation_id` answers with: the answer
+/// the fake gives for operations it does not model, and a realistic fixture for typed mocks.
+/// `None` for an unknown operation or one that does not answer JSON.
+///
+/// ```
+/// let sandbox: islo::types::SandboxResponse =
+///     serde_json::from_value(islo::mock::example_response("get_sandbox").unwrap()).unwrap();
+/// assert!(!sandbox.name.is_empty());
+/// ```
+pub fn example_response(operation_id: &str) -> Option<serde_json::Value> {
+    spec::embedded().ok()?.example_response(operation_id)
+}
+
+/// A schema-valid example of operation `operation_id`'s JSON request body (`None` when it
+/// takes none).
+pub fn example_request(operation_id: &str) -> Option<serde_json::Value> {
+    spec::embedded().ok()?.example_request(operation_id)
+}
+
 /// Default API key accepted by [`FakeIslo::start`].
 pub const DEFAULT_API_KEY: &str = "ak_fake_islo";
 

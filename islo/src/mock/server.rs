@@ -17,7 +17,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
-use super::routes::{Builtin, Handler, Plane, Routes};
+use super::routes::{Builtin, Handler, Match, Plane, Routes};
 use super::spec::{self, Spec};
 use super::state::{self, State};
 use super::wire::{self, Body};
@@ -151,7 +151,7 @@ pub(crate) struct Shared {
     pub(crate) faults: Faults,
     pub(crate) auth: Auth,
     pub(crate) routes: Routes,
-    pub(crate) spec: Option<&'static Spec>,
+    pub(crate) spec: &'static Spec,
     pub(crate) total: AtomicU64,
     pub(crate) log: Mutex<Vec<(Method, String)>>,
     pub(crate) state: Mutex<State>,
@@ -190,7 +190,6 @@ fn bind() -> std::io::Result<StdListener> {
 pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
     let spec =
         spec::embedded().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    let spec = (!spec.ops.is_empty()).then_some(spec);
     let control = bind()?;
     let compute = bind()?;
     let control_addr = control.local_addr()?;
@@ -204,7 +203,7 @@ pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
         },
         faults: Faults::default(),
         auth: Auth::default(),
-        routes: Routes::build(spec),
+        routes: Routes::build(),
         spec,
         total: AtomicU64::new(0),
         log: Mutex::new(Vec::new()),
@@ -336,25 +335,37 @@ async fn serve(
         }
     }
     let path = parts.uri.path();
-    let Some((route, params)) = shared.routes.find(plane, &parts.method, path) else {
-        let other = match plane {
-            Plane::Control => Plane::Compute,
-            Plane::Compute => Plane::Control,
-        };
-        let msg = if plane == Plane::Control && shared.routes.exists(other, &parts.method, path) {
-            format!(
-                "{} {path} is served by the compute plane, not the control plane",
-                parts.method
-            )
-        } else if plane == Plane::Compute && shared.routes.exists(other, &parts.method, path) {
-            format!(
-                "{} {path} is served by the control plane, not the compute plane",
-                parts.method
-            )
-        } else {
-            format!("no route for {} {path}", parts.method)
-        };
-        return Ok(wire::error(404, "NOT_FOUND", &msg));
+    let found = shared.routes.find(plane, &parts.method, path);
+    let (route, params) = match found {
+        Some(Match::Route(route, params)) => (route, params),
+        Some(Match::Redirect(to)) => {
+            let location = match parts.uri.query() {
+                Some(q) => format!("{to}?{q}"),
+                None => to,
+            };
+            return Ok(wire::redirect(307, &location));
+        }
+        None => {
+            let other = match plane {
+                Plane::Control => Plane::Compute,
+                Plane::Compute => Plane::Control,
+            };
+            let msg = if plane == Plane::Control && shared.routes.exists(other, &parts.method, path)
+            {
+                format!(
+                    "{} {path} is served by the compute plane, not the control plane",
+                    parts.method
+                )
+            } else if plane == Plane::Compute && shared.routes.exists(other, &parts.method, path) {
+                format!(
+                    "{} {path} is served by the control plane, not the compute plane",
+                    parts.method
+                )
+            } else {
+                format!("no route for {} {path}", parts.method)
+            };
+            return Ok(wire::error(404, "NOT_FOUND", &msg));
+        }
     };
     let needs_body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
     let body = if needs_body {
@@ -381,9 +392,11 @@ async fn serve(
     if let Err(msg) = shared.auth.check(parts.headers.get(AUTHORIZATION)) {
         return Ok(wire::error(401, "AUTH_REQUIRED", msg));
     }
+    let canned = shared.spec.ops.get(route.op.id);
+    let status = canned.map_or(route.op.success_status, |c| c.status);
     let mut resp = match route.handler {
-        Handler::Builtin(b) => state::dispatch(&shared, b, route.status, &params, &parts, body),
-        Handler::Spec(i) => match shared.spec.and_then(|s| s.ops.get(i)) {
+        Handler::Builtin(b) => state::dispatch(&shared, b, status, &params, &parts, body),
+        Handler::Spec => match canned {
             Some(op) => {
                 let ct = op
                     .content_type
@@ -394,7 +407,8 @@ async fn serve(
             None => wire::error(404, "NOT_FOUND", "operation not found"),
         },
     };
-    if route.no_content && resp.status().is_success() {
+    let no_content = canned.is_some_and(|c| c.content_type.is_none());
+    if no_content && resp.status().is_success() {
         *resp.body_mut() = Body::empty();
         resp.headers_mut().remove(CONTENT_TYPE);
     }

@@ -6,21 +6,13 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use super::routes::Plane;
+/// The OpenAPI document the fake serves (as the server publishes it).
+pub(crate) const SPEC_JSON: &str = islo_generated::OPENAPI_JSON;
 
-/// The OpenAPI document the fake serves.
-pub(crate) const SPEC_JSON: &str = include_str!("../../../openapi/islo.json");
-
-/// One operation of the document.
+/// The canned answer of one operation, generated from its first `2xx` response.
 #[derive(Debug)]
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct SpecOp {
-    /// Upper-case HTTP method.
-    pub(crate) method: String,
-    /// Path template as written in the document.
-    pub(crate) template: String,
-    /// Compute operations have `servers` on their path item (or operation).
-    pub(crate) plane: Plane,
     /// First `2xx` status (200 when none is declared).
     pub(crate) status: u16,
     /// Content type of that response (`None` = no body).
@@ -29,18 +21,15 @@ pub(crate) struct SpecOp {
     pub(crate) schema: Option<Value>,
     /// Canned body generated from `schema`.
     pub(crate) body: Bytes,
-    /// `operationId`, if any.
-    pub(crate) operation_id: Option<String>,
     /// The raw operation object.
     pub(crate) raw: Value,
 }
 
-/// Parsed document plus its operations.
+/// Parsed document plus its operations, by `operationId`.
 #[derive(Debug)]
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct Spec {
     pub(crate) doc: Value,
-    pub(crate) ops: Vec<SpecOp>,
+    pub(crate) ops: std::collections::HashMap<String, SpecOp>,
 }
 
 const METHODS: &[&str] = &[
@@ -48,20 +37,17 @@ const METHODS: &[&str] = &[
 ];
 
 impl Spec {
-    /// Parses a document; `Ok(None)` when it has no paths at all.
+    /// Parses a document.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let doc: Value =
-            serde_json::from_str(text).map_err(|e| format!("openapi/islo.json: {e}"))?;
-        let mut ops = Vec::new();
+            serde_json::from_str(text).map_err(|e| format!("the OpenAPI document: {e}"))?;
+        let mut ops = std::collections::HashMap::new();
         if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-            for (template, item) in paths {
-                let item_servers = has_servers(item);
+            for item in paths.values() {
                 for m in METHODS {
                     let Some(op) = item.get(*m) else { continue };
-                    let plane = if item_servers || has_servers(op) {
-                        Plane::Compute
-                    } else {
-                        Plane::Control
+                    let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                        continue;
                     };
                     let (status, content_type, schema) = first_success(&doc, op);
                     let body = match (&content_type, &schema) {
@@ -76,39 +62,41 @@ impl Spec {
                         (Some(_), _) => Bytes::new(),
                         (None, _) => Bytes::new(),
                     };
-                    ops.push(SpecOp {
-                        method: m.to_ascii_uppercase(),
-                        template: template.clone(),
-                        plane,
-                        status,
-                        content_type,
-                        schema,
-                        body,
-                        operation_id: op
-                            .get("operationId")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned),
-                        raw: op.clone(),
-                    });
+                    ops.insert(
+                        id.to_owned(),
+                        SpecOp {
+                            status,
+                            content_type,
+                            schema,
+                            body,
+                            raw: op.clone(),
+                        },
+                    );
                 }
             }
         }
         Ok(Spec { doc, ops })
     }
-
-    /// The operation with this method and template shape.
-    pub(crate) fn find(&self, method: &str, template: &str) -> Option<&SpecOp> {
-        let sh = super::routes::shape(template);
-        self.ops.iter().find(|o| {
-            o.method.eq_ignore_ascii_case(method) && super::routes::shape(&o.template) == sh
-        })
-    }
 }
 
-fn has_servers(v: &Value) -> bool {
-    v.get("servers")
-        .and_then(Value::as_array)
-        .is_some_and(|a| !a.is_empty())
+impl Spec {
+    /// An example of `operation_id`'s JSON answer.
+    pub(crate) fn example_response(&self, operation_id: &str) -> Option<Value> {
+        let op = self.ops.get(operation_id)?;
+        if !op.content_type.as_deref()?.contains("json") {
+            return None;
+        }
+        Some(generate(&self.doc, op.schema.as_ref()?))
+    }
+
+    /// An example of `operation_id`'s JSON request body.
+    pub(crate) fn example_request(&self, operation_id: &str) -> Option<Value> {
+        let op = self.ops.get(operation_id)?;
+        let schema = op
+            .raw
+            .pointer("/requestBody/content/application~1json/schema")?;
+        Some(generate(&self.doc, schema))
+    }
 }
 
 /// The embedded spec, parsed once. `Err` if it is not valid JSON.

@@ -857,7 +857,8 @@ async fn spec_conformance_for_every_operation() {
     let doc = &spec.doc;
     assert!(!spec.ops.is_empty(), "openapi/islo.json has no operations");
     let mut failures = Vec::new();
-    for op in &spec.ops {
+    for meta in crate::meta::OPERATIONS {
+        let op = &spec.ops[meta.id];
         let c = Ctx::new().await;
         // Seed state that path parameters refer to.
         let sb = c.create("conf").await;
@@ -891,16 +892,16 @@ async fn spec_conformance_for_every_operation() {
         seeds.insert("exec_id", ex["exec_id"].as_str().unwrap().to_owned());
         seeds.insert("share_id", share["share_id"].as_str().unwrap().to_owned());
         seeds.insert("name", "snap".to_owned());
-        let path = fill_path(&op.template, &seeds);
-        let base = match op.plane {
+        let path = fill_path(meta.path, &seeds);
+        let base = match meta.plane {
             Plane::Control => c.fake.control_url(),
             Plane::Compute => c.fake.compute_url(),
         };
-        let other = match op.plane {
+        let other = match meta.plane {
             Plane::Control => c.fake.compute_url(),
             Plane::Compute => c.fake.control_url(),
         };
-        let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+        let method = reqwest::Method::from_bytes(meta.method.as_bytes()).unwrap();
         let mut query: Vec<(String, String)> = Vec::new();
         for p in op
             .raw
@@ -924,7 +925,7 @@ async fn spec_conformance_for_every_operation() {
                 query.push((name.to_owned(), s));
             }
         }
-        if op.operation_id.as_deref() == Some("download_archive") {
+        if Some(meta.id) == Some("download_archive") {
             query = vec![("path".into(), "/workspace".into())];
         }
         let build = |base: &str| {
@@ -932,7 +933,7 @@ async fn spec_conformance_for_every_operation() {
                 .http
                 .request(method.clone(), format!("{base}{path}"))
                 .query(&query);
-            if op.template != "/auth/token" {
+            if meta.path != "/auth/token" {
                 rb = rb.bearer_auth(&c.token);
             }
             let content = op
@@ -941,7 +942,7 @@ async fn spec_conformance_for_every_operation() {
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
-            let body_override = match op.operation_id.as_deref() {
+            let body_override = match Some(meta.id) {
                 Some("exchange_token") => Some(json!({"access_key": c.fake.api_key()})),
                 Some("create_sandbox") => Some(json!({"name": "conf2"})),
                 Some("create_snapshot") => Some(json!({"sandbox_name": "conf", "name": "snap2"})),
@@ -954,7 +955,7 @@ async fn spec_conformance_for_every_operation() {
             if let Some(b) = body_override {
                 rb = rb.json(&b);
             } else if content.keys().any(|k| k.starts_with("multipart/")) {
-                let data = if op.template.ends_with("files-archive") {
+                let data = if meta.path.ends_with("files-archive") {
                     let mut fs = BTreeMap::new();
                     fs.insert("/s/a".to_owned(), Bytes::from_static(b"a"));
                     files::pack_archive(&fs, "/s").unwrap().unwrap()
@@ -972,7 +973,7 @@ async fn spec_conformance_for_every_operation() {
             }
             rb
         };
-        let label = format!("{} {} ({:?})", op.method, op.template, op.operation_id);
+        let label = format!("{} {} ({:?})", meta.method, meta.path, meta.id);
         let resp = build(&base).send().await.unwrap();
         let status = resp.status().as_u16();
         let ct = resp

@@ -86,6 +86,16 @@ pub(crate) fn json<T: serde::Serialize + ?Sized>(status: u16, value: &T) -> Resp
     }
 }
 
+/// A redirect to `location` (a path, with its query), as FastAPI answers a path whose
+/// trailing `/` differs from the route's.
+pub(crate) fn redirect(status: u16, location: &str) -> Response<Body> {
+    let mut resp = respond(status, None, Bytes::new());
+    if let Ok(v) = HeaderValue::from_str(location) {
+        resp.headers_mut().insert(http::header::LOCATION, v);
+    }
+    resp
+}
+
 /// An `ErrorResponse` (`{"code", "message", "request_id"}`).
 pub(crate) fn error(status: u16, code: &str, message: &str) -> Response<Body> {
     #[derive(serde::Serialize)]

@@ -3,7 +3,6 @@
 
 use httpmock::MockServer;
 use islo::mock::{FakeIslo, FakeIsloBuilder};
-use islo::prelude::*;
 use islo::{types, Islo};
 use std::time::Duration;
 
@@ -19,14 +18,13 @@ pub fn client_for(fake: &FakeIslo) -> Islo {
 pub async fn fake_with_sandbox(builder: FakeIsloBuilder) -> (FakeIslo, Islo) {
     let fake = builder.start().await.expect("fake starts");
     let islo = client_for(&fake);
-    islo.create_sandbox()
-        .body(types::SandboxCreate {
-            name: Some("sb".into()),
-            ..Default::default()
-        })
-        .send()
-        .await
-        .expect("sandbox created");
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some("sb".into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .expect("sandbox created");
     (fake, islo)
 }
 
