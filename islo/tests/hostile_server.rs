@@ -1,0 +1,491 @@
+//! A hostile or broken server cannot take the API key elsewhere, panic the client, change
+//! which endpoint a call reaches, or keep a call going forever. Each test is named for the
+//! guarantee it proves, over loopback HTTP (httpmock, a raw TCP peer, or the fake).
+
+use futures_util::TryStreamExt;
+use httpmock::prelude::*;
+use islo::pages::PageOptions;
+use islo::{AuthError, Error, Islo};
+use serde_json::json;
+use std::time::Duration;
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(" <- ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// A key unique to the test (the token cache is process-wide).
+fn key(test: &str) -> String {
+    format!("ak_hostile_{test}_{}", std::process::id())
+}
+
+/// A session token answer with `cookie_max_age`.
+fn token_answer(token: &str, max_age: u64) -> serde_json::Value {
+    json!({"session_token": token, "cookie_max_age": max_age})
+}
+
+// ----- 1. the API key goes only to POST {control}/auth/token ---------------------------------
+
+/// A caller's own `reqwest::Client` with reqwest's default redirect policy (follow up to 10).
+fn following_client() -> reqwest::Client {
+    reqwest::Client::builder().build().unwrap()
+}
+
+/// A server that records every request it gets (method, URI, headers, body) and answers
+/// with a token, as a thief would.
+async fn recording_thief() -> (MockServer, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let server = MockServer::start_async().await;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    server
+        .mock_async(move |when, then| {
+            when.is_true(move |req| {
+                log.lock().unwrap().push(format!(
+                    "{} {} {:?} {}",
+                    req.method(),
+                    req.uri(),
+                    req.headers(),
+                    String::from_utf8_lossy(req.body().as_ref())
+                ));
+                true
+            });
+            then.status(200)
+                .json_body(token_answer("stolen-session", 3600));
+        })
+        .await;
+    (server, seen)
+}
+
+#[tokio::test]
+async fn a_redirect_from_the_token_endpoint_never_resends_the_key_and_fails_the_exchange() {
+    for status in [307, 308, 301, 302, 303] {
+        let control = MockServer::start_async().await;
+        let (thief, seen) = recording_thief().await;
+        let k = key(&format!("redirect_{status}"));
+        let target = format!("{}/steal", thief.base_url());
+        control
+            .mock_async(move |when, then| {
+                when.method(POST).path("/auth/token");
+                then.status(status).header("location", target.clone());
+            })
+            .await;
+        let islo = Islo::builder()
+            .ignore_env()
+            .api_key(&k)
+            .http_client(following_client())
+            .base_url(control.base_url())
+            .compute_url(control.base_url())
+            .max_attempts(1)
+            .build()
+            .unwrap();
+        let err = islo.list_environments().await.unwrap_err();
+        let Error::Auth(auth) = &err else {
+            panic!("{status}: expected an auth error, got {err:?}");
+        };
+        assert!(
+            matches!(**auth, AuthError::Redirected),
+            "{status}: {auth:?}"
+        );
+        // Whatever the client did with the redirect, the key never reached the other origin,
+        // and the "token" it answered with is not used.
+        for req in seen.lock().unwrap().iter() {
+            assert!(!req.contains(&k), "{status}: the key was re-sent: {req}");
+        }
+        assert!(!chain(&err).contains(&k), "{status}: {err}");
+    }
+}
+
+// ----- 2. durations from the network or the caller saturate; nothing panics -----------------
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_capped_not_a_panic() {
+    for value in ["1e30", "1.7976931348623157e308", "18446744073709551615"] {
+        let server = MockServer::start_async().await;
+        let limited = server
+            .mock_async(move |when, then| {
+                when.method(GET).path("/environments");
+                then.status(429)
+                    .header("retry-after-ms", value)
+                    .header("retry-after", value);
+            })
+            .await;
+        let islo = Islo::builder()
+            .ignore_env()
+            .session_token("sess")
+            .base_url(server.base_url())
+            .compute_url(server.base_url())
+            .max_attempts(2)
+            .max_retry_after(Duration::from_millis(10))
+            .build()
+            .unwrap();
+        let err = tokio::time::timeout(Duration::from_secs(10), islo.list_environments())
+            .await
+            .expect("the cap bounds the wait")
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{value}");
+        assert_eq!(limited.calls_async().await, 2, "{value}");
+    }
+}
+
+fn jwt_with_exp(exp: u64) -> String {
+    use base64::Engine as _;
+    let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    format!(
+        "{}.{}.{}",
+        enc(r#"{"alg":"HS256"}"#),
+        enc(&format!(r#"{{"exp":{exp}}}"#)),
+        enc("signature")
+    )
+}
+
+#[tokio::test]
+async fn a_huge_token_lifetime_is_capped_and_every_later_call_works() {
+    let answers = [
+        json!({"session_token": "tok-huge-max-age", "cookie_max_age": u64::MAX}),
+        json!({"session_token": jwt_with_exp(u64::MAX)}),
+    ];
+    for (i, answer) in answers.into_iter().enumerate() {
+        let server = MockServer::start_async().await;
+        let exchange = server
+            .mock_async(move |when, then| {
+                when.method(POST).path("/auth/token");
+                then.status(200).json_body(answer.clone());
+            })
+            .await;
+        server
+            .mock_async(|when, then| {
+                when.method(GET).path("/environments");
+                then.status(200).json_body(json!([]));
+            })
+            .await;
+        let islo = Islo::builder()
+            .ignore_env()
+            .api_key(key(&format!("huge_lifetime_{i}")))
+            .base_url(server.base_url())
+            .compute_url(server.base_url())
+            .build()
+            .unwrap();
+        for _ in 0..3 {
+            islo.list_environments().await.unwrap();
+        }
+        assert_eq!(exchange.calls_async().await, 1);
+    }
+}
+
+#[tokio::test]
+async fn a_zero_token_lifetime_does_not_mean_an_exchange_per_call() {
+    let server = MockServer::start_async().await;
+    let exchange = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/auth/token");
+            then.status(200).json_body(token_answer("tok-zero", 0));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/environments");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key(key("zero_lifetime"))
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        islo.list_environments().await.unwrap();
+    }
+    assert_eq!(exchange.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn unbounded_caller_durations_mean_no_deadline_not_a_panic() {
+    let fake = islo::mock::FakeIslo::start().await.unwrap();
+    let islo = fake.client().unwrap();
+    let sb = islo
+        .create_sandbox(islo::types::SandboxCreate::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let running = islo
+        .wait_until_running(&sb.name, Duration::MAX)
+        .await
+        .unwrap();
+    assert_eq!(running.name, sb.name);
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let sink = seen.clone();
+    fake.on_exec(move |call| {
+        *sink.lock().unwrap() = Some(call.timeout_secs);
+        islo::mock::ExecOutcome::success("ok\n")
+    });
+    let opts = islo::exec::ExecOptions::new()
+        .deadline(Duration::MAX)
+        .server_timeout(Duration::MAX);
+    let out = islo.exec_with(&sb.name, ["true"], &opts).await.unwrap();
+    assert!(out.success(), "{out:?}");
+    // The server's limit saturates at the largest value the API takes, never wraps negative.
+    assert_eq!(*seen.lock().unwrap(), Some(Some(i64::MAX as u64)));
+}
+
+// ----- 3. path parameters cannot change the endpoint ------------------------------------------
+
+#[tokio::test]
+async fn dot_segments_in_path_parameters_are_refused_before_anything_is_sent() {
+    let fake = islo::mock::FakeIslo::start().await.unwrap();
+    let islo = fake.client().unwrap();
+    let sb = islo
+        .create_sandbox(islo::types::SandboxCreate::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let before = fake.total_requests();
+    for bad in ["..", ".", "", "%2e%2e", "a/b"] {
+        let err = islo.kill_session(&sb.name, bad).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest(_)), "{bad:?}: {err:?}");
+        assert!(err.to_string().contains("kill_session"), "{err}");
+    }
+    assert_eq!(fake.total_requests(), before, "nothing reached the server");
+    assert_eq!(
+        fake.sandbox_names(),
+        [sb.name.clone()],
+        "the sandbox is still there"
+    );
+}
+
+#[tokio::test]
+async fn the_fake_redirects_a_toggled_trailing_slash_as_the_real_server_does() {
+    let fake = islo::mock::FakeIslo::start().await.unwrap();
+    let islo = fake.client().unwrap();
+    let sb = islo
+        .create_sandbox(islo::types::SandboxCreate::default())
+        .await
+        .unwrap()
+        .into_inner();
+    // What `DELETE /sandboxes/sb/sessions/..` normalizes to: the sandbox's own URL plus `/`.
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = raw
+        .delete(format!("{}/sandboxes/{}/", fake.compute_url(), sb.name))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 307);
+    assert_eq!(
+        resp.headers()["location"].to_str().unwrap(),
+        format!("/sandboxes/{}", sb.name)
+    );
+    let resp = raw
+        .get(format!("{}/snapshots", fake.compute_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 307);
+    assert_eq!(resp.headers()["location"].to_str().unwrap(), "/snapshots/");
+}
+
+// ----- 9. a 401 always invalidates the token it was sent with -------------------------------
+
+#[tokio::test]
+async fn a_streamed_upload_recovers_from_a_revoked_token_on_the_next_call() {
+    let fake = islo::mock::FakeIslo::start().await.unwrap();
+    let islo = fake.client().unwrap();
+    let sb = islo
+        .create_sandbox(islo::types::SandboxCreate::default())
+        .await
+        .unwrap()
+        .into_inner();
+    fake.revoke_tokens();
+    // A reader cannot be replayed, so this call fails with the 401...
+    let err = islo
+        .upload_reader(&sb.name, &b"one"[..], "/workspace/a.txt")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
+    // ...but it forgot the rejected token, so the next one exchanges and succeeds.
+    islo.upload_reader(&sb.name, &b"two"[..], "/workspace/b.txt")
+        .await
+        .unwrap();
+    assert_eq!(fake.token_exchanges(), 2);
+    assert_eq!(fake.file(&sb.name, "/workspace/b.txt").unwrap(), b"two");
+}
+
+// ----- 10. paging always ends ----------------------------------------------------------------
+
+fn env(id: &str) -> serde_json::Value {
+    json!({"id": id, "name": id, "is_default": false, "entry_count": 0,
+           "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"})
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_offset_ends_the_stream_with_a_paging_error() {
+    let server = MockServer::start_async().await;
+    let pages = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/environments");
+            then.status(200).json_body(json!([env("a"), env("b")]));
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("sess")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    let result: Result<Vec<_>, _> = islo
+        .list_environments()
+        .items(PageOptions::new().page_size(2))
+        .try_collect()
+        .await;
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Paging(_)), "{err:?}");
+    assert!(err.to_string().contains("offset"), "{err}");
+    assert_eq!(pages.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn a_server_with_endless_pages_is_stopped_at_max_pages() {
+    let server = MockServer::start_async().await;
+    let pages = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/environments");
+            then.respond_with(|req: &httpmock::HttpMockRequest| {
+                let offset = req
+                    .query_params()
+                    .into_iter()
+                    .find(|(k, _)| k == "offset")
+                    .map(|(_, v)| v)
+                    .unwrap_or_default();
+                let body = json!([env(&format!("{offset}-a")), env(&format!("{offset}-b"))]);
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .build()
+            });
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("sess")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    let result: Result<Vec<_>, _> = islo
+        .list_environments()
+        .items(PageOptions::new().page_size(2).max_pages(3))
+        .try_collect()
+        .await;
+    assert!(matches!(result, Err(Error::Paging(_))), "{result:?}");
+    assert_eq!(pages.calls_async().await, 3);
+}
+
+// ----- 12. redirects stay under the plane's base URL -----------------------------------------
+
+#[tokio::test]
+async fn a_same_origin_redirect_out_of_the_base_path_is_refused_with_the_bearer_kept_home() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/islo/environments");
+            then.status(302)
+                .header("location", "/other-service/environments");
+        })
+        .await;
+    let other = server
+        .mock_async(|when, then| {
+            when.path_includes("/other-service");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let base = format!("{}/islo", server.base_url());
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("sess-kept-home")
+        .base_url(&base)
+        .compute_url(&base)
+        .build()
+        .unwrap();
+    let err = islo.list_environments().await.unwrap_err();
+    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+    assert_eq!(other.calls_async().await, 0);
+}
+
+// ----- 14. configuration errors and the token endpoint ---------------------------------------
+
+#[test]
+fn a_url_that_does_not_parse_is_not_echoed_with_its_password() {
+    for url in [
+        "https://user:s3cr3tpw@exa mple.com",
+        "https://user:s3cr3tpw@[::1",
+        "ht tp://user:s3cr3tpw@example.com",
+    ] {
+        let err = Islo::builder()
+            .ignore_env()
+            .api_key("ak_config")
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
+        let text = format!("{} {err:?}", chain(&err));
+        assert!(!text.contains("s3cr3tpw"), "{url}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn an_endless_token_endpoint_answer_is_cut_off_not_read_forever() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"session_token\":\"";
+                if conn.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'a'; 64 * 1024];
+                // Stops when the client hangs up (or after 1 GiB).
+                for _ in 0..16 * 1024 {
+                    if conn.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let base = format!("http://{addr}");
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key(key("endless_exchange"))
+        .base_url(&base)
+        .compute_url(&base)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(20), islo.list_environments())
+        .await
+        .expect("the exchange ends")
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    // The client stopped reading long before the server ran out.
+    let written = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(written < 64 << 20, "{written} bytes were accepted");
+}
