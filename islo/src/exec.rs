@@ -272,7 +272,7 @@ impl Islo {
             .await?
             .into_inner()
             .into_inner();
-        Ok(ExecStream::new(bytes))
+        Ok(ExecStream::new(bytes, self.transport.shared.clone()))
     }
 
     /// Runs `command`, copies its stdout and stderr into two writers as they arrive, and
@@ -345,6 +345,8 @@ pub enum ExecEvent {
 pub struct ExecStream {
     inner: SseStream<crate::RawByteStream>,
     last_error: Option<String>,
+    /// Redacts the client's credentials (key, the tokens it sent) from `error` events.
+    shared: std::sync::Arc<crate::transport::Shared>,
     done: bool,
 }
 
@@ -357,10 +359,11 @@ impl std::fmt::Debug for ExecStream {
 }
 
 impl ExecStream {
-    fn new(bytes: crate::RawByteStream) -> Self {
+    fn new(bytes: crate::RawByteStream, shared: std::sync::Arc<crate::transport::Shared>) -> Self {
         Self {
             inner: sse_events(bytes),
             last_error: None,
+            shared,
             done: false,
         }
     }
@@ -406,7 +409,12 @@ impl Stream for ExecStream {
         match Pin::new(&mut self.inner).poll_next(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Some(Ok(ev))) => {
-                let ev = exec_event(ev);
+                let ev = match exec_event(ev) {
+                    // The server may echo the credential the request carried.
+                    Ok(ExecEvent::Error(m)) => Ok(ExecEvent::Error(self.shared.redact(&m))),
+                    Err(Error::Stream(m)) => Err(Error::Stream(self.shared.redact(&m))),
+                    other => other,
+                };
                 match &ev {
                     Ok(ExecEvent::Exit(_)) | Err(_) => self.done = true,
                     Ok(ExecEvent::Error(m)) => self.last_error = Some(m.clone()),

@@ -26,6 +26,7 @@ use std::collections::VecDeque;
 use std::error::Error as StdError;
 use std::fmt;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -52,8 +53,9 @@ pub struct SseEvent {
     /// As in the browser `EventSource`, the ID persists across events: it is
     /// set by an `id:` field (in this or an earlier event) and cleared by an
     /// empty `id:` field. `None` when no ID is in effect. IDs containing a NUL
-    /// character are ignored.
-    pub id: Option<String>,
+    /// character are ignored. The events that carry one ID share it (it is counted once
+    /// against the event size limit, however many events follow).
+    pub id: Option<Arc<str>>,
     /// The reconnection time from a `retry:` field received since the
     /// previously dispatched event, if any.
     pub retry: Option<Duration>,
@@ -104,8 +106,8 @@ pub struct SseParser {
     has_data: bool,
     /// The event type buffer.
     event_type: String,
-    /// The last event ID buffer (persists across events).
-    last_event_id: String,
+    /// The last event ID (persists across events; shared by the events that carry it).
+    last_event_id: Option<Arc<str>>,
     /// A `retry` value not yet attached to a dispatched event.
     pending_retry: Option<Duration>,
     /// The most recent `retry` value.
@@ -142,7 +144,7 @@ impl SseParser {
             data: String::new(),
             has_data: false,
             event_type: String::new(),
-            last_event_id: String::new(),
+            last_event_id: None,
             pending_retry: None,
             reconnection_time: None,
             max_event_bytes,
@@ -153,11 +155,7 @@ impl SseParser {
     /// The current last event ID (the value to send as `Last-Event-ID` when
     /// reconnecting), or `None` if no ID is in effect.
     pub fn last_event_id(&self) -> Option<&str> {
-        if self.last_event_id.is_empty() {
-            None
-        } else {
-            Some(&self.last_event_id)
-        }
+        self.last_event_id.as_deref()
     }
 
     /// The most recent reconnection time announced with a `retry:` field.
@@ -289,7 +287,7 @@ impl SseParser {
     /// Checks that `additional` more bytes of the current line keep the event
     /// within the limit.
     fn ensure_fits(&self, additional: usize) -> Result<(), Failure> {
-        let held = self.line.len() + self.data.len() + self.event_type.len();
+        let held = self.line.len() + self.event_bytes();
         if held.saturating_add(additional) > self.max_event_bytes {
             Err(Failure::TooLarge)
         } else {
@@ -301,12 +299,19 @@ impl SseParser {
     /// event within the limit (the line being processed has already been
     /// taken out of the line buffer).
     fn ensure_fits_event(&self, additional: usize) -> Result<(), Failure> {
-        let held = self.data.len() + self.event_type.len();
+        let held = self.event_bytes();
         if held.saturating_add(additional) > self.max_event_bytes {
             Err(Failure::TooLarge)
         } else {
             Ok(())
         }
+    }
+
+    /// The bytes the event being built holds: its data, its type and the ID it will carry.
+    fn event_bytes(&self) -> usize {
+        self.data.len()
+            + self.event_type.len()
+            + self.last_event_id.as_ref().map_or(0, |id| id.len())
     }
 
     fn process_line(&mut self, mut line: &[u8], events: &mut Vec<SseEvent>) -> Result<(), Failure> {
@@ -348,8 +353,9 @@ impl SseParser {
             }
             // IDs containing NUL are ignored.
             "id" if !value.contains('\0') => {
-                self.last_event_id.clear();
-                self.last_event_id.push_str(value);
+                let current = self.last_event_id.as_ref().map_or(0, |id| id.len());
+                self.ensure_fits_event(value.len().saturating_sub(current))?;
+                self.last_event_id = (!value.is_empty()).then(|| Arc::from(value));
             }
             // Only ASCII digits are accepted; values too large for a u64 are
             // ignored like other invalid values.
@@ -379,7 +385,7 @@ impl SseParser {
         Some(SseEvent {
             event,
             data: std::mem::take(&mut self.data),
-            id: self.last_event_id().map(str::to_owned),
+            id: self.last_event_id.clone(),
             retry: self.pending_retry.take(),
         })
     }
@@ -623,7 +629,7 @@ event: x\ndata:  third\n: c\n\nid: 7\ndata: last"
             SseEvent {
                 event: "gr\u{00FC}\u{00DF}e".to_owned(),
                 data: "caf\u{00E9} \u{1F600}\n\u{65E5}\u{672C}".to_owned(),
-                id: Some("1".to_owned()),
+                id: Some("1".into()),
                 retry: Some(Duration::from_millis(2500)),
             },
             ev("message", "second"),
@@ -631,7 +637,7 @@ event: x\ndata:  third\n: c\n\nid: 7\ndata: last"
             SseEvent {
                 event: "message".to_owned(),
                 data: "last".to_owned(),
-                id: Some("7".to_owned()),
+                id: Some("7".into()),
                 retry: None,
             },
         ]
@@ -851,6 +857,38 @@ event: x\ndata:  third\n: c\n\nid: 7\ndata: last"
         assert!(matches!(err, SseError::Transport(_)));
         let source = err.source().unwrap();
         assert!(source.downcast_ref::<Reset>().is_some());
+    }
+
+    #[test]
+    fn an_event_id_is_shared_by_the_events_that_carry_it_not_copied() {
+        // One large id, then many tiny events in the same chunk: memory must not grow with
+        // (id size x events).
+        let mut input = format!("id: {}\n", "x".repeat(256 * 1024)).into_bytes();
+        for _ in 0..4096 {
+            input.extend_from_slice(b"data:a\n\n");
+        }
+        let mut parser = SseParser::new();
+        let events = parser.push(&input).unwrap();
+        assert_eq!(events.len(), 4096);
+        let first = events[0].id.as_ref().unwrap();
+        assert_eq!(first.len(), 256 * 1024);
+        for e in &events {
+            assert!(std::sync::Arc::ptr_eq(e.id.as_ref().unwrap(), first));
+        }
+    }
+
+    #[test]
+    fn an_event_id_counts_against_the_event_size_limit() {
+        let mut parser = SseParser::with_max_event_bytes(1024);
+        let input = format!("id: {}\ndata: a\n\n", "x".repeat(2000));
+        assert!(matches!(
+            parser.push(input.as_bytes()),
+            Err(SseError::EventTooLarge { limit: 1024 })
+        ));
+        // Within the limit an id (plus the event it rides on) is fine.
+        let mut parser = SseParser::with_max_event_bytes(1024);
+        let input = format!("id: {}\ndata: a\n\n", "x".repeat(900));
+        assert_eq!(parser.push(input.as_bytes()).unwrap().len(), 1);
     }
 
     #[test]

@@ -489,3 +489,118 @@ async fn an_endless_token_endpoint_answer_is_cut_off_not_read_forever() {
     let written = sent.load(std::sync::atomic::Ordering::Relaxed);
     assert!(written < 64 << 20, "{written} bytes were accepted");
 }
+
+// ----- 8. the credential a request carried is redacted everywhere ----------------------------
+
+#[tokio::test]
+async fn an_opaque_session_token_echoed_by_an_exec_stream_error_is_redacted() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec/stream");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body("event: error\ndata: session opaque-sess-77f1e2 rejected by vm\n\n");
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("opaque-sess-77f1e2")
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    let mut events = islo
+        .exec_stream("sb", ["true"], &islo::exec::ExecOptions::new())
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    while let Some(item) = futures_util::StreamExt::next(&mut events).await {
+        seen.push(match item {
+            Ok(ev) => format!("{ev:?}"),
+            Err(e) => format!("{e} {e:?}"),
+        });
+    }
+    let all = seen.join("\n");
+    assert!(all.contains("rejected by vm"), "{all}");
+    assert!(!all.contains("opaque-sess-77f1e2"), "{all}");
+    assert!(all.contains("[redacted]"), "{all}");
+}
+
+#[tokio::test]
+async fn a_token_that_was_rotated_out_is_still_redacted_from_errors() {
+    let server = MockServer::start_async().await;
+    let issued = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let n = issued.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(POST).path("/auth/token");
+            then.respond_with(move |_| {
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let token = if i == 0 {
+                    "opaque-first-1111"
+                } else {
+                    "opaque-second-2222"
+                };
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(token_answer(token, 3600).to_string())
+                    .build()
+            });
+        })
+        .await;
+    // The first token is refused (rotated out), the second works.
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/environments")
+                .header("authorization", "Bearer opaque-first-1111");
+            then.status(401);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/environments");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(500)
+                .body("upstream said: opaque-first-1111 expired, opaque-second-2222 in use");
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key(key("rotated"))
+        .base_url(server.base_url())
+        .compute_url(server.base_url())
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    // A token just issued and refused is not replayed within the call; the next call
+    // exchanges again.
+    let refused = islo.list_environments().await.unwrap_err();
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(401));
+    islo.list_environments().await.unwrap();
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let err = islo.get_sandbox("sb").await.unwrap_err();
+    let text = format!(
+        "{} {err:?} {:?}",
+        chain(&err),
+        err.as_api().map(|a| a.body())
+    );
+    assert!(text.contains("expired"), "{text}");
+    assert!(!text.contains("opaque-first-1111"), "{text}");
+    assert!(!text.contains("opaque-second-2222"), "{text}");
+}
+
+#[test]
+fn the_fake_builder_never_prints_its_api_key() {
+    let b = islo::mock::FakeIslo::builder().api_key("ak_fake_secret_9f3a");
+    let text = format!("{b:?}");
+    assert!(!text.contains("ak_fake_secret_9f3a"), "{text}");
+    assert!(text.contains("FakeIsloBuilder"), "{text}");
+}

@@ -114,14 +114,26 @@ impl std::fmt::Debug for FakeIslo {
     }
 }
 
-/// Configures and starts a [`FakeIslo`].
-#[derive(Debug, Clone)]
+/// Configures and starts a [`FakeIslo`]. Its `Debug` never shows the API key.
+#[derive(Clone)]
 pub struct FakeIsloBuilder {
     pub(crate) api_key: String,
     pub(crate) token_lifetime: Duration,
     pub(crate) exec_running_polls: u32,
     pub(crate) starting_gets: u32,
     pub(crate) worker_threads: usize,
+}
+
+impl std::fmt::Debug for FakeIsloBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeIsloBuilder")
+            .field("api_key", &"[redacted]")
+            .field("token_lifetime", &self.token_lifetime)
+            .field("exec_running_polls", &self.exec_running_polls)
+            .field("starting_gets", &self.starting_gets)
+            .field("worker_threads", &self.worker_threads)
+            .finish()
+    }
 }
 
 impl Default for FakeIsloBuilder {
