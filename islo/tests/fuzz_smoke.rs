@@ -9,8 +9,13 @@
 //!   `openapi/islo.json` and small specs) — no panic, and every `Ok` output is OpenAPI
 //!   3.0.3 without `const` or `anyOf: [.., {"type": "null"}]` in any schema.
 //!
-//! Each target runs for `ISLO_FUZZ_SECONDS` seconds (default 3). The seed is printed and
-//! can be fixed with `ISLO_FUZZ_SEED`. A finding is minimised and reported with its bytes.
+//! * `path_params`: every generated call on mutated path parameters, over loopback — either
+//!   refused before sending, or the request's path keeps its template's segments and the
+//!   parameter decodes back to exactly the value given.
+//!
+//! Each target runs for `ISLO_FUZZ_SECONDS` seconds (default 3). The seed is fixed (so a
+//! CI run is repeatable) unless `ISLO_FUZZ_SEED` sets another (`time` picks one from the
+//! clock); it is printed. A finding is minimised and reported with its bytes.
 //!
 //! ```text
 //! ISLO_FUZZ_SECONDS=600 cargo test --release -p islo --test fuzz_smoke -- --nocapture
@@ -65,16 +70,20 @@ fn budget() -> Duration {
     Duration::from_secs_f64(secs)
 }
 
+/// The base seed: fixed, unless `ISLO_FUZZ_SEED` is a number or `time`.
 fn seed(target: &str) -> u64 {
-    let base = std::env::var("ISLO_FUZZ_SEED")
+    let base = match std::env::var("ISLO_FUZZ_SEED")
         .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0x5eed)
-        });
+        .as_deref()
+        .map(str::trim)
+    {
+        Some("time") => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x5eed),
+        Some(n) => n.parse::<u64>().unwrap_or(0x5eed),
+        None => 0x5eed,
+    };
     // Different stream per target, same printed base seed.
     base ^ target.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
@@ -274,12 +283,27 @@ fn kind(e: &SseError) -> SseKind {
 }
 
 /// Feeds `chunks` then finishes; the events before the first error and the error kind.
+/// The bytes one event holds: its data, its type and (once, shared) its id.
+fn event_size(e: &SseEvent) -> usize {
+    e.data.len() + e.event.len() + e.id.as_ref().map_or(0, |id| id.len())
+}
+
 fn parse_chunks(chunks: &[&[u8]], limit: usize) -> (Vec<SseEvent>, Option<SseKind>) {
     let mut parser = SseParser::with_max_event_bytes(limit);
     let mut events = Vec::new();
     for chunk in chunks {
         match parser.push(chunk) {
-            Ok(mut evs) => events.append(&mut evs),
+            Ok(mut evs) => {
+                for e in &evs {
+                    // "message" is the default type, not bytes of the input.
+                    let size = event_size(e) - if e.event == "message" { 7 } else { 0 };
+                    assert!(
+                        size <= limit,
+                        "an event of {size} bytes passed the limit {limit}"
+                    );
+                }
+                events.append(&mut evs);
+            }
             Err(e) => return (events, Some(kind(&e))),
         }
     }
@@ -599,8 +623,7 @@ fn regression_sanitize_seeds() {
 // ---------------------------------------------------------------------------
 
 fn islo_spec() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi/islo.json");
-    serde_json::from_slice(&std::fs::read(&path).expect("openapi/islo.json")).expect("valid JSON")
+    serde_json::from_str(islo_generated::OPENAPI_JSON).expect("valid JSON")
 }
 
 fn small_specs() -> Vec<Value> {
@@ -1027,4 +1050,212 @@ fn fuzz_normalize() {
         "ok {ok}, errors {err} (mutated islo.json {big_runs}, byte-level small specs {byte_level})"
     ));
     rep.print();
+}
+
+// ---------------------------------------------------------------------------
+// Target: path parameters of generated calls, over loopback
+// ---------------------------------------------------------------------------
+
+const PATH_PARAM_SEEDS: &[&[u8]] = &[
+    b"sb-1",
+    b"..",
+    b".",
+    b"",
+    b"%2e%2e",
+    b"a/b",
+    b"a\\b",
+    b"..%2F..",
+    b"x?y#z",
+    b"caf\xC3\xA9 \xE2\x82\xAC",
+    b"%252e",
+    b"...",
+];
+
+const PATH_PARAM_DICT: &[&[u8]] = &[
+    b".",
+    b"..",
+    b"/",
+    b"\\",
+    b"%",
+    b"%2e",
+    b"%2E",
+    b"%2f",
+    b"%2F",
+    b"%25",
+    b"?",
+    b"#",
+    b" ",
+    b"\t",
+    b"\x00",
+    b"\xE2\x80\xAE",
+    b"x",
+];
+
+/// A server that records each request line and closes the connection with a 404.
+async fn recording_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&buf);
+                if let Some(line) = text.lines().next() {
+                    sink.lock().unwrap().push(line.to_string());
+                }
+                let _ = conn
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    )
+                    .await;
+            });
+        }
+    });
+    (base, lines)
+}
+
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' {
+            if let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            ) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The property for one value, through two calls (one parameter, two parameters).
+async fn path_param_violation(
+    islo: &islo::Islo,
+    lines: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    value: &str,
+) -> Option<String> {
+    let calls: [(&str, usize, usize); 2] = [
+        // (template, segments, index of the parameter)
+        ("/sandboxes/{sandbox_name}", 2, 1),
+        ("/sandboxes/{sandbox_name}/exec/{exec_id}", 4, 3),
+    ];
+    for (i, (template, segments, index)) in calls.iter().enumerate() {
+        lines.lock().unwrap().clear();
+        let result = if i == 0 {
+            islo.delete_sandbox(value).await.map(|_| ())
+        } else {
+            islo.get_exec_result("sb", value).await.map(|_| ())
+        };
+        let seen = lines.lock().unwrap().clone();
+        match result {
+            Err(islo::Error::InvalidRequest(_)) => {
+                if !seen.is_empty() {
+                    return Some(format!("{template}: refused, yet sent {seen:?}"));
+                }
+            }
+            _ => {
+                let [line] = seen.as_slice() else {
+                    return Some(format!("{template}: expected one request, saw {seen:?}"));
+                };
+                let path = line.split(' ').nth(1).unwrap_or("");
+                let path = path.split('?').next().unwrap_or("");
+                let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+                if parts.len() != *segments {
+                    return Some(format!("{template}: `{value}` sent as {path}"));
+                }
+                let decoded = percent_decode(parts[*index]);
+                if decoded != value.as_bytes() {
+                    return Some(format!("{template}: `{value}` arrived as {path}"));
+                }
+                if decoded == b"." || decoded == b".." || decoded.contains(&b'/') {
+                    return Some(format!(
+                        "{template}: `{value}` reached the server as {path}"
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+#[tokio::test]
+async fn fuzz_path_params() {
+    let mut rep = Report::new("path_params");
+    let mut rng = Rng::new(rep.seed);
+    let deadline = rep.started + budget();
+    let (base, lines) = recording_server().await;
+    let islo = islo::Islo::builder()
+        .ignore_env()
+        .session_token("fuzz-token")
+        .base_url(&base)
+        .compute_url(&base)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let mut corpus: Vec<Vec<u8>> = PATH_PARAM_SEEDS.iter().map(|s| s.to_vec()).collect();
+    let (mut refused, mut sent) = (0u64, 0u64);
+    while Instant::now() < deadline || rep.iterations == 0 {
+        for _ in 0..16 {
+            rep.iterations += 1;
+            let base = rng.pick(&corpus).clone();
+            let input = mutate(&mut rng, &base, PATH_PARAM_DICT, &corpus);
+            let value = String::from_utf8_lossy(&input).into_owned();
+            if let Some(why) = path_param_violation(&islo, &lines, &value).await {
+                panic!(
+                    "path_params: {why} (seed {}, iteration {}); input: b\"{}\"",
+                    rep.seed,
+                    rep.iterations,
+                    escape(value.as_bytes())
+                );
+            }
+            if lines.lock().unwrap().is_empty() {
+                refused += 1;
+            } else {
+                sent += 1;
+            }
+            if corpus.len() < 256 && rng.chance(16) {
+                corpus.push(value.into_bytes());
+            }
+        }
+    }
+    rep.notes.push(format!("refused {refused}, sent {sent}"));
+    rep.print();
+}
+
+#[tokio::test]
+async fn regression_path_param_seeds() {
+    let (base, lines) = recording_server().await;
+    let islo = islo::Islo::builder()
+        .ignore_env()
+        .session_token("fuzz-token")
+        .base_url(&base)
+        .compute_url(&base)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    for seed in PATH_PARAM_SEEDS {
+        let value = String::from_utf8_lossy(seed).into_owned();
+        if let Some(why) = path_param_violation(&islo, &lines, &value).await {
+            panic!("{why}");
+        }
+    }
 }

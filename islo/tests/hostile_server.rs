@@ -253,7 +253,11 @@ async fn dot_segments_in_path_parameters_are_refused_before_anything_is_sent() {
         assert!(err.to_string().contains("kill_session"), "{err}");
     }
     assert_eq!(fake.total_requests(), before, "nothing reached the server");
-    assert_eq!(fake.sandbox_names(), vec![sb.name], "the sandbox is still there");
+    assert_eq!(
+        fake.sandbox_names(),
+        vec![sb.name],
+        "the sandbox is still there"
+    );
 }
 
 #[tokio::test]
