@@ -3,24 +3,14 @@
 //! Every case must end in a typed [`islo::Error`] whose text (Display plus the source
 //! chain) names the cause, never in a panic.
 
+mod client_support;
+use client_support::chain;
 use futures_util::StreamExt;
 use httpmock::prelude::*;
 use islo::archive::ArchiveError;
 use islo::exec::{ExecEvent, ExecOptions};
 use islo::{Error, Islo};
 use std::io::Write;
-
-/// Display plus every `source()` in the chain.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(" <- ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
 
 fn client(server: &MockServer) -> Islo {
     Islo::builder()

@@ -78,21 +78,6 @@ async fn retryable_statuses_are_retried_with_two_attempts_by_default() {
 }
 
 #[tokio::test]
-async fn non_retryable_statuses_are_not_retried() {
-    for status in [400u16, 403, 404, 409, 422] {
-        let (control, compute, key) = setup(&format!("not_retryable_{status}")).await;
-        let m = get_answering(&compute, status).await;
-        let islo = builder(&control.base_url(), &compute.base_url(), &key)
-            .max_attempts(4)
-            .build()
-            .unwrap();
-        let err = get(&islo).await.unwrap_err();
-        assert!(!err.is_retryable(), "{status}");
-        assert_eq!(m.calls_async().await, 1, "status {status}");
-    }
-}
-
-#[tokio::test]
 async fn a_retry_that_succeeds_returns_the_success() {
     let (control, compute, key) = setup("retry_then_ok").await;
     let fail = get_answering(&compute, 503).await;
@@ -221,117 +206,6 @@ async fn retry_after_is_capped_by_max_retry_after() {
 }
 
 #[tokio::test]
-async fn get_is_retried_after_a_timeout() {
-    let (control, compute, key) = setup("get_timeout_retried").await;
-    let slow = compute
-        .mock_async(|when, then| {
-            when.method(GET).path("/sandboxes/box");
-            then.delay(Duration::from_secs(2))
-                .status(200)
-                .json_body(sandbox("box"));
-        })
-        .await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .exchange_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
-    let err = get(&islo).await.unwrap_err();
-    assert!(matches!(err, islo::Error::Timeout { .. }), "{err:?}");
-    assert_eq!(slow.calls_async().await, 2);
-}
-
-#[tokio::test]
-async fn post_is_not_replayed_after_500() {
-    let (control, compute, key) = setup("post_500").await;
-    let m = create_answering(&compute, 500, &[]).await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .max_attempts(3)
-        .build()
-        .unwrap();
-    let err = create(&islo).await.unwrap_err();
-    assert_eq!(
-        err.status(),
-        Some(reqwest::StatusCode::INTERNAL_SERVER_ERROR)
-    );
-    assert_eq!(m.calls_async().await, 1);
-}
-
-#[tokio::test]
-async fn post_is_not_replayed_after_503_without_retry_after() {
-    let (control, compute, key) = setup("post_503_plain").await;
-    let m = create_answering(&compute, 503, &[]).await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .build()
-        .unwrap();
-    create(&islo).await.unwrap_err();
-    assert_eq!(m.calls_async().await, 1);
-}
-
-#[tokio::test]
-async fn post_is_not_replayed_after_a_timeout() {
-    let (control, compute, key) = setup("post_timeout").await;
-    let slow = compute
-        .mock_async(|when, then| {
-            when.method(POST).path("/sandboxes");
-            then.delay(Duration::from_secs(2))
-                .status(200)
-                .json_body(sandbox("box"));
-        })
-        .await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .exchange_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_millis(200))
-        .max_attempts(3)
-        .build()
-        .unwrap();
-    let err = create(&islo).await.unwrap_err();
-    assert!(matches!(err, islo::Error::Timeout { .. }), "{err:?}");
-    assert_eq!(slow.calls_async().await, 1);
-}
-
-#[tokio::test]
-async fn post_is_replayed_after_429() {
-    let (control, compute, key) = setup("post_429").await;
-    let m = create_answering(&compute, 429, &[]).await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .build()
-        .unwrap();
-    create(&islo).await.unwrap_err();
-    assert_eq!(m.calls_async().await, 2);
-}
-
-#[tokio::test]
-async fn post_is_replayed_after_503_with_retry_after() {
-    let (control, compute, key) = setup("post_503_retry_after").await;
-    let m = create_answering(&compute, 503, &[("retry-after", "0")]).await;
-    m.up_to_n_times_async(1).await;
-    let ok = compute
-        .mock_async(|when, then| {
-            when.method(POST).path("/sandboxes");
-            then.status(200).json_body(sandbox("box"));
-        })
-        .await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .build()
-        .unwrap();
-    create(&islo).await.unwrap();
-    assert_eq!((m.calls_async().await, ok.calls_async().await), (1, 1));
-}
-
-#[tokio::test]
-async fn retry_non_idempotent_opts_post_into_5xx_replays() {
-    let (control, compute, key) = setup("post_opt_in").await;
-    let m = create_answering(&compute, 500, &[]).await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .retry_non_idempotent(true)
-        .build()
-        .unwrap();
-    create(&islo).await.unwrap_err();
-    assert_eq!(m.calls_async().await, 2);
-}
-
-#[tokio::test]
 async fn with_retry_non_idempotent_opts_in_per_call() {
     let (control, compute, key) = setup("post_opt_in_per_call").await;
     let m = create_answering(&compute, 502, &[]).await;
@@ -347,49 +221,6 @@ async fn with_retry_non_idempotent_opts_in_per_call() {
 }
 
 /// Counts attempts through the `islo.request` span (no server to count a refused connection).
-async fn attempts_against_refused(islo: &islo::Islo, post: bool) -> (islo::Error, String) {
-    let _lock = TRACE_LOCK.lock().await;
-    let (captured, _guard) = capture();
-    let err = if post {
-        create(islo).await.unwrap_err()
-    } else {
-        get(islo).await.unwrap_err()
-    };
-    let spans = captured.spans_named("islo.request");
-    assert_eq!(spans.len(), 1, "{spans:?}");
-    (
-        err,
-        spans[0].fields.get("attempts").cloned().unwrap_or_default(),
-    )
-}
-
-#[tokio::test]
-async fn connection_refused_is_retried() {
-    let key = key("refused_get");
-    let control = MockServer::start_async().await;
-    exchange(&control, &key, "tok_refused_get", None).await;
-    let islo = builder(&control.base_url(), &refused_url(), &key)
-        .max_attempts(3)
-        .build()
-        .unwrap();
-    let (err, attempts) = attempts_against_refused(&islo, false).await;
-    assert!(matches!(err, islo::Error::Transport { .. }), "{err:?}");
-    assert_eq!(attempts, "3");
-}
-
-#[tokio::test]
-async fn post_is_replayed_after_connection_refused() {
-    let key = key("refused_post");
-    let control = MockServer::start_async().await;
-    exchange(&control, &key, "tok_refused_post", None).await;
-    let islo = builder(&control.base_url(), &refused_url(), &key)
-        .build()
-        .unwrap();
-    let (err, attempts) = attempts_against_refused(&islo, true).await;
-    assert!(matches!(err, islo::Error::Transport { .. }), "{err:?}");
-    assert_eq!(attempts, "2");
-}
-
 #[tokio::test]
 async fn post_is_replayed_after_connection_refused_and_then_succeeds() {
     // The compute server comes up only after the first (refused) attempt.

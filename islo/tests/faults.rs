@@ -4,12 +4,14 @@
 //! server received, and that no non-idempotent request was executed twice.
 #![cfg(feature = "mock")]
 
+mod client_support;
+use client_support::chain;
 use islo::mock::FakeIslo;
 use islo::{types, Error, Islo, IsloBuilder};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const GET_SANDBOX: (&str, &str) = ("GET", "/sandboxes/{sandbox_name}");
@@ -54,17 +56,6 @@ async fn warm(b: impl FnOnce(IsloBuilder) -> IsloBuilder) -> (FakeIslo, Islo) {
     (fake, islo)
 }
 
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(" <- ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
 // ---------------------------------------------------------------------------
 // 503 bursts
 // ---------------------------------------------------------------------------
@@ -83,30 +74,6 @@ async fn gets_succeed_through_503_bursts() {
     // (request 45 would be the next failure, but the 30th success is request 44).
     assert_eq!(fake.requests(GET_SANDBOX.0, GET_SANDBOX.1), 44);
     assert_eq!(fake.token_exchanges(), 0, "the cached token is reused");
-}
-
-#[tokio::test]
-async fn persistent_503_on_get_stops_after_max_attempts() {
-    let (fake, islo) = warm(|b| b.max_attempts(3)).await;
-    fake.fail_every_nth(1);
-    let err = get(&islo, "sb").await.expect_err("every attempt fails");
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
-    assert_eq!(err.kind(), Some(islo::ErrorKind::Unavailable));
-    assert!(err.is_retryable());
-    assert_eq!(fake.requests(GET_SANDBOX.0, GET_SANDBOX.1), 3);
-}
-
-#[tokio::test]
-async fn post_hitting_503_without_retry_after_is_not_replayed() {
-    let (fake, islo) = warm(|b| b.max_attempts(3)).await;
-    fake.fail_every_nth(1);
-    let err = create(&islo, "once").await.expect_err("503 surfaces");
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
-    assert_eq!(
-        fake.requests(CREATE_SANDBOX.0, CREATE_SANDBOX.1),
-        1,
-        "a POST that may have been processed is not replayed"
-    );
 }
 
 // ---------------------------------------------------------------------------
@@ -161,186 +128,6 @@ async fn rate_limit_beyond_max_attempts_surfaces_429() {
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(fake.requests(CREATE_SANDBOX.0, CREATE_SANDBOX.1), 2);
     assert!(!fake.sandbox_names().contains(&"never".to_string()));
-}
-
-// ---------------------------------------------------------------------------
-// Connection reset mid-response (raw TCP server)
-// ---------------------------------------------------------------------------
-
-/// A raw TCP server that answers every request with `reply` and then closes the
-/// connection; counts connections.
-struct RawServer {
-    url: String,
-    connections: Arc<AtomicU64>,
-}
-
-async fn read_request_head(sock: &mut TcpStream) -> Vec<u8> {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 4096];
-    loop {
-        match sock.read(&mut tmp).await {
-            Ok(0) | Err(_) => return buf,
-            Ok(n) => {
-                buf.extend_from_slice(&tmp[..n]);
-                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    // Also drain a small body, if announced.
-                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                    let len = head
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse::<usize>().ok())
-                        .unwrap_or(0);
-                    while buf.len() < end + 4 + len {
-                        match sock.read(&mut tmp).await {
-                            Ok(0) | Err(_) => return buf,
-                            Ok(n) => buf.extend_from_slice(&tmp[..n]),
-                        }
-                    }
-                    return buf;
-                }
-            }
-        }
-    }
-}
-
-async fn raw_server(reply: &'static [u8]) -> RawServer {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let connections = Arc::new(AtomicU64::new(0));
-    let counter = connections.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let _ = read_request_head(&mut sock).await;
-                let _ = sock.write_all(reply).await;
-                let _ = sock.flush().await;
-                // Closing without sending the rest: a reset mid-response.
-                drop(sock);
-            });
-        }
-    });
-    RawServer { url, connections }
-}
-
-fn raw_client(server: &RawServer) -> Islo {
-    Islo::builder()
-        .ignore_env()
-        .session_token("static-session-token")
-        .base_url(&server.url)
-        .compute_url(&server.url)
-        .max_attempts(2)
-        .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
-        .build()
-        .unwrap()
-}
-
-const HALF_HEADERS: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: applic";
-const HALF_BODY: &[u8] =
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"name\":\"x\",\"id\":";
-
-#[tokio::test]
-async fn reset_during_headers_get_is_retried() {
-    let server = raw_server(HALF_HEADERS).await;
-    let islo = raw_client(&server);
-    let err = get(&islo, "x").await.expect_err("the connection breaks");
-    assert!(
-        matches!(err, Error::Transport { .. } | Error::Timeout { .. }),
-        "typed transport error, got {err:?}"
-    );
-    assert_eq!(
-        server.connections.load(Ordering::SeqCst),
-        2,
-        "GET is replayed once (max_attempts 2)"
-    );
-}
-
-#[tokio::test]
-async fn reset_during_headers_post_is_not_retried() {
-    let server = raw_server(HALF_HEADERS).await;
-    let islo = raw_client(&server);
-    let err = create(&islo, "x").await.expect_err("the connection breaks");
-    assert!(matches!(err, Error::Transport { .. }), "got {err:?}");
-    assert_eq!(
-        server.connections.load(Ordering::SeqCst),
-        1,
-        "a POST the server may have executed is not replayed"
-    );
-}
-
-#[tokio::test]
-async fn reset_mid_body_is_a_typed_error() {
-    let server = raw_server(HALF_BODY).await;
-    let islo = raw_client(&server);
-    let err = get(&islo, "x").await.expect_err("the body is cut");
-    assert!(
-        matches!(err, Error::Transport { .. } | Error::Decode { .. }),
-        "typed error, got {err:?}"
-    );
-    assert!(!chain(&err).contains("static-session-token"));
-}
-
-#[tokio::test]
-async fn reset_mid_body_post_is_not_retried() {
-    let server = raw_server(HALF_BODY).await;
-    let islo = raw_client(&server);
-    let err = create(&islo, "x").await.expect_err("the body is cut");
-    assert!(
-        matches!(err, Error::Transport { .. } | Error::Decode { .. }),
-        "typed error, got {err:?}"
-    );
-    assert_eq!(server.connections.load(Ordering::SeqCst), 1);
-}
-
-#[tokio::test]
-async fn reset_mid_body_get_is_retried() {
-    let server = raw_server(HALF_BODY).await;
-    let islo = raw_client(&server);
-    let _ = get(&islo, "x").await.expect_err("the body is cut");
-    assert_eq!(server.connections.load(Ordering::SeqCst), 2);
-}
-
-// ---------------------------------------------------------------------------
-// Slow headers
-// ---------------------------------------------------------------------------
-
-#[tokio::test]
-async fn slow_headers_time_out_and_get_is_retried_once() {
-    let (fake, islo) = warm(|b| b.timeout(Duration::from_millis(200))).await;
-    fake.set_latency(Duration::from_secs(1));
-    let started = Instant::now();
-    let err = get(&islo, "sb").await.expect_err("times out");
-    assert!(matches!(err, Error::Timeout { .. }), "got {err:?}");
-    assert!(err.is_retryable());
-    assert!(
-        started.elapsed() >= Duration::from_millis(400),
-        "two attempts of 200 ms"
-    );
-    // `total_requests` counts arrivals before the injected latency.
-    assert_eq!(
-        fake.total_requests(),
-        2,
-        "GET attempted twice (default max_attempts 2)"
-    );
-    fake.set_latency(Duration::ZERO);
-    get(&islo, "sb").await.expect("works again");
-}
-
-#[tokio::test]
-async fn slow_headers_time_out_and_post_is_not_retried() {
-    let (fake, islo) = warm(|b| b.timeout(Duration::from_millis(200))).await;
-    fake.set_latency(Duration::from_secs(1));
-    let err = create(&islo, "slow").await.expect_err("times out");
-    assert!(matches!(err, Error::Timeout { .. }), "got {err:?}");
-    assert_eq!(fake.total_requests(), 1, "POST sent once");
-    fake.set_latency(Duration::ZERO);
-    // Let the server finish the abandoned request (if it does), then check for duplicates.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
-    let n = fake.sandbox_names().iter().filter(|n| *n == "slow").count();
-    assert!(n <= 1, "executed at most once, got {n}");
 }
 
 // ---------------------------------------------------------------------------
@@ -410,7 +197,9 @@ async fn hanging_proxy(upstream: String, hang: Arc<AtomicBool>) -> (String, Arc<
             let upstream = upstream.clone();
             tokio::spawn(async move {
                 if hang.load(Ordering::SeqCst) {
-                    let _ = read_request_head(&mut sock).await;
+                    // Read the request, then never answer.
+                    let mut buf = [0u8; 4096];
+                    let _ = sock.read(&mut buf).await;
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                     return;
                 }

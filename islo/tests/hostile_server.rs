@@ -2,28 +2,14 @@
 //! which endpoint a call reaches, or keep a call going forever. Each test is named for the
 //! guarantee it proves, over loopback HTTP (httpmock, a raw TCP peer, or the fake).
 
+mod client_support;
+use client_support::{chain, key};
 use futures_util::TryStreamExt;
 use httpmock::prelude::*;
 use islo::pages::PageOptions;
 use islo::{AuthError, Error, Islo};
 use serde_json::json;
 use std::time::Duration;
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        s.push_str(" <- ");
-        s.push_str(&c.to_string());
-        cur = c.source();
-    }
-    s
-}
-
-/// A key unique to the test (the token cache is process-wide).
-fn key(test: &str) -> String {
-    format!("ak_hostile_{test}_{}", std::process::id())
-}
 
 /// A session token answer with `cookie_max_age`.
 fn token_answer(token: &str, max_age: u64) -> serde_json::Value {
