@@ -429,7 +429,7 @@ fn islo_client(fake: &FakeIslo) -> Islo {
     Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
-        .base_url(fake.control_url())
+        .control_url(fake.control_url())
         .compute_url(fake.compute_url())
         .build()
         .expect("client")
@@ -749,7 +749,7 @@ async fn cold_callers() {
             Islo::builder()
                 .ignore_env()
                 .api_key(fake.api_key())
-                .base_url(fake.control_url())
+                .control_url(fake.control_url())
                 .compute_url(fake.compute_url())
                 .http_client(http.clone())
                 .build()
@@ -765,7 +765,7 @@ async fn cold_callers() {
             // The sandbox does not exist: a 404 still proves the call was authenticated.
             match islo.get_sandbox("cold").send().await {
                 Ok(_) => true,
-                Err(e) => e.is_not_found(),
+                Err(e) => e.kind() == islo::ErrorKind::NotFound,
             }
         }));
     }
@@ -796,7 +796,7 @@ async fn refresh_under_load(n: usize, c: usize, steady_fake: &FakeIslo, steady_c
     let islo = Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
-        .base_url(fake.control_url())
+        .control_url(fake.control_url())
         .compute_url(fake.compute_url())
         .token_refresh_margin(Duration::from_secs(1))
         .build()
@@ -883,7 +883,7 @@ fn client_memory(fake: &FakeIslo) {
             Islo::builder()
                 .ignore_env()
                 .api_key(fake.api_key())
-                .base_url(fake.control_url())
+                .control_url(fake.control_url())
                 .compute_url(fake.compute_url())
                 .http_client(http.clone())
                 .build()
@@ -924,7 +924,7 @@ async fn upload_memory() {
     let islo = Islo::builder()
         .ignore_env()
         .api_key("ak_sink")
-        .base_url(&url)
+        .control_url(&url)
         .compute_url(&url)
         .build()
         .unwrap();
@@ -932,7 +932,10 @@ async fn upload_memory() {
     let heap0 = reset_peak_heap();
     let (rss0, hwm0) = (rss_kb(), hwm_kb());
     let t = Instant::now();
-    let result = islo.upload_path("sb", &path, "/workspace/big.bin").await;
+    let result = islo
+        .sandbox("sb")
+        .upload_file(&path, "/workspace/big.bin")
+        .await;
     let secs = t.elapsed().as_secs_f64();
     let (rss1, hwm1) = (rss_kb(), hwm_kb());
     let got = received.load(Ordering::SeqCst);

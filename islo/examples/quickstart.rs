@@ -30,12 +30,14 @@ pub async fn run_flow(islo: &islo::Islo, say: &mut dyn FnMut(String)) -> islo::R
     ));
 
     say("2. Waiting until it runs ...".to_string());
-    islo.wait_until_running(&sandbox.name, Duration::from_secs(300))
+    islo.sandbox(&sandbox.name)
+        .wait_until_running(Duration::from_secs(300))
         .await?;
 
     say("3. Running: echo \"Hello from sandbox\"".to_string());
     let out = islo
-        .exec(&sandbox.name, ["echo", "Hello from sandbox"])
+        .sandbox(&sandbox.name)
+        .exec(["echo", "Hello from sandbox"])
         .await?;
     say(format!("   stdout: {}", out.stdout.trim_end()));
     say(format!(
@@ -44,7 +46,7 @@ pub async fn run_flow(islo: &islo::Islo, say: &mut dyn FnMut(String)) -> islo::R
     ));
 
     say(format!("4. Deleting sandbox {} ...", sandbox.name));
-    islo.delete_sandbox_if_exists(&sandbox.name).await?;
+    islo.sandbox(&sandbox.name).delete().await?;
     say("Done.".to_string());
     Ok(out.stdout)
 }
@@ -68,7 +70,7 @@ pub async fn connect(
     let islo = islo::Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
-        .base_url(fake.control_url())
+        .control_url(fake.control_url())
         .compute_url(fake.compute_url())
         .build()?;
     Ok((islo, Some(fake)))

@@ -15,26 +15,27 @@ pub const PRODUCTION_CONTROL_URL: &str = "https://api.islo.dev";
 pub const PRODUCTION_COMPUTE_URL: &str = "https://ca.compute.islo.dev";
 /// Environment variable holding the API key.
 pub const ENV_API_KEY: &str = "ISLO_API_KEY";
-/// Environment variable overriding the control-plane URL.
+/// Environment variable overriding the control-plane URL (the name Islo's other SDKs use).
 pub const ENV_BASE_URL: &str = "ISLO_BASE_URL";
 /// Environment variable overriding the compute-plane URL.
 pub const ENV_COMPUTE_URL: &str = "ISLO_COMPUTE_URL";
 
 /// A pair of control- and compute-plane base URLs.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Environment {
     /// The control-plane base URL.
-    pub control: String,
+    pub control_url: String,
     /// The compute-plane base URL.
-    pub compute: String,
+    pub compute_url: String,
 }
 
 impl Environment {
     /// An environment with the given base URLs.
-    pub fn new(control: impl Into<String>, compute: impl Into<String>) -> Self {
+    pub fn new(control_url: impl Into<String>, compute_url: impl Into<String>) -> Self {
         Self {
-            control: control.into(),
-            compute: compute.into(),
+            control_url: control_url.into(),
+            compute_url: compute_url.into(),
         }
     }
 
@@ -52,14 +53,14 @@ impl Default for Environment {
 
 /// Builds an [`Islo`] client. Start with [`Islo::builder`].
 ///
-/// URL precedence: an explicit [`base_url`](Self::base_url)/[`compute_url`](Self::compute_url)
+/// URL precedence: an explicit [`control_url`](Self::control_url)/[`compute_url`](Self::compute_url)
 /// beats `ISLO_BASE_URL`/`ISLO_COMPUTE_URL`, which beat [`environment`](Self::environment),
 /// which beats production.
 #[derive(Clone, Default)]
 pub struct IsloBuilder {
     api_key: Option<Secret>,
     session_token: Option<Secret>,
-    base_url: Option<String>,
+    control_url: Option<String>,
     compute_url: Option<String>,
     environment: Option<Environment>,
     http_client: Option<reqwest::Client>,
@@ -76,7 +77,7 @@ impl std::fmt::Debug for IsloBuilder {
         f.debug_struct("IsloBuilder")
             .field("api_key", &self.api_key)
             .field("session_token", &self.session_token)
-            .field("base_url", &self.base_url)
+            .field("control_url", &self.control_url)
             .field("compute_url", &self.compute_url)
             .field("environment", &self.environment)
             .field("settings", &self.settings)
@@ -112,11 +113,32 @@ fn validate_url(what: &str, raw: &str) -> Result<String, Error> {
             "the {what} ({shown}) must not have a query or fragment"
         )));
     }
+    if url.scheme() == "https" && !TLS {
+        return Err(Error::Config(format!(
+            "the {what} ({shown}) is https, but this build of islo has no TLS: enable its \
+             `rustls` or `native-tls` feature"
+        )));
+    }
     Ok(trimmed.to_string())
 }
 
-/// The `reqwest::Client` built when the caller brings none.
+/// Whether this build can speak TLS.
+const TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
+
+/// The `reqwest::Client` used when the caller brings none: built once per process and
+/// shared (building one costs a TLS context and a connection pool; a clone costs a
+/// reference count), so a client built per task is cheap.
 fn default_http_client() -> Result<reqwest::Client, Error> {
+    static SHARED: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    if let Some(client) = SHARED.get() {
+        return Ok(client.clone());
+    }
+    let client = build_http_client()?;
+    // Two callers racing here both build one; the first one set is the one kept.
+    Ok(SHARED.get_or_init(|| client).clone())
+}
+
+fn build_http_client() -> Result<reqwest::Client, Error> {
     let builder = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
@@ -157,9 +179,10 @@ impl IsloBuilder {
         self
     }
 
-    /// The control-plane base URL (may include a path prefix). Default: `$ISLO_BASE_URL`, then production.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+    /// The control-plane base URL (may include a path prefix, such as
+    /// `https://gw.example.com/islo`). Default: `$ISLO_BASE_URL`, then production.
+    pub fn control_url(mut self, url: impl Into<String>) -> Self {
+        self.control_url = Some(url.into());
         self
     }
 
@@ -295,12 +318,12 @@ impl IsloBuilder {
         };
         let fallback = self.environment.clone().unwrap_or_default();
         let control = validate_url(
-            "base URL",
+            "control URL",
             &self
-                .base_url
+                .control_url
                 .clone()
                 .or_else(|| env(ENV_BASE_URL))
-                .unwrap_or(fallback.control),
+                .unwrap_or(fallback.control_url),
         )?;
         let compute = validate_url(
             "compute URL",
@@ -308,7 +331,7 @@ impl IsloBuilder {
                 .compute_url
                 .clone()
                 .or_else(|| env(ENV_COMPUTE_URL))
-                .unwrap_or(fallback.compute),
+                .unwrap_or(fallback.compute_url),
         )?;
 
         let mut headers = HeaderMap::new();
@@ -393,12 +416,12 @@ mod tests {
 
     #[test]
     fn urls_must_be_http_with_a_host() {
-        assert!(validate_url("base URL", "ftp://x").is_err());
-        assert!(validate_url("base URL", "not a url").is_err());
-        assert!(validate_url("base URL", "http://").is_err());
-        assert!(validate_url("base URL", "https://u:p@x.dev").is_err());
+        assert!(validate_url("control URL", "ftp://x").is_err());
+        assert!(validate_url("control URL", "not a url").is_err());
+        assert!(validate_url("control URL", "http://").is_err());
+        assert!(validate_url("control URL", "https://u:p@x.dev").is_err());
         assert_eq!(
-            validate_url("base URL", "https://gw.example.com/islo/").unwrap(),
+            validate_url("control URL", "https://gw.example.com/islo/").unwrap(),
             "https://gw.example.com/islo"
         );
     }

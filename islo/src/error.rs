@@ -71,14 +71,18 @@ pub enum Error {
         /// The scheme, host and port the server redirected to (never the path or query).
         target_origin: String,
     },
-    /// A server-sent event stream failed or ended early.
-    #[error("islo: event stream: {0}")]
-    Stream(String),
-    /// A server-sent event stream could not be parsed.
-    #[error("islo: event stream could not be parsed")]
-    Sse(#[from] crate::sse::SseError),
+    /// An event stream (`exec_in_sandbox_stream`, `sandbox_creation_events`) failed: it
+    /// could not be read or parsed, ended early, or carried an event that makes no sense.
+    #[error("islo: {operation}: {reason}")]
+    Stream {
+        /// The operation whose stream failed.
+        operation: &'static str,
+        /// What went wrong.
+        #[source]
+        reason: StreamError,
+    },
     /// Reading or writing an archive failed, or an archive entry was refused.
-    #[error("islo: archive")]
+    #[error("islo: archive: {0}")]
     Archive(#[from] crate::archive::ArchiveError),
     /// Local file I/O failed.
     #[error("islo: {context}")]
@@ -152,8 +156,11 @@ impl fmt::Debug for Error {
                 .field("reason", reason)
                 .field("target_origin", target_origin)
                 .finish(),
-            Self::Stream(m) => f.debug_tuple("Stream").field(m).finish(),
-            Self::Sse(e) => f.debug_tuple("Sse").field(e).finish(),
+            Self::Stream { operation, reason } => f
+                .debug_struct("Stream")
+                .field("operation", operation)
+                .field("reason", reason)
+                .finish(),
             Self::Archive(e) => f.debug_tuple("Archive").field(e).finish(),
             Self::Io { context, source } => f
                 .debug_struct("Io")
@@ -173,7 +180,49 @@ impl fmt::Debug for Error {
     }
 }
 
-/// Broad classes of API errors, by HTTP status.
+/// Why an event stream failed ([`Error::Stream`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The stream could not be read or parsed (a broken connection, a line that is not
+    /// UTF-8, an event over the size limit).
+    #[error("the event stream could not be read: {0}")]
+    Read(#[from] crate::sse::SseError),
+    /// The stream ended before the event that finishes it (for an exec, `exit`).
+    #[error("the stream ended without {expected}{}", match .last_error {
+        Some(m) => format!("; the server reported: {m}"),
+        None => String::new(),
+    })]
+    EndedEarly {
+        /// The event that should have come (e.g. "an exit event").
+        expected: &'static str,
+        /// The last `error` event's message (credentials redacted), if there was one.
+        last_error: Option<String>,
+    },
+    /// An event whose data is not what its type promises (e.g. an `exit` event whose data
+    /// is not a number); the data is shown truncated and redacted.
+    #[error("a `{event}` event with unexpected data `{data}`")]
+    BadEvent {
+        /// The event type.
+        event: String,
+        /// The start of its data.
+        data: String,
+    },
+}
+
+/// What kind of failure an [`Error`] is: the HTTP status class of an API error, or the
+/// kind of a failure that has no status. Match on it rather than on variants.
+///
+/// ```no_run
+/// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+/// use islo::ErrorKind;
+/// match islo.get_sandbox("maybe-there").await {
+///     Ok(sb) => println!("{}", sb.status),
+///     Err(e) if e.kind() == ErrorKind::NotFound => println!("no such sandbox"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -195,7 +244,25 @@ pub enum ErrorKind {
     TooManyRequests,
     /// 502, 503, 504.
     Unavailable,
-    /// Anything else.
+    /// Another 5xx.
+    ServerError,
+    /// The call (or a helper's wait) did not finish in time.
+    Timeout,
+    /// The connection could not be made or broke.
+    Connection,
+    /// A redirect was refused.
+    Redirect,
+    /// The client is misconfigured.
+    Config,
+    /// An argument was refused before anything was sent.
+    InvalidRequest,
+    /// A success's body did not decode.
+    Decode,
+    /// An event stream failed.
+    Stream,
+    /// Local file or archive work failed.
+    Local,
+    /// Anything else (another status, an unexpected answer, a middleware's error).
     Other,
 }
 
@@ -212,6 +279,7 @@ impl ErrorKind {
             422 => Self::Unprocessable,
             429 => Self::TooManyRequests,
             502..=504 => Self::Unavailable,
+            500..=599 => Self::ServerError,
             _ => Self::Other,
         }
     }
@@ -429,9 +497,29 @@ impl Error {
         }
     }
 
-    /// The kind of API error, by status.
-    pub fn kind(&self) -> Option<ErrorKind> {
-        self.status().map(ErrorKind::from_status)
+    /// What kind of failure this is: an API error's status class, or the kind of a
+    /// failure without a status.
+    pub fn kind(&self) -> ErrorKind {
+        if let Some(status) = self.status() {
+            return ErrorKind::from_status(status);
+        }
+        match self {
+            Self::Timeout { .. } | Self::Deadline(_) => ErrorKind::Timeout,
+            Self::Transport { .. } => ErrorKind::Connection,
+            Self::Auth(a) => match &**a {
+                AuthError::Transport(e) if e.is_timeout() => ErrorKind::Timeout,
+                AuthError::Transport(_) => ErrorKind::Connection,
+                AuthError::Redirected => ErrorKind::Redirect,
+                _ => ErrorKind::Other,
+            },
+            Self::Redirect { .. } => ErrorKind::Redirect,
+            Self::Config(_) => ErrorKind::Config,
+            Self::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            Self::Decode { .. } => ErrorKind::Decode,
+            Self::Stream { .. } => ErrorKind::Stream,
+            Self::Archive(_) | Self::Io { .. } => ErrorKind::Local,
+            _ => ErrorKind::Other,
+        }
     }
 
     /// The API error, if this is one.
@@ -440,11 +528,6 @@ impl Error {
             Self::Api(e) => Some(e),
             _ => None,
         }
-    }
-
-    /// Whether this is a 404.
-    pub fn is_not_found(&self) -> bool {
-        self.kind() == Some(ErrorKind::NotFound)
     }
 
     /// Whether making the same call again could succeed: 408, 429, 5xx, timeouts, failed

@@ -1,22 +1,78 @@
-//! Running commands: wait for the result, or stream the output as it happens.
+//! Running commands in a sandbox: wait for the result ([`Sandbox::exec`]), stream the
+//! output as it happens ([`Sandbox::exec_stream`], [`Sandbox::exec_to_writers`]), or start
+//! one in the background and come back to it later, from anywhere ([`Sandbox::spawn`],
+//! [`Sandbox::exec_handle`]).
+//!
+//! # What the API can and cannot do
+//!
+//! - A command is an argument vector, run without a shell; use [`sh`] for a shell line.
+//! - There is no stdin, and no PTY.
+//! - One command cannot be killed: the server's limit ([`ExecOptions::server_timeout`])
+//!   bounds it. A process that must be stoppable on demand runs as a *session*
+//!   ([`Sandbox::start_session`]), which can be killed, but whose output the API does not
+//!   return.
+//! - The result of a finished command keeps its output, possibly truncated by the server
+//!   ([`ExecOutput::truncated`]).
+//!
+//! # The stream's framing
+//!
+//! `POST /sandboxes/{name}/exec/stream` answers Server-Sent Events: `stdout` and `stderr`
+//! events carry the output verbatim, line endings included (a chunk that spans lines
+//! arrives as several `data:` lines, which the SSE rules join back with `\n`), so writing
+//! each event's data as it comes reproduces the output byte for byte; an `exit` event
+//! carries the exit code as a decimal number and ends the stream; an `error` event carries
+//! a message from the server (not output of the command), and may come without an `exit`
+//! after it. Comments (`: keepalive`) are skipped; other event types are passed on as
+//! [`ExecEvent::Other`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result, StreamError};
+use crate::retry::{Poll, PollEnd, Polling};
+use crate::sandbox::Sandbox;
 use crate::sse::{sse_events, SseEvent, SseStream};
 use crate::types;
-use crate::Islo;
 use futures_util::{Stream, StreamExt};
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::Context;
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-/// Statuses after which an exec will not change any more.
-pub const TERMINAL_STATUSES: [&str; 3] = ["completed", "failed", "timeout"];
+/// The status of a command. Open: a status this SDK version does not know is kept as
+/// [`ExecStatus::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExecStatus {
+    /// Still running.
+    Running,
+    /// Finished (see the exit code).
+    Completed,
+    /// Finished with a failure.
+    Failed,
+    /// Stopped by the server's limit.
+    Timeout,
+    /// A status this SDK version does not know, as the server sent it.
+    Unknown(String),
+}
 
-pub use crate::retry::MAX_CONSECUTIVE_POLL_FAILURES;
+impl ExecStatus {
+    /// Parses the server's text.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "running" | "pending" | "queued" | "started" => Self::Running,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "timeout" => Self::Timeout,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
 
-/// Options for [`Islo::exec_with`] and [`Islo::exec_stream`].
+    /// Whether the command will not change any more.
+    pub fn is_finished(&self) -> bool {
+        matches!(self, Self::Completed | Self::Failed | Self::Timeout)
+    }
+}
+
+/// How to run a command.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ExecOptions {
@@ -28,11 +84,10 @@ pub struct ExecOptions {
     pub user: Option<String>,
     /// A limit the server enforces on the command (status `timeout` when exceeded).
     pub server_timeout: Option<Duration>,
-    /// How long [`Islo::exec_with`] waits in total; when it passes, the result says
-    /// `deadline_expired` and carries whatever output was seen. `None` waits forever.
-    /// [`Islo::exec_stream`] ignores it: bound a stream with `tokio::time::timeout` or by
-    /// dropping it.
-    pub deadline: Option<Duration>,
+    /// How long [`Sandbox::exec_with`] and [`Exec::wait`] wait in total; when it passes, the
+    /// result says `wait_timed_out` and carries what was seen. `None` waits until the
+    /// command ends. Streams ignore it: bound one with `tokio::time::timeout`, or drop it.
+    pub timeout: Option<Duration>,
     /// First poll interval (default 100 ms); doubles up to [`ExecOptions::poll_max`].
     pub poll_initial: Duration,
     /// Longest poll interval (default 2 s).
@@ -46,7 +101,7 @@ impl Default for ExecOptions {
             env: HashMap::new(),
             user: None,
             server_timeout: None,
-            deadline: None,
+            timeout: None,
             poll_initial: Duration::from_millis(100),
             poll_max: Duration::from_secs(2),
         }
@@ -79,8 +134,8 @@ impl ExecOptions {
         self
     }
     /// Sets how long to wait for the result in total.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = Some(deadline);
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
     /// Sets the poll interval bounds.
@@ -106,34 +161,69 @@ impl ExecOptions {
             workdir: self.workdir.clone(),
         }
     }
+
+    fn polling(&self) -> Polling {
+        Polling {
+            initial: self.poll_initial,
+            max: self.poll_max,
+            // A timeout past what a clock can hold means none.
+            deadline: self.timeout.and_then(crate::retry::deadline_after),
+        }
+    }
 }
 
-/// The outcome of a command run with [`Islo::exec`] / [`Islo::exec_with`].
+/// A shell line as a command: `sh -c <script>`.
+///
+/// ```
+/// assert_eq!(islo::exec::sh("echo hi > out.txt"), ["sh", "-c", "echo hi > out.txt"]);
+/// ```
+pub fn sh(script: impl Into<String>) -> [String; 3] {
+    ["sh".into(), "-c".into(), script.into()]
+}
+
+/// The outcome of a command ([`Sandbox::exec`], [`Exec::wait`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ExecOutput {
-    /// The exec id.
+    /// The command's id (see [`Sandbox::exec_handle`]).
     pub exec_id: String,
     /// Standard output.
     pub stdout: String,
     /// Standard error.
     pub stderr: String,
-    /// The exit code; `None` when the command never produced one (e.g. killed on timeout).
-    pub exit_code: Option<i64>,
-    /// The last status seen (`completed`, `failed`, `timeout`, or a running status when the
-    /// deadline expired).
-    pub status: String,
+    /// The exit code; `None` when the command never produced one (killed by the server's
+    /// limit, or still running when the wait timed out).
+    pub exit_code: Option<i32>,
+    /// The last status seen.
+    pub status: ExecStatus,
     /// Whether the server truncated the output.
     pub truncated: bool,
-    /// Whether the caller's deadline passed before the command finished.
-    pub deadline_expired: bool,
+    /// Whether the wait ([`ExecOptions::timeout`]) ran out before the command finished.
+    pub wait_timed_out: bool,
 }
 
 impl ExecOutput {
     /// Whether the command completed with exit code 0.
     pub fn success(&self) -> bool {
-        self.exit_code == Some(0) && !self.deadline_expired
+        self.exit_code == Some(0) && !self.wait_timed_out
     }
+
+    fn from_result(r: types::ExecResultResponse) -> Self {
+        Self {
+            exit_code: r.exit_code.map(exit_code),
+            status: ExecStatus::parse(&r.status),
+            exec_id: r.exec_id,
+            stdout: r.stdout,
+            stderr: r.stderr,
+            truncated: r.truncated,
+            wait_timed_out: false,
+        }
+    }
+}
+
+/// An exit code from the API as an `i32` (saturating: exit codes are small).
+fn exit_code(code: i64) -> i32 {
+    i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX })
 }
 
 fn argv<I, S>(command: I) -> Vec<String>
@@ -144,167 +234,160 @@ where
     command.into_iter().map(Into::into).collect()
 }
 
-impl Islo {
-    /// Runs `command` in `sandbox` and waits for it to finish (default options).
+impl Sandbox {
+    /// Runs `command` and waits for it to finish (default options).
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
-    /// let out = islo.exec("my-sandbox", ["echo", "hello"]).await?;
+    /// let out = islo.sandbox("my-sandbox").exec(["echo", "hello"]).await?;
     /// assert_eq!(out.stdout, "hello\n");
     /// # Ok(()) }
     /// ```
-    pub async fn exec<I, S>(&self, sandbox: &str, command: I) -> Result<ExecOutput>
+    pub async fn exec<I, S>(&self, command: I) -> Result<ExecOutput>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.exec_with(sandbox, command, &ExecOptions::default())
-            .await
+        self.exec_with(command, ExecOptions::default()).await
     }
 
-    /// Runs `command` and polls its result until a terminal status or the deadline.
-    ///
-    /// The deadline bounds the polling (including a poll request that is slow to answer), not
-    /// the request that starts the command. Up to [`MAX_CONSECUTIVE_POLL_FAILURES`] transient failures in a row (5xx, connection
-    /// failures, timeouts) are absorbed while polling; anything else is returned. Dropping
-    /// the future stops polling.
+    /// Runs `command` and polls its result until it finishes or the wait times out
+    /// ([`ExecOptions::timeout`], which also bounds a poll that is slow to answer). Transient
+    /// failures while polling are absorbed (see [`crate::retry`]). Dropping the future stops
+    /// polling (the command goes on in the sandbox).
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// use islo::exec::ExecOptions;
     /// use std::time::Duration;
-    /// let opts = ExecOptions::new().workdir("/app").env("RUST_LOG", "info").deadline(Duration::from_secs(60));
-    /// let out = islo.exec_with("my-sandbox", ["cargo", "test"], &opts).await?;
-    /// println!("exit {:?}, deadline expired: {}", out.exit_code, out.deadline_expired);
+    /// let opts = ExecOptions::new().workdir("/app").env("RUST_LOG", "info").timeout(Duration::from_secs(60));
+    /// let out = islo.sandbox("my-sandbox").exec_with(["cargo", "test"], opts).await?;
+    /// println!("exit {:?}, timed out: {}", out.exit_code, out.wait_timed_out);
     /// # Ok(()) }
     /// ```
-    pub async fn exec_with<I, S>(
-        &self,
-        sandbox: &str,
-        command: I,
-        options: &ExecOptions,
-    ) -> Result<ExecOutput>
+    pub async fn exec_with<I, S>(&self, command: I, options: ExecOptions) -> Result<ExecOutput>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        // A deadline past what a clock can hold means none.
-        let deadline = options.deadline.and_then(crate::retry::deadline_after);
+        self.spawn_with(command, &options)
+            .await?
+            .wait_with(&options)
+            .await
+    }
+
+    /// Starts `command` without waiting for it. The handle's id can be stored and the
+    /// command picked up again later, from another task or process, with
+    /// [`Sandbox::exec_handle`].
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let sb = islo.sandbox("my-sandbox");
+    /// let job = sb.spawn(["make", "all"]).await?;
+    /// let id = job.id().to_string(); // store it anywhere
+    /// // ... later, elsewhere:
+    /// let out = islo.sandbox("my-sandbox").exec_handle(id).wait().await?;
+    /// # let _ = out; Ok(()) }
+    /// ```
+    pub async fn spawn<I, S>(&self, command: I) -> Result<Exec>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.spawn_with(command, &ExecOptions::default()).await
+    }
+
+    async fn spawn_with<I, S>(&self, command: I, options: &ExecOptions) -> Result<Exec>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
         let body = options.request(argv(command));
-        let exec = self.exec_in_sandbox(sandbox, body).await?.into_inner();
-        let polling = crate::retry::Polling {
-            initial: options.poll_initial,
-            max: options.poll_max,
-            deadline,
-        };
-        let result = crate::retry::poll_until(polling, || {
-            let request = self.get_exec_result(sandbox, &exec.exec_id);
-            async {
-                let r = request.await?.into_inner();
-                let terminal = TERMINAL_STATUSES.contains(&r.status.as_str());
-                let seen = ExecOutput {
-                    exec_id: r.exec_id,
-                    stdout: r.stdout,
-                    stderr: r.stderr,
-                    exit_code: r.exit_code,
-                    status: r.status,
-                    truncated: r.truncated,
-                    deadline_expired: false,
-                };
-                Ok(if terminal {
-                    crate::retry::Poll::Ready(seen)
-                } else {
-                    crate::retry::Poll::Pending(seen)
-                })
-            }
-        })
-        .await;
-        match result {
-            Ok(done) => Ok(done),
-            Err(crate::retry::PollEnd::Deadline(last)) => Ok(ExecOutput {
-                deadline_expired: true,
-                ..last.unwrap_or(ExecOutput {
-                    exec_id: exec.exec_id,
-                    stdout: String::new(),
-                    stderr: String::new(),
-                    exit_code: None,
-                    status: exec.status,
-                    truncated: false,
-                    deadline_expired: true,
-                })
-            }),
-            Err(crate::retry::PollEnd::Failed(e)) => Err(e),
+        let started = self
+            .islo
+            .exec_in_sandbox(self.name(), body)
+            .await?
+            .into_inner();
+        Ok(self.exec_handle(started.exec_id))
+    }
+
+    /// The command started earlier with this id (no request is made).
+    pub fn exec_handle(&self, exec_id: impl Into<String>) -> Exec {
+        Exec {
+            sandbox: self.clone(),
+            id: exec_id.into(),
         }
     }
 
-    /// Starts `command` and streams its output as [`ExecEvent`]s
-    /// (`POST /sandboxes/{name}/exec/stream`).
+    /// Starts `command` and streams its events as they happen (see the module docs for
+    /// the framing).
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// use futures_util::StreamExt;
     /// use islo::exec::{ExecEvent, ExecOptions};
-    /// let mut events = islo.exec_stream("my-sandbox", ["make", "build"], &ExecOptions::new()).await?;
+    /// let mut events = islo.sandbox("my-sandbox").exec_stream(["make", "build"], ExecOptions::new()).await?;
     /// while let Some(event) = events.next().await {
     ///     match event? {
     ///         ExecEvent::Stdout(s) => print!("{s}"),
     ///         ExecEvent::Stderr(s) => eprint!("{s}"),
     ///         ExecEvent::Exit(code) => println!("exit {code}"),
-    ///         ExecEvent::Error(m) => eprintln!("error: {m}"),
+    ///         ExecEvent::Error(m) => eprintln!("server: {m}"),
     ///         _ => {}
     ///     }
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn exec_stream<I, S>(
-        &self,
-        sandbox: &str,
-        command: I,
-        options: &ExecOptions,
-    ) -> Result<ExecStream>
+    pub async fn exec_stream<I, S>(&self, command: I, options: ExecOptions) -> Result<ExecStream>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
         let body = options.request(argv(command));
         let bytes = self
-            .exec_in_sandbox_stream(sandbox, body)
+            .islo
+            .exec_in_sandbox_stream(self.name(), body)
             .await?
             .into_inner()
             .into_inner();
-        Ok(ExecStream::new(bytes, self.transport.shared.clone()))
+        Ok(ExecStream::new(bytes, self.islo.shared().clone()))
     }
 
-    /// Runs `command`, copies its stdout and stderr into two writers as they arrive, and
-    /// returns the exit code.
+    /// Runs `command`, writes its stdout and stderr into two writers as they arrive (byte
+    /// for byte), and returns how it ended: the exit code, and the messages of any `error`
+    /// events the server sent (those are not the command's output, so they are not
+    /// written). A stream that ends without an `exit` fails with [`Error::Stream`]
+    /// carrying the last such message.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// let (mut out, mut err) = (tokio::io::stdout(), tokio::io::stderr());
-    /// let code = islo
-    ///     .exec_to_writers("my-sandbox", ["ls", "-la"], &Default::default(), &mut out, &mut err)
+    /// let ended = islo
+    ///     .sandbox("my-sandbox")
+    ///     .exec_to_writers(["ls", "-la"], Default::default(), &mut out, &mut err)
     ///     .await?;
-    /// # let _ = code; Ok(()) }
+    /// std::process::exit(ended.exit_code);
+    /// # }
     /// ```
     pub async fn exec_to_writers<I, S, O, E>(
         &self,
-        sandbox: &str,
         command: I,
-        options: &ExecOptions,
+        options: ExecOptions,
         stdout: &mut O,
         stderr: &mut E,
-    ) -> Result<i32>
+    ) -> Result<StreamExit>
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
         O: AsyncWrite + Unpin + ?Sized,
         E: AsyncWrite + Unpin + ?Sized,
     {
-        let mut events = self.exec_stream(sandbox, command, options).await?;
+        let mut events = self.exec_stream(command, options).await?;
         let io = |e: std::io::Error| Error::Io {
             context: "writing command output".into(),
             source: e,
         };
+        let mut errors = Vec::new();
         while let Some(event) = events.next().await {
             match event? {
                 ExecEvent::Stdout(s) => stdout.write_all(s.as_bytes()).await.map_err(io)?,
@@ -312,14 +395,189 @@ impl Islo {
                 ExecEvent::Exit(code) => {
                     stdout.flush().await.map_err(io)?;
                     stderr.flush().await.map_err(io)?;
-                    return Ok(code);
+                    return Ok(StreamExit {
+                        exit_code: code,
+                        errors,
+                    });
                 }
-                ExecEvent::Error(_) | ExecEvent::Other(_) => {}
+                ExecEvent::Error(m) => errors.push(m),
+                ExecEvent::Other(_) => {}
             }
         }
-        Err(Error::Stream(
-            "the exec stream ended without an exit event".into(),
-        ))
+        // The stream itself reports a missing exit; this is not reached.
+        Err(ended_early(errors.pop()))
+    }
+}
+
+fn ended_early(last_error: Option<String>) -> Error {
+    Error::Stream {
+        operation: "exec_in_sandbox_stream",
+        reason: StreamError::EndedEarly {
+            expected: "an exit event",
+            last_error,
+        },
+    }
+}
+
+/// How a streamed command ended ([`Sandbox::exec_to_writers`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamExit {
+    /// The exit code.
+    pub exit_code: i32,
+    /// The messages of the `error` events the server sent before the exit (credentials
+    /// redacted), in order.
+    pub errors: Vec<String>,
+}
+
+/// A command started in the background ([`Sandbox::spawn`]), or picked up again by its id
+/// ([`Sandbox::exec_handle`]).
+#[derive(Debug, Clone)]
+pub struct Exec {
+    sandbox: Sandbox,
+    id: String,
+}
+
+impl Exec {
+    /// Its id: store it to come back to the command later.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The sandbox it runs in.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Where it is now (one request): its status and the output so far.
+    pub async fn poll(&self) -> Result<ExecOutput> {
+        let r = self
+            .sandbox
+            .islo
+            .get_exec_result(self.sandbox.name(), &self.id)
+            .await?
+            .into_inner();
+        Ok(ExecOutput::from_result(r))
+    }
+
+    /// Waits until it finishes (default polling, no time limit).
+    pub async fn wait(&self) -> Result<ExecOutput> {
+        self.wait_with(&ExecOptions::default()).await
+    }
+
+    /// Waits until it finishes or `options.timeout` passes, polling as the options say.
+    pub async fn wait_with(&self, options: &ExecOptions) -> Result<ExecOutput> {
+        let result = crate::retry::poll_until(options.polling(), || async {
+            let seen = self.poll().await?;
+            Ok(if seen.status.is_finished() {
+                Poll::Ready(seen)
+            } else {
+                Poll::Pending(seen)
+            })
+        })
+        .await;
+        match result {
+            Ok(done) => Ok(done),
+            Err(PollEnd::Deadline(last)) => Ok(ExecOutput {
+                wait_timed_out: true,
+                ..last.unwrap_or(ExecOutput {
+                    exec_id: self.id.clone(),
+                    stdout: String::new(),
+                    stderr: String::new(),
+                    exit_code: None,
+                    status: ExecStatus::Running,
+                    truncated: false,
+                    wait_timed_out: true,
+                })
+            }),
+            Err(PollEnd::Failed(e)) => Err(e),
+        }
+    }
+}
+
+/// The status of a session.
+pub use crate::types::SessionStatus;
+
+/// A long-running process started as a session ([`Sandbox::start_session`]): it can be
+/// listed and killed, but the API does not return its output (send it to a file and
+/// download that).
+#[derive(Debug, Clone)]
+pub struct Session {
+    sandbox: Sandbox,
+    name: String,
+}
+
+impl Sandbox {
+    /// Starts `command` as a session named `name` (unique in the sandbox).
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let sb = islo.sandbox("my-sandbox");
+    /// let server = sb.start_session("web", islo::exec::sh("python -m http.server 8000 > /tmp/web.log 2>&1")).await?;
+    /// let url = sb.share(8000, None).await?.url;
+    /// // ...
+    /// server.kill().await?;
+    /// # let _ = url; Ok(()) }
+    /// ```
+    pub async fn start_session<I, S>(&self, name: &str, command: I) -> Result<Session>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let body = types::CreateSessionRequest {
+            command: Some(argv(command)),
+            env: None,
+            name: name.to_string(),
+            ttl: None,
+            user: None,
+            workdir: None,
+        };
+        self.islo.create_session(self.name(), body).await?;
+        Ok(self.session(name))
+    }
+
+    /// The session named `name` (no request is made).
+    pub fn session(&self, name: impl Into<String>) -> Session {
+        Session {
+            sandbox: self.clone(),
+            name: name.into(),
+        }
+    }
+}
+
+impl Session {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its status, or `None` when the sandbox no longer lists it.
+    pub async fn status(&self) -> Result<Option<SessionStatus>> {
+        let list = self
+            .sandbox
+            .islo
+            .list_sessions(self.sandbox.name())
+            .await?
+            .into_inner();
+        Ok(list
+            .sessions
+            .into_iter()
+            .find(|s| s.name == self.name)
+            .map(|s| s.status))
+    }
+
+    /// Kills it (a session that is already gone is fine).
+    pub async fn kill(&self) -> Result<()> {
+        match self
+            .sandbox
+            .islo
+            .kill_session(self.sandbox.name(), &self.name)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -327,20 +585,20 @@ impl Islo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ExecEvent {
-    /// A chunk of standard output (the event's data, verbatim).
+    /// Standard output, verbatim (line endings included).
     Stdout(String),
-    /// A chunk of standard error.
+    /// Standard error, verbatim.
     Stderr(String),
     /// The command exited with this code; the stream ends after it.
     Exit(i32),
-    /// The server reported an error (credentials redacted).
+    /// The server reported an error (not output of the command; credentials redacted).
     Error(String),
     /// An event this SDK version does not know, kept as it came.
     Other(SseEvent),
 }
 
-/// The stream returned by [`Islo::exec_stream`]. It ends after [`ExecEvent::Exit`]; if the
-/// connection ends without one, the last item is an [`Error::Stream`] carrying the last
+/// The stream returned by [`Sandbox::exec_stream`]. It ends after [`ExecEvent::Exit`]; if
+/// the connection ends without one, the last item is an [`Error::Stream`] carrying the last
 /// `error` event's message.
 pub struct ExecStream {
     inner: SseStream<crate::RawByteStream>,
@@ -369,7 +627,8 @@ impl ExecStream {
     }
 }
 
-/// Turns one SSE event of an exec stream into an [`ExecEvent`].
+/// Turns one SSE event of an exec stream into an [`ExecEvent`] (credential shapes in an
+/// `error` event redacted).
 ///
 /// ```
 /// use islo::exec::{exec_event, ExecEvent};
@@ -377,19 +636,19 @@ impl ExecStream {
 /// let ev = SseEvent { event: "exit".into(), data: "3".into(), id: None, retry: None };
 /// assert_eq!(exec_event(ev).unwrap(), ExecEvent::Exit(3));
 /// ```
-pub fn exec_event(event: SseEvent) -> Result<ExecEvent> {
+pub fn exec_event(event: SseEvent) -> std::result::Result<ExecEvent, StreamError> {
     Ok(match event.event.as_str() {
         "stdout" => ExecEvent::Stdout(event.data),
         "stderr" => ExecEvent::Stderr(event.data),
-        "exit" => {
-            let code = event.data.trim().parse::<i32>().map_err(|_| {
-                Error::Stream(format!(
-                    "exit event with a non-numeric code `{}`",
-                    truncate(&event.data)
-                ))
-            })?;
-            ExecEvent::Exit(code)
-        }
+        "exit" => match event.data.trim().parse::<i64>() {
+            Ok(code) => ExecEvent::Exit(exit_code(code)),
+            Err(_) => {
+                return Err(StreamError::BadEvent {
+                    event: "exit".into(),
+                    data: crate::secret::redact_credentials(&truncate(&event.data)),
+                })
+            }
+        },
         "error" => ExecEvent::Error(crate::secret::redact_credentials(&event.data)),
         _ => ExecEvent::Other(event),
     })
@@ -402,39 +661,53 @@ fn truncate(s: &str) -> String {
 impl Stream for ExecStream {
     type Item = Result<ExecEvent>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
         if self.done {
             return Poll::Ready(None);
         }
+        let stream_error = |reason| Error::Stream {
+            operation: "exec_in_sandbox_stream",
+            reason,
+        };
         match Pin::new(&mut self.inner).poll_next(cx) {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(ev))) => {
-                let ev = match exec_event(ev) {
+            Poll::Ready(Some(Ok(ev))) => match exec_event(ev) {
+                Ok(ExecEvent::Error(m)) => {
                     // The server may echo the credential the request carried.
-                    Ok(ExecEvent::Error(m)) => Ok(ExecEvent::Error(self.shared.redact(&m))),
-                    Err(Error::Stream(m)) => Err(Error::Stream(self.shared.redact(&m))),
-                    other => other,
-                };
-                match &ev {
-                    Ok(ExecEvent::Exit(_)) | Err(_) => self.done = true,
-                    Ok(ExecEvent::Error(m)) => self.last_error = Some(m.clone()),
-                    _ => {}
+                    let m = self.shared.redact(&m);
+                    self.last_error = Some(m.clone());
+                    Poll::Ready(Some(Ok(ExecEvent::Error(m))))
                 }
-                Poll::Ready(Some(ev))
-            }
+                Ok(ev) => {
+                    if matches!(ev, ExecEvent::Exit(_)) {
+                        self.done = true;
+                    }
+                    Poll::Ready(Some(Ok(ev)))
+                }
+                Err(reason) => {
+                    self.done = true;
+                    let reason = match reason {
+                        StreamError::BadEvent { event, data } => StreamError::BadEvent {
+                            event,
+                            data: self.shared.redact(&data),
+                        },
+                        other => other,
+                    };
+                    Poll::Ready(Some(Err(stream_error(reason))))
+                }
+            },
             Poll::Ready(Some(Err(e))) => {
                 self.done = true;
-                Poll::Ready(Some(Err(Error::Sse(e))))
+                Poll::Ready(Some(Err(stream_error(StreamError::Read(e)))))
             }
             Poll::Ready(None) => {
                 self.done = true;
-                let msg = match self.last_error.take() {
-                    Some(m) => {
-                        format!("the exec stream ended without an exit event; last error: {m}")
-                    }
-                    None => "the exec stream ended without an exit event".to_string(),
-                };
-                Poll::Ready(Some(Err(Error::Stream(msg))))
+                let last = self.last_error.take();
+                Poll::Ready(Some(Err(ended_early(last))))
             }
         }
     }

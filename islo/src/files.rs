@@ -1,19 +1,89 @@
-//! Moving files and directories in and out of sandboxes, streamed both ways.
+//! Moving files and directories in and out of a sandbox, streamed both ways (nothing is
+//! held in memory whole), with progress reports when asked ([`Sandbox::with_progress`]).
 
 use crate::archive::{extract_tar_gz, tar_gz_stream_factory, ArchiveOptions, ExtractSummary};
 use crate::error::{Error, Result};
+use crate::sandbox::Sandbox;
 use crate::Islo;
+use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::io::{ReaderStream, StreamReader};
+
+/// How far a transfer has come, as reported to [`Sandbox::with_progress`]'s callback after
+/// each chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Uploading or downloading.
+    pub direction: Direction,
+    /// Bytes moved so far (for a directory upload: of the compressed archive).
+    pub bytes: u64,
+    /// The total, when it is known (a file's size, a download's `Content-Length`).
+    pub total: Option<u64>,
+}
+
+/// Which way a transfer goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Into the sandbox.
+    Upload,
+    /// Out of the sandbox.
+    Download,
+}
+
+/// A progress callback.
+pub(crate) type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
 
 fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     let context = context.into();
     move |source| Error::Io { context, source }
 }
 
-impl Islo {
+/// Counts what passes through a byte stream and reports it.
+fn counted<S, E>(
+    stream: S,
+    direction: Direction,
+    total: Option<u64>,
+    progress: Option<ProgressFn>,
+) -> impl Stream<Item = std::result::Result<Bytes, E>> + Send + 'static
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Send + 'static,
+{
+    let mut done = 0u64;
+    stream.inspect(move |chunk| {
+        if let (Some(report), Ok(bytes)) = (&progress, chunk) {
+            done = done.saturating_add(bytes.len() as u64);
+            report(Progress {
+                direction,
+                bytes: done,
+                total,
+            });
+        }
+    })
+}
+
+impl Sandbox {
+    /// A clone of this handle whose uploads and downloads call `report` after every chunk.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let sb = islo.sandbox("my-sandbox").with_progress(|p| {
+    ///     if let Some(total) = p.total {
+    ///         eprint!("\r{:>3}%", p.bytes * 100 / total.max(1));
+    ///     }
+    /// });
+    /// sb.upload_file("./dataset.bin", "/workspace/dataset.bin").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_progress(&self, report: impl Fn(Progress) + Send + Sync + 'static) -> Sandbox {
+        let mut sb = self.clone();
+        sb.progress = Some(Arc::new(report));
+        sb
+    }
+
     /// Runs `attempt` with a fresh body each time. A streamed body cannot be replayed by the
     /// send path, so the whole call is repeated here, under the same [`crate::retry`] rules
     /// as any call the server may have acted on: after a 429, a 503 with `Retry-After`, or a
@@ -23,8 +93,8 @@ impl Islo {
         F: FnMut(Islo) -> Fut,
         Fut: std::future::Future<Output = Result<()>>,
     {
-        let policy = self.retry_policy().clone();
-        let single = self.with_max_attempts(1);
+        let policy = self.islo.retry_policy().clone();
+        let single = self.islo.with_max_attempts(1);
         let mut tries = 0;
         loop {
             tries += 1;
@@ -41,20 +111,15 @@ impl Islo {
         }
     }
 
-    /// Uploads the local file `local` to `remote_path` in `sandbox`, streamed from disk (never
-    /// held in memory). Retried on 429 and connection failures by reopening the file.
+    /// Uploads the local file `local` to `remote_path`, streamed from disk. Retried after a
+    /// 429 or a failed connection by reopening the file.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
-    /// islo.upload_path("my-sandbox", "./data.csv", "/workspace/data.csv").await?;
+    /// islo.sandbox("my-sandbox").upload_file("./data.csv", "/workspace/data.csv").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn upload_path(
-        &self,
-        sandbox: &str,
-        local: impl AsRef<Path>,
-        remote_path: &str,
-    ) -> Result<()> {
+    pub async fn upload_file(&self, local: impl AsRef<Path>, remote_path: &str) -> Result<()> {
         let local = local.as_ref().to_path_buf();
         self.upload_with_retries(|islo| {
             let local = local.clone();
@@ -62,62 +127,67 @@ impl Islo {
                 let file = tokio::fs::File::open(&local)
                     .await
                     .map_err(io_err(format!("cannot open `{}`", local.display())))?;
-                islo.send_upload(sandbox, remote_path, ReaderStream::new(file))
-                    .await
+                let total = file.metadata().await.ok().map(|m| m.len());
+                let body = counted(
+                    ReaderStream::with_capacity(file, crate::archive::CHUNK_SIZE),
+                    Direction::Upload,
+                    total,
+                    self.progress.clone(),
+                );
+                islo.upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
+                    .await?;
+                Ok(())
             }
         })
         .await
     }
 
-    /// Uploads everything `reader` yields to `remote_path` in `sandbox`, streamed. A reader
-    /// cannot be rewound, so this makes one attempt.
+    /// Uploads everything `reader` yields to `remote_path`, streamed. A reader cannot be
+    /// rewound, so this makes one attempt.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
-    /// islo.upload_reader("my-sandbox", &b"hello\n"[..], "/workspace/hello.txt").await?;
+    /// islo.sandbox("my-sandbox").upload_reader(&b"hello\n"[..], "/workspace/hello.txt").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn upload_reader<R>(&self, sandbox: &str, reader: R, remote_path: &str) -> Result<()>
+    pub async fn upload_reader<R>(&self, reader: R, remote_path: &str) -> Result<()>
     where
         R: AsyncRead + Send + 'static,
     {
-        self.with_max_attempts(1)
-            .send_upload(sandbox, remote_path, ReaderStream::new(Box::pin(reader)))
-            .await
-    }
-
-    async fn send_upload<S>(&self, sandbox: &str, remote_path: &str, body: S) -> Result<()>
-    where
-        S: Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static,
-    {
-        self.upload_file(sandbox, remote_path, reqwest::Body::wrap_stream(body))
+        let body = counted(
+            ReaderStream::with_capacity(Box::pin(reader), crate::archive::CHUNK_SIZE),
+            Direction::Upload,
+            None,
+            self.progress.clone(),
+        );
+        self.islo
+            .with_max_attempts(1)
+            .upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
             .await?;
         Ok(())
     }
 
-    /// Downloads `remote_path` from `sandbox` into `writer`, chunk by chunk; returns the bytes written.
+    /// Downloads `remote_path` into `writer`, chunk by chunk; returns the bytes written.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// let mut buf = Vec::new();
-    /// let n = islo.download_to_writer("my-sandbox", "/workspace/report.txt", &mut buf).await?;
+    /// let n = islo.sandbox("my-sandbox").download_to_writer("/workspace/report.txt", &mut buf).await?;
     /// assert_eq!(n as usize, buf.len());
     /// # Ok(()) }
     /// ```
-    pub async fn download_to_writer<W>(
-        &self,
-        sandbox: &str,
-        remote_path: &str,
-        writer: &mut W,
-    ) -> Result<u64>
+    pub async fn download_to_writer<W>(&self, remote_path: &str, writer: &mut W) -> Result<u64>
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let mut body = self
-            .download_file(sandbox, remote_path)
-            .await?
-            .into_inner()
-            .into_inner();
+        let answer = self.islo.download_file(self.name(), remote_path).await?;
+        let total = content_length(answer.headers());
+        let mut body = Box::pin(counted(
+            answer.into_inner().into_inner(),
+            Direction::Download,
+            total,
+            self.progress.clone(),
+        ));
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
@@ -125,7 +195,7 @@ impl Islo {
                 .write_all(&chunk)
                 .await
                 .map_err(io_err("writing the download"))?;
-            written += chunk.len() as u64;
+            written = written.saturating_add(chunk.len() as u64);
         }
         writer
             .flush()
@@ -134,28 +204,21 @@ impl Islo {
         Ok(written)
     }
 
-    /// Downloads `remote_path` from `sandbox` to the local file `local`. The data goes to a
-    /// temporary file beside it first, renamed into place only when complete.
+    /// Downloads `remote_path` to the local file `local`. The data goes to a temporary file
+    /// beside it first, renamed into place only when complete.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
-    /// let bytes = islo.download_path("my-sandbox", "/workspace/out.bin", "./out.bin").await?;
+    /// let bytes = islo.sandbox("my-sandbox").download_file("/workspace/out.bin", "./out.bin").await?;
     /// # let _ = bytes; Ok(()) }
     /// ```
-    pub async fn download_path(
-        &self,
-        sandbox: &str,
-        remote_path: &str,
-        local: impl AsRef<Path>,
-    ) -> Result<u64> {
+    pub async fn download_file(&self, remote_path: &str, local: impl AsRef<Path>) -> Result<u64> {
         let local = local.as_ref();
         let tmp = partial_path(local);
         let mut file = tokio::fs::File::create(&tmp)
             .await
             .map_err(io_err(format!("cannot create `{}`", tmp.display())))?;
-        let result = self
-            .download_to_writer(sandbox, remote_path, &mut file)
-            .await;
+        let result = self.download_to_writer(remote_path, &mut file).await;
         drop(file);
         match result {
             Ok(n) => {
@@ -175,24 +238,23 @@ impl Islo {
     }
 
     /// Uploads the local directory `dir` to `remote_dir` as a tar.gz built on the fly
-    /// (`exclude` takes gitignore-like globs such as `target/**` or `*.log`). Retried on 429
-    /// and connection failures by rebuilding the archive.
+    /// (`options` can exclude paths with gitignore-like globs such as `target/**` or
+    /// `*.log`). Retried after a 429 or a failed connection by rebuilding the archive.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// use islo::archive::ArchiveOptions;
     /// let opts = ArchiveOptions { exclude: vec!["target/**".into(), ".git".into()] };
-    /// islo.upload_dir("my-sandbox", "./my-project", "/workspace/project", opts).await?;
+    /// islo.sandbox("my-sandbox").upload_dir("./my-project", "/workspace/project", opts).await?;
     /// # Ok(()) }
     /// ```
     pub async fn upload_dir(
         &self,
-        sandbox: &str,
-        dir: impl Into<PathBuf>,
+        dir: impl AsRef<Path>,
         remote_dir: &str,
         options: ArchiveOptions,
     ) -> Result<()> {
-        let dir = dir.into();
+        let dir: PathBuf = dir.as_ref().to_path_buf();
         // Fail up front (typed, before any request) when there is no directory to send.
         let meta = tokio::fs::metadata(&dir)
             .await
@@ -205,39 +267,53 @@ impl Islo {
         }
         let factory = tar_gz_stream_factory(dir, options);
         self.upload_with_retries(|islo| {
-            let body = reqwest::Body::wrap_stream(factory());
+            let body = counted(factory(), Direction::Upload, None, self.progress.clone());
+            let body = reqwest::Body::wrap_stream(body);
             async move {
-                islo.upload_archive(sandbox, remote_dir, body).await?;
+                islo.upload_archive(self.name(), remote_dir, body).await?;
                 Ok(())
             }
         })
         .await
     }
 
-    /// Downloads `remote_dir` from `sandbox` as tar.gz and extracts it into `target`, streamed.
-    /// Entries that would land outside `target` (`..`, absolute paths, escaping links) and
-    /// device or fifo entries are refused with [`Error::Archive`].
+    /// Downloads `remote_dir` as tar.gz and extracts it into `target`, streamed. Entries
+    /// that would land outside `target` (`..`, absolute paths, escaping links) and device or
+    /// fifo entries are refused with [`Error::Archive`].
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
-    /// let summary = islo.download_dir("my-sandbox", "/workspace/out", "./out").await?;
+    /// let summary = islo.sandbox("my-sandbox").download_dir("/workspace/out", "./out").await?;
     /// println!("{} files, {} bytes", summary.files, summary.bytes);
     /// # Ok(()) }
     /// ```
     pub async fn download_dir(
         &self,
-        sandbox: &str,
         remote_dir: &str,
         target: impl AsRef<Path>,
     ) -> Result<ExtractSummary> {
-        let body = self
-            .download_archive(sandbox, remote_dir)
-            .await?
-            .into_inner()
-            .into_inner();
+        let answer = self.islo.download_archive(self.name(), remote_dir).await?;
+        let total = content_length(answer.headers());
+        let body = counted(
+            answer.into_inner().into_inner(),
+            Direction::Download,
+            total,
+            self.progress.clone(),
+        );
         let reader = StreamReader::new(body.map_err(std::io::Error::other));
-        Ok(extract_tar_gz(reader, target.as_ref()).await?)
+        Ok(extract_tar_gz(Box::pin(reader), target.as_ref()).await?)
     }
+}
+
+/// A response's `Content-Length`, when it has a sane one.
+fn content_length(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    headers
+        .get(reqwest::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn partial_path(local: &Path) -> PathBuf {

@@ -8,13 +8,13 @@ mod config;
 mod error;
 pub mod exec;
 pub mod files;
-pub mod lifecycle;
 pub mod meta;
 #[cfg(feature = "mock")]
 pub mod mock;
 pub mod pages;
 pub mod requests;
 pub mod retry;
+pub mod sandbox;
 mod secret;
 pub mod sse;
 mod transport;
@@ -23,7 +23,7 @@ pub use config::{
     Environment, IsloBuilder, ENV_API_KEY, ENV_BASE_URL, ENV_COMPUTE_URL, PRODUCTION_COMPUTE_URL,
     PRODUCTION_CONTROL_URL,
 };
-pub use error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result};
+pub use error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result, StreamError};
 pub use islo_generated::{ByteStream, ResponseValue};
 pub use secret::Secret;
 
@@ -50,13 +50,20 @@ pub use islo_generated as raw;
 /// [`IsloBuilder::middleware`](crate::IsloBuilder::middleware).
 pub use reqwest_middleware;
 
-/// The Islo client. Cheap to clone; clones share the connection pool and token cache.
+/// The Islo client. Cheap to clone (one reference count); clones share the connection
+/// pool and the token cache.
 ///
 /// Every API operation is a method (`islo.get_sandbox(name)`, `islo.list_jobs()`, ...) that
-/// returns a request builder from [`requests`]; `.await` it to send it. Every call, and every
-/// helper, fails with [`Error`].
+/// returns a request builder from [`requests`]; `.await` it to send it. [`Islo::sandbox`]
+/// gives the handle most work goes through. Every call, and every helper, fails with
+/// [`Error`].
 #[derive(Clone)]
 pub struct Islo {
+    inner: Arc<Clients>,
+}
+
+/// What an [`Islo`] holds: one generated client per plane, over one send path.
+struct Clients {
     /// The generated client addressing the control plane.
     control: islo_generated::Client,
     /// The generated client addressing the compute plane.
@@ -67,9 +74,9 @@ pub struct Islo {
 impl std::fmt::Debug for Islo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Islo")
-            .field("control_url", &self.transport.shared.control.text)
-            .field("compute_url", &self.transport.shared.compute.text)
-            .field("settings", &self.transport.settings)
+            .field("control_url", &self.inner.transport.shared.control.text)
+            .field("compute_url", &self.inner.transport.shared.compute.text)
+            .field("settings", &self.inner.transport.settings)
             .finish_non_exhaustive()
     }
 }
@@ -94,16 +101,21 @@ impl Islo {
             islo_generated::Client::new_with_client(base, shared.http.clone(), inner.clone())
         };
         Self {
-            control: client(&shared.control.text),
-            compute: client(&shared.compute.text),
-            transport,
+            inner: Arc::new(Clients {
+                control: client(&shared.control.text),
+                compute: client(&shared.compute.text),
+                transport,
+            }),
         }
     }
 
     fn with_settings(&self, change: impl FnOnce(&mut transport::CallSettings)) -> Self {
-        let mut settings = self.transport.settings.clone();
+        let mut settings = self.inner.transport.settings.clone();
         change(&mut settings);
-        Self::from_transport(IsloTransport::new(self.transport.shared.clone(), settings))
+        Self::from_transport(IsloTransport::new(
+            self.inner.transport.shared.clone(),
+            settings,
+        ))
     }
 
     /// A clone whose calls make at most `attempts` attempts (1 = no retries).
@@ -123,16 +135,21 @@ impl Islo {
 
     /// The retry policy of this client's calls.
     pub fn retry_policy(&self) -> &retry::RetryPolicy {
-        &self.transport.settings.retry
+        &self.inner.transport.settings.retry
     }
 
     /// The control-plane base URL in use.
     pub fn control_url(&self) -> &str {
-        &self.transport.shared.control.text
+        &self.inner.transport.shared.control.text
+    }
+
+    /// The state every clone shares (for the helpers' redaction of stream errors).
+    pub(crate) fn shared(&self) -> &Arc<transport::Shared> {
+        &self.inner.transport.shared
     }
 
     /// The compute-plane base URL in use.
     pub fn compute_url(&self) -> &str {
-        &self.transport.shared.compute.text
+        &self.inner.transport.shared.compute.text
     }
 }

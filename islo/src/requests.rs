@@ -95,8 +95,8 @@ impl Islo {
     /// The generated client addressing `plane`.
     fn plane(&self, plane: Plane) -> &islo_generated::Client {
         match plane {
-            Plane::Control => &self.control,
-            Plane::Compute => &self.compute,
+            Plane::Control => &self.inner.control,
+            Plane::Compute => &self.inner.compute,
         }
     }
 }

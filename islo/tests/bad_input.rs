@@ -16,7 +16,7 @@ fn client(server: &MockServer) -> Islo {
     Islo::builder()
         .ignore_env()
         .session_token("sess-token")
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .max_attempts(1)
         .build()
@@ -48,9 +48,10 @@ fn invalid_base_urls_are_config_errors() {
         for compute in [false, true] {
             let mut b = Islo::builder().ignore_env().api_key("ak_test");
             b = if compute {
-                b.base_url("https://api.example.com").compute_url(url)
+                b.control_url("https://api.example.com").compute_url(url)
             } else {
-                b.base_url(url).compute_url("https://compute.example.com")
+                b.control_url(url)
+                    .compute_url("https://compute.example.com")
             };
             let err = b.build().expect_err(url);
             assert!(matches!(err, Error::Config(_)), "{url:?}: {err:?}");
@@ -62,7 +63,11 @@ fn invalid_base_urls_are_config_errors() {
             );
             assert!(!text.contains("p4ssw0rd"), "credentials leaked: {text}");
             assert!(
-                text.contains(if compute { "compute URL" } else { "base URL" }),
+                text.contains(if compute {
+                    "compute URL"
+                } else {
+                    "control URL"
+                }),
                 "names which URL: {text}"
             );
         }
@@ -75,7 +80,7 @@ fn empty_or_whitespace_api_keys_are_config_errors() {
         let err = Islo::builder()
             .ignore_env()
             .api_key(key)
-            .base_url("https://api.example.com")
+            .control_url("https://api.example.com")
             .build()
             .expect_err("refused");
         assert!(matches!(err, Error::Config(_)), "{key:?}: {err:?}");
@@ -309,7 +314,8 @@ async fn first_error(body: Vec<u8>) -> Error {
     let server = serve_stream(body).await;
     let islo = client(&server);
     let mut events = islo
-        .exec_stream("sb", ["true"], &ExecOptions::new())
+        .sandbox("sb")
+        .exec_stream(["true"], ExecOptions::new())
         .await
         .expect("stream opens");
     let mut seen = 0;
@@ -338,7 +344,7 @@ async fn never_ending_line_beyond_the_event_limit_is_an_sse_error() {
     assert!(
         matches!(
             err,
-            Error::Sse(islo::sse::SseError::EventTooLarge { limit: l }) if l == limit
+            Error::Stream { reason: islo::StreamError::Read(islo::sse::SseError::EventTooLarge { limit: l }), .. } if l == limit
         ),
         "got {err:?}"
     );
@@ -350,7 +356,13 @@ async fn invalid_utf8_in_an_event_is_an_sse_error() {
     let err =
         first_error(b"event: stdout\ndata: ok\n\nevent: stdout\ndata: \xff\xfe\n\n".to_vec()).await;
     assert!(
-        matches!(err, Error::Sse(islo::sse::SseError::InvalidUtf8)),
+        matches!(
+            err,
+            Error::Stream {
+                reason: islo::StreamError::Read(islo::sse::SseError::InvalidUtf8),
+                ..
+            }
+        ),
         "got {err:?}"
     );
     assert!(chain(&err).contains("UTF-8"), "{}", chain(&err));
@@ -360,25 +372,26 @@ async fn invalid_utf8_in_an_event_is_an_sse_error() {
 async fn garbage_exit_code_is_a_stream_error() {
     let err =
         first_error(b"event: stdout\ndata: hi\n\nevent: exit\ndata: 12abc\n\n".to_vec()).await;
-    assert!(matches!(err, Error::Stream(_)), "got {err:?}");
+    assert!(matches!(err, Error::Stream { .. }), "got {err:?}");
     assert!(chain(&err).contains("12abc"), "{}", chain(&err));
     let err = first_error(b"event: exit\ndata: 99999999999999999999\n\n".to_vec()).await;
-    assert!(matches!(err, Error::Stream(_)), "got {err:?}");
+    assert!(matches!(err, Error::Stream { .. }), "got {err:?}");
 }
 
 #[tokio::test]
 async fn stream_without_exit_event_is_a_stream_error() {
     let err =
         first_error(b"event: stdout\ndata: hi\n\nevent: error\ndata: boom\n\n".to_vec()).await;
-    assert!(matches!(err, Error::Stream(_)), "got {err:?}");
+    assert!(matches!(err, Error::Stream { .. }), "got {err:?}");
     let server = serve_stream(b"event: stdout\ndata: hi\n\n".to_vec()).await;
     let islo = client(&server);
     let (mut out, mut errw) = (Vec::new(), Vec::new());
     let e = islo
-        .exec_to_writers("sb", ["x"], &ExecOptions::new(), &mut out, &mut errw)
+        .sandbox("sb")
+        .exec_to_writers(["x"], ExecOptions::new(), &mut out, &mut errw)
         .await
         .expect_err("no exit");
-    assert!(matches!(e, Error::Stream(_)), "{e:?}");
+    assert!(matches!(e, Error::Stream { .. }), "{e:?}");
     assert_eq!(out, b"hi");
 }
 
@@ -388,7 +401,8 @@ async fn well_formed_stream_still_parses() {
         serve_stream(b"event: stdout\ndata: hi\n\nevent: exit\ndata: 3\n\n".to_vec()).await;
     let islo = client(&server);
     let events: Vec<_> = islo
-        .exec_stream("sb", ["x"], &ExecOptions::new())
+        .sandbox("sb")
+        .exec_stream(["x"], ExecOptions::new())
         .await
         .unwrap()
         .collect()
@@ -458,7 +472,8 @@ async fn download_dir(
     let root = tempfile::tempdir().unwrap();
     let target = root.path().join("out");
     let r = client(&server)
-        .download_dir("sb", "/workspace", &target)
+        .sandbox("sb")
+        .download_dir("/workspace", &target)
         .await;
     (r, root)
 }

@@ -113,7 +113,7 @@ async fn exchange_rejected_with_401_is_auth_error_with_status_and_message() {
     let err = islo.list_environments().send().await.unwrap_err();
     assert!(matches!(err, islo::Error::Auth(_)), "{err:?}");
     assert_eq!(err.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
-    assert_eq!(err.kind(), Some(islo::ErrorKind::Unauthorized));
+    assert_eq!(err.kind(), islo::ErrorKind::Unauthorized);
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("access key revoked"), "{err}");
     assert!(err.to_string().contains("401"), "{err}");
@@ -192,7 +192,7 @@ async fn static_session_token_is_sent_without_exchange() {
     let islo = islo::Islo::builder()
         .ignore_env()
         .session_token("caller_jwt_static")
-        .base_url(control.base_url())
+        .control_url(control.base_url())
         .compute_url(control.base_url())
         .build()
         .unwrap();
@@ -669,7 +669,7 @@ async fn a_401_with_a_just_exchanged_token_is_not_replayed() {
         .build()
         .unwrap();
     let err = islo.list_environments().send().await.unwrap_err();
-    assert_eq!(err.kind(), Some(islo::ErrorKind::Unauthorized));
+    assert_eq!(err.kind(), islo::ErrorKind::Unauthorized);
     assert_eq!(ex.calls_async().await, 1);
     assert_eq!(envs.calls_async().await, 1);
 }

@@ -39,7 +39,7 @@ fn url_precedence_is_explicit_then_env_var_then_environment_then_production() {
     let c = Islo::builder()
         .api_key("ak_env_test_key")
         .environment(env.clone())
-        .base_url("http://explicit-control.test")
+        .control_url("http://explicit-control.test")
         .build()
         .unwrap();
     assert_eq!(c.control_url(), "http://explicit-control.test");

@@ -34,7 +34,7 @@ async fn api_error_exposes_status_kind_and_retryability() {
         (404, islo::ErrorKind::NotFound, false),
         (409, islo::ErrorKind::Conflict, false),
         (429, islo::ErrorKind::TooManyRequests, true),
-        (500, islo::ErrorKind::Other, true),
+        (500, islo::ErrorKind::ServerError, true),
         (503, islo::ErrorKind::Unavailable, true),
     ] {
         let path = format!("/sandboxes/s{status}");
@@ -48,9 +48,9 @@ async fn api_error_exposes_status_kind_and_retryability() {
         let err = get(&islo, &format!("s{status}")).await;
         assert!(matches!(err, islo::Error::Api(_)), "{err:?}");
         assert_eq!(err.status().unwrap().as_u16(), status);
-        assert_eq!(err.kind(), Some(kind));
+        assert_eq!(err.kind(), kind);
         assert_eq!(err.is_retryable(), retryable, "{status}");
-        assert_eq!(err.is_not_found(), status == 404);
+        assert_eq!(err.kind() == islo::ErrorKind::NotFound, status == 404);
         assert_eq!(err.as_api().unwrap().operation(), "get_sandbox");
     }
 }
@@ -106,7 +106,7 @@ async fn api_error_decodes_http_validation_error() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), Some(islo::ErrorKind::Unprocessable));
+    assert_eq!(err.kind(), islo::ErrorKind::Unprocessable);
     let api = err.as_api().unwrap();
     assert!(
         matches!(api.decoded(), islo::ErrorBody::Validation(_)),

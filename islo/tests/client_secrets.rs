@@ -43,7 +43,7 @@ async fn client_and_builder_debug_hide_key_and_token() {
     let static_client = islo::Islo::builder()
         .ignore_env()
         .session_token(TOKEN)
-        .base_url(control.base_url())
+        .control_url(control.base_url())
         .build()
         .unwrap();
     assert_clean(&format!("{static_client:?}"), &key);

@@ -23,7 +23,7 @@ fn builder(fake: &FakeIslo) -> IsloBuilder {
     Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
-        .base_url(fake.control_url())
+        .control_url(fake.control_url())
         .compute_url(fake.compute_url())
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(20))
 }
@@ -123,7 +123,7 @@ async fn rate_limit_beyond_max_attempts_surfaces_429() {
     fake.rate_limit_next(5, Duration::from_secs(30));
     let started = Instant::now();
     let err = create(&islo, "never").await.expect_err("still limited");
-    assert_eq!(err.kind(), Some(islo::ErrorKind::TooManyRequests), "{err}");
+    assert_eq!(err.kind(), islo::ErrorKind::TooManyRequests, "{err}");
     // `max_retry_after` caps the 30 s the server asked for.
     assert!(started.elapsed() < Duration::from_secs(20));
     assert_eq!(fake.requests(CREATE_SANDBOX.0, CREATE_SANDBOX.1), 2);
@@ -228,7 +228,7 @@ async fn hanging_tokens() -> HangingTokens {
     let builder = Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
-        .base_url(&control)
+        .control_url(&control)
         .compute_url(fake.compute_url());
     HangingTokens {
         fake,

@@ -65,7 +65,7 @@ async fn a_redirect_from_the_token_endpoint_never_resends_the_key_and_fails_the_
             .ignore_env()
             .api_key(&k)
             .http_client(following_client())
-            .base_url(control.base_url())
+            .control_url(control.base_url())
             .compute_url(control.base_url())
             .max_attempts(1)
             .build()
@@ -104,7 +104,7 @@ async fn an_absurd_retry_after_is_capped_not_a_panic() {
         let islo = Islo::builder()
             .ignore_env()
             .session_token("sess")
-            .base_url(server.base_url())
+            .control_url(server.base_url())
             .compute_url(server.base_url())
             .max_attempts(2)
             .max_retry_after(Duration::from_millis(10))
@@ -153,7 +153,7 @@ async fn a_huge_token_lifetime_is_capped_and_every_later_call_works() {
         let islo = Islo::builder()
             .ignore_env()
             .api_key(key(&format!("huge_lifetime_{i}")))
-            .base_url(server.base_url())
+            .control_url(server.base_url())
             .compute_url(server.base_url())
             .build()
             .unwrap();
@@ -182,7 +182,7 @@ async fn a_zero_token_lifetime_does_not_mean_an_exchange_per_call() {
     let islo = Islo::builder()
         .ignore_env()
         .api_key(key("zero_lifetime"))
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .build()
         .unwrap();
@@ -202,7 +202,8 @@ async fn unbounded_caller_durations_mean_no_deadline_not_a_panic() {
         .unwrap()
         .into_inner();
     let running = islo
-        .wait_until_running(&sb.name, Duration::MAX)
+        .sandbox(&sb.name)
+        .wait_until_running(Duration::MAX)
         .await
         .unwrap();
     assert_eq!(running.name, sb.name);
@@ -213,9 +214,13 @@ async fn unbounded_caller_durations_mean_no_deadline_not_a_panic() {
         islo::mock::ExecOutcome::success("ok\n")
     });
     let opts = islo::exec::ExecOptions::new()
-        .deadline(Duration::MAX)
+        .timeout(Duration::MAX)
         .server_timeout(Duration::MAX);
-    let out = islo.exec_with(&sb.name, ["true"], &opts).await.unwrap();
+    let out = islo
+        .sandbox(&sb.name)
+        .exec_with(["true"], opts)
+        .await
+        .unwrap();
     assert!(out.success(), "{out:?}");
     // The server's limit saturates at the largest value the API takes, never wraps negative.
     assert_eq!(*seen.lock().unwrap(), Some(Some(i64::MAX as u64)));
@@ -293,12 +298,14 @@ async fn a_streamed_upload_recovers_from_a_revoked_token_on_the_next_call() {
     fake.revoke_tokens();
     // A reader cannot be replayed, so this call fails with the 401...
     let err = islo
-        .upload_reader(&sb.name, &b"one"[..], "/workspace/a.txt")
+        .sandbox(&sb.name)
+        .upload_reader(&b"one"[..], "/workspace/a.txt")
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
     // ...but it forgot the rejected token, so the next one exchanges and succeeds.
-    islo.upload_reader(&sb.name, &b"two"[..], "/workspace/b.txt")
+    islo.sandbox(&sb.name)
+        .upload_reader(&b"two"[..], "/workspace/b.txt")
         .await
         .unwrap();
     assert_eq!(fake.token_exchanges(), 2);
@@ -324,7 +331,7 @@ async fn a_server_that_ignores_offset_ends_the_stream_with_a_paging_error() {
     let islo = Islo::builder()
         .ignore_env()
         .session_token("sess")
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .build()
         .unwrap();
@@ -364,7 +371,7 @@ async fn a_server_with_endless_pages_is_stopped_at_max_pages() {
     let islo = Islo::builder()
         .ignore_env()
         .session_token("sess")
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .build()
         .unwrap();
@@ -399,7 +406,7 @@ async fn a_same_origin_redirect_out_of_the_base_path_is_refused_with_the_bearer_
     let islo = Islo::builder()
         .ignore_env()
         .session_token("sess-kept-home")
-        .base_url(&base)
+        .control_url(&base)
         .compute_url(&base)
         .build()
         .unwrap();
@@ -420,7 +427,7 @@ fn a_url_that_does_not_parse_is_not_echoed_with_its_password() {
         let err = Islo::builder()
             .ignore_env()
             .api_key("ak_config")
-            .base_url(url)
+            .control_url(url)
             .build()
             .unwrap_err();
         assert!(matches!(err, Error::Config(_)), "{url}: {err:?}");
@@ -461,7 +468,7 @@ async fn an_endless_token_endpoint_answer_is_cut_off_not_read_forever() {
     let islo = Islo::builder()
         .ignore_env()
         .api_key(key("endless_exchange"))
-        .base_url(&base)
+        .control_url(&base)
         .compute_url(&base)
         .max_attempts(1)
         .build()
@@ -492,12 +499,13 @@ async fn an_opaque_session_token_echoed_by_an_exec_stream_error_is_redacted() {
     let islo = Islo::builder()
         .ignore_env()
         .session_token("opaque-sess-77f1e2")
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .build()
         .unwrap();
     let mut events = islo
-        .exec_stream("sb", ["true"], &islo::exec::ExecOptions::new())
+        .sandbox("sb")
+        .exec_stream(["true"], islo::exec::ExecOptions::new())
         .await
         .unwrap();
     let mut seen = Vec::new();
@@ -561,7 +569,7 @@ async fn a_token_that_was_rotated_out_is_still_redacted_from_errors() {
     let islo = Islo::builder()
         .ignore_env()
         .api_key(key("rotated"))
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .max_attempts(1)
         .build()

@@ -92,7 +92,7 @@ fn client(url: &str, attempts: &Arc<AtomicU64>, replay_posts: bool) -> Islo {
     Islo::builder()
         .ignore_env()
         .session_token("retry-table-token")
-        .base_url(url)
+        .control_url(url)
         .compute_url(url)
         .max_attempts(3)
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))

@@ -10,7 +10,7 @@ async fn create_exec_and_delete_against_the_fake() -> Result<(), islo::Error> {
     let islo = islo::Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
-        .base_url(fake.control_url())
+        .control_url(fake.control_url())
         .compute_url(fake.compute_url())
         .build()?;
     let sb = islo
@@ -39,7 +39,7 @@ async fn create_exec_and_delete_against_the_fake() -> Result<(), islo::Error> {
     islo.delete_sandbox(&sb.name).send().await?;
     let gone = islo.get_sandbox(&sb.name).send().await;
     let err = gone.expect_err("deleted sandbox is gone");
-    assert!(err.is_not_found(), "{err}");
+    assert!(err.kind() == islo::ErrorKind::NotFound, "{err}");
     assert_eq!(fake.token_exchanges(), 1);
     Ok(())
 }

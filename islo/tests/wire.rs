@@ -731,7 +731,7 @@ async fn check(row: &Row) -> Result<(), String> {
     let islo = Islo::builder()
         .ignore_env()
         .session_token("wire-jwt")
-        .base_url(control.base_url())
+        .control_url(control.base_url())
         .compute_url(compute.base_url())
         .max_attempts(1)
         .build()

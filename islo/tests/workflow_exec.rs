@@ -7,8 +7,9 @@ use workflow_support::*;
 
 use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
-use islo::exec::{ExecOptions, MAX_CONSECUTIVE_POLL_FAILURES};
+use islo::exec::{ExecOptions, ExecStatus};
 use islo::mock::{ExecCall, ExecOutcome, FakeIslo};
+use islo::retry::MAX_CONSECUTIVE_POLL_FAILURES;
 use islo::ErrorKind;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -53,14 +54,15 @@ fn unavailable_body() -> serde_json::Value {
 async fn exec_echo_returns_stdout_and_exit_code_zero() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     let out = islo
-        .exec_with("sb", ["echo", "hello", "world"], &fast())
+        .sandbox("sb")
+        .exec_with(["echo", "hello", "world"], fast())
         .await
         .unwrap();
     assert_eq!(out.stdout, "hello world\n");
     assert_eq!(out.stderr, "");
     assert_eq!(out.exit_code, Some(0));
-    assert_eq!(out.status, "completed");
-    assert!(!out.deadline_expired);
+    assert_eq!(out.status, ExecStatus::Completed);
+    assert!(!out.wait_timed_out);
     assert!(out.success());
     assert!(!out.exec_id.is_empty());
 }
@@ -68,7 +70,7 @@ async fn exec_echo_returns_stdout_and_exit_code_zero() {
 #[tokio::test]
 async fn exec_with_default_options_waits_for_the_result() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
-    let out = islo.exec("sb", ["echo", "hi"]).await.unwrap();
+    let out = islo.sandbox("sb").exec(["echo", "hi"]).await.unwrap();
     assert_eq!(out.stdout, "hi\n");
     assert!(out.success());
 }
@@ -76,26 +78,27 @@ async fn exec_with_default_options_waits_for_the_result() {
 #[tokio::test]
 async fn exec_false_reports_exit_one_and_status_failed() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
-    let out = islo.exec_with("sb", ["false"], &fast()).await.unwrap();
+    let out = islo
+        .sandbox("sb")
+        .exec_with(["false"], fast())
+        .await
+        .unwrap();
     assert_eq!(out.exit_code, Some(1));
-    assert_eq!(out.status, "failed");
+    assert_eq!(out.status, ExecStatus::Failed);
     assert!(!out.success());
-    assert!(!out.deadline_expired);
+    assert!(!out.wait_timed_out);
 }
 
 #[tokio::test]
 async fn exec_shell_exit_three_reports_exit_three_and_stderr() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     let out = islo
-        .exec_with(
-            "sb",
-            ["sh", "-c", "echo out; echo err >&2; exit 3"],
-            &fast(),
-        )
+        .sandbox("sb")
+        .exec_with(["sh", "-c", "echo out; echo err >&2; exit 3"], fast())
         .await
         .unwrap();
     assert_eq!(out.exit_code, Some(3));
-    assert_eq!(out.status, "failed");
+    assert_eq!(out.status, ExecStatus::Failed);
     assert_eq!(out.stdout, "out\n");
     assert_eq!(out.stderr, "err\n");
 }
@@ -104,10 +107,11 @@ async fn exec_shell_exit_three_reports_exit_three_and_stderr() {
 async fn exec_keeps_polling_while_running_then_returns_completed() {
     let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(3)).await;
     let out = islo
-        .exec_with("sb", ["echo", "done"], &fast())
+        .sandbox("sb")
+        .exec_with(["echo", "done"], fast())
         .await
         .unwrap();
-    assert_eq!(out.status, "completed");
+    assert_eq!(out.status, ExecStatus::Completed);
     assert_eq!(out.stdout, "done\n");
     // three `running` answers, then the terminal one; no poll after it.
     assert_eq!(fake.requests("GET", EXEC_RESULT), 4);
@@ -119,13 +123,14 @@ async fn exec_without_exit_code_reports_none_and_timeout_status() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     islo_hook_timeout(&_fake);
     let out = islo
-        .exec_with("sb", ["sleep", "999"], &fast())
+        .sandbox("sb")
+        .exec_with(["sleep", "999"], fast())
         .await
         .unwrap();
     assert_eq!(out.exit_code, None);
-    assert_eq!(out.status, "timeout");
+    assert_eq!(out.status, ExecStatus::Timeout);
     assert!(
-        !out.deadline_expired,
+        !out.wait_timed_out,
         "the server's timeout is not the caller's deadline"
     );
     assert!(!out.success());
@@ -136,12 +141,16 @@ fn islo_hook_timeout(fake: &FakeIslo) {
 }
 
 #[tokio::test]
-async fn exec_deadline_expiry_returns_deadline_expired_with_running_status() {
+async fn exec_deadline_expiry_returns_wait_timed_out_with_running_status() {
     let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(1_000_000)).await;
-    let opts = fast().deadline(Duration::from_millis(150));
-    let out = islo.exec_with("sb", ["sleep", "999"], &opts).await.unwrap();
-    assert!(out.deadline_expired);
-    assert_eq!(out.status, "running");
+    let opts = fast().timeout(Duration::from_millis(150));
+    let out = islo
+        .sandbox("sb")
+        .exec_with(["sleep", "999"], opts)
+        .await
+        .unwrap();
+    assert!(out.wait_timed_out);
+    assert_eq!(out.status, ExecStatus::Running);
     assert_eq!(out.exit_code, None);
     assert!(!out.success());
     assert!(
@@ -166,7 +175,8 @@ async fn exec_sends_workdir_env_user_and_server_timeout() {
         .user("builder")
         .server_timeout(Duration::from_secs(30));
     let out = islo
-        .exec_with("sb", ["cargo", "test"], &opts)
+        .sandbox("sb")
+        .exec_with(["cargo", "test"], opts)
         .await
         .unwrap();
     assert_eq!(out.stdout, "ok\n");
@@ -188,7 +198,8 @@ async fn exec_reaches_the_builtin_shell_with_env_and_workdir() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     let opts = fast().workdir("/srv").env("GREETING", "hi").user("alice");
     let out = islo
-        .exec_with("sb", ["sh", "-c", "pwd; printenv GREETING; whoami"], &opts)
+        .sandbox("sb")
+        .exec_with(["sh", "-c", "pwd; printenv GREETING; whoami"], opts)
         .await
         .unwrap();
     assert_eq!(out.stdout, "/srv\nhi\nalice\n");
@@ -214,8 +225,12 @@ async fn exec_absorbs_four_consecutive_503s_while_polling() {
         })
         .await;
     let islo = mock_client(&server);
-    let out = islo.exec_with("sb", ["true"], &fast()).await.unwrap();
-    assert_eq!(out.status, "completed");
+    let out = islo
+        .sandbox("sb")
+        .exec_with(["true"], fast())
+        .await
+        .unwrap();
+    assert_eq!(out.status, ExecStatus::Completed);
     assert_eq!(out.stdout, "ok\n");
     assert_eq!(start.calls_async().await, 1);
     assert_eq!(poll.calls_async().await, absorbed + 1);
@@ -242,8 +257,12 @@ async fn exec_failure_counter_resets_after_a_successful_poll() {
         })
         .await;
     let islo = mock_client(&server);
-    let out = islo.exec_with("sb", ["true"], &fast()).await.unwrap();
-    assert_eq!(out.status, "completed");
+    let out = islo
+        .sandbox("sb")
+        .exec_with(["true"], fast())
+        .await
+        .unwrap();
+    assert_eq!(out.status, ExecStatus::Completed);
     assert_eq!(poll.calls_async().await, 10);
 }
 
@@ -260,8 +279,12 @@ async fn exec_surfaces_five_consecutive_503s_as_an_error() {
         })
         .await;
     let islo = mock_client(&server);
-    let err = islo.exec_with("sb", ["true"], &fast()).await.unwrap_err();
-    assert_eq!(err.kind(), Some(ErrorKind::Unavailable), "{err}");
+    let err = islo
+        .sandbox("sb")
+        .exec_with(["true"], fast())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(
         poll.calls_async().await,
@@ -282,16 +305,24 @@ async fn exec_surfaces_a_404_while_polling_at_once() {
         })
         .await;
     let islo = mock_client(&server);
-    let err = islo.exec_with("sb", ["true"], &fast()).await.unwrap_err();
-    assert!(err.is_not_found(), "{err}");
+    let err = islo
+        .sandbox("sb")
+        .exec_with(["true"], fast())
+        .await
+        .unwrap_err();
+    assert!(err.kind() == islo::ErrorKind::NotFound, "{err}");
     assert_eq!(poll.calls_async().await, 1);
 }
 
 #[tokio::test]
 async fn exec_in_a_missing_sandbox_fails_with_not_found() {
     let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
-    let err = islo.exec_with("nope", ["true"], &fast()).await.unwrap_err();
-    assert!(err.is_not_found(), "{err}");
+    let err = islo
+        .sandbox("nope")
+        .exec_with(["true"], fast())
+        .await
+        .unwrap_err();
+    assert!(err.kind() == islo::ErrorKind::NotFound, "{err}");
     assert_eq!(fake.requests("GET", EXEC_RESULT), 0);
 }
 
@@ -301,7 +332,7 @@ async fn exec_with_transport_retries_absorbs_503_bursts_against_the_fake() {
     // the command still completes.
     let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(4)).await;
     fake.fail_every_nth(2);
-    let out = islo.exec_with("sb", ["echo", "x"], &fast()).await;
+    let out = islo.sandbox("sb").exec_with(["echo", "x"], fast()).await;
     fake.fail_every_nth(0);
     let out = out.unwrap();
     assert_eq!(out.stdout, "x\n");
@@ -311,7 +342,8 @@ async fn exec_with_transport_retries_absorbs_503_bursts_against_the_fake() {
 async fn dropping_the_exec_future_stops_polling() {
     let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(1_000_000)).await;
     let opts = fast();
-    let task = tokio::spawn(async move { islo.exec_with("sb", ["sleep", "999"], &opts).await });
+    let task =
+        tokio::spawn(async move { islo.sandbox("sb").exec_with(["sleep", "999"], opts).await });
     // Wait until it is polling.
     for _ in 0..2000 {
         if fake.requests("GET", EXEC_RESULT) >= 3 {
@@ -345,10 +377,11 @@ async fn exec_deadline_bounds_a_poll_that_hangs() {
         .await;
     let islo = mock_client(&server);
     let out = islo
-        .exec_with("sb", ["true"], &fast().deadline(Duration::from_millis(200)))
+        .sandbox("sb")
+        .exec_with(["true"], fast().timeout(Duration::from_millis(200)))
         .await
         .unwrap();
-    assert!(out.deadline_expired, "{out:?}");
-    assert_eq!(out.status, "running");
+    assert!(out.wait_timed_out, "{out:?}");
+    assert_eq!(out.status, ExecStatus::Running);
     assert_eq!(out.exec_id, "e1");
 }

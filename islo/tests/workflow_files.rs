@@ -9,7 +9,7 @@ fn retrying_mock_client(server: &MockServer) -> Islo {
     Islo::builder()
         .ignore_env()
         .session_token("jwt-workflow-files")
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
         .max_retry_after(Duration::from_millis(50))
@@ -67,7 +67,8 @@ async fn upload_path_then_download_path_round_trips_binary_data() {
     assert!((0..=255u8).all(|b| data.contains(&b)));
     let src = dir.path().join("in.bin");
     std::fs::write(&src, &data).unwrap();
-    islo.upload_path("sb", &src, "/workspace/data/blob.bin")
+    islo.sandbox("sb")
+        .upload_file(&src, "/workspace/data/blob.bin")
         .await
         .unwrap();
     assert_eq!(
@@ -77,7 +78,8 @@ async fn upload_path_then_download_path_round_trips_binary_data() {
 
     let dst = dir.path().join("out.bin");
     let n = islo
-        .download_path("sb", "/workspace/data/blob.bin", &dst)
+        .sandbox("sb")
+        .download_file("/workspace/data/blob.bin", &dst)
         .await
         .unwrap();
     assert_eq!(n, data.len() as u64);
@@ -93,12 +95,14 @@ async fn upload_path_then_download_path_round_trips_binary_data() {
 async fn download_path_replaces_an_existing_file() {
     let (_fake, islo) = fake_with_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
-    islo.upload_reader("sb", &b"new content"[..], "/workspace/f.txt")
+    islo.sandbox("sb")
+        .upload_reader(&b"new content"[..], "/workspace/f.txt")
         .await
         .unwrap();
     let dst = dir.path().join("f.txt");
     std::fs::write(&dst, "old content that is longer").unwrap();
-    islo.download_path("sb", "/workspace/f.txt", &dst)
+    islo.sandbox("sb")
+        .download_file("/workspace/f.txt", &dst)
         .await
         .unwrap();
     assert_eq!(std::fs::read(&dst).unwrap(), b"new content");
@@ -108,7 +112,8 @@ async fn download_path_replaces_an_existing_file() {
 async fn upload_reader_streams_everything_the_reader_yields() {
     let (fake, islo) = fake_with_sandbox().await;
     let data = binary_data(512 * 1024);
-    islo.upload_reader("sb", std::io::Cursor::new(data.clone()), "/workspace/r.bin")
+    islo.sandbox("sb")
+        .upload_reader(std::io::Cursor::new(data.clone()), "/workspace/r.bin")
         .await
         .unwrap();
     assert_eq!(
@@ -120,7 +125,8 @@ async fn upload_reader_streams_everything_the_reader_yields() {
 #[tokio::test]
 async fn upload_reader_of_an_empty_reader_creates_an_empty_file() {
     let (fake, islo) = fake_with_sandbox().await;
-    islo.upload_reader("sb", tokio::io::empty(), "/workspace/empty")
+    islo.sandbox("sb")
+        .upload_reader(tokio::io::empty(), "/workspace/empty")
         .await
         .unwrap();
     assert_eq!(
@@ -133,12 +139,14 @@ async fn upload_reader_of_an_empty_reader_creates_an_empty_file() {
 async fn download_to_writer_copies_the_file_and_counts_bytes() {
     let (_fake, islo) = fake_with_sandbox().await;
     let data = binary_data(300_000);
-    islo.upload_reader("sb", std::io::Cursor::new(data.clone()), "/workspace/w.bin")
+    islo.sandbox("sb")
+        .upload_reader(std::io::Cursor::new(data.clone()), "/workspace/w.bin")
         .await
         .unwrap();
     let mut sink = Vec::new();
     let n = islo
-        .download_to_writer("sb", "/workspace/w.bin", &mut sink)
+        .sandbox("sb")
+        .download_to_writer("/workspace/w.bin", &mut sink)
         .await
         .unwrap();
     assert_eq!(n, data.len() as u64);
@@ -151,10 +159,11 @@ async fn download_path_of_a_missing_file_is_404_and_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let dst = dir.path().join("missing.bin");
     let e = islo
-        .download_path("sb", "/workspace/nope.bin", &dst)
+        .sandbox("sb")
+        .download_file("/workspace/nope.bin", &dst)
         .await
         .unwrap_err();
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
     assert!(
         entries(dir.path()).is_empty(),
         "left behind: {:?}",
@@ -169,10 +178,11 @@ async fn download_path_of_a_missing_file_keeps_an_existing_local_file() {
     let dst = dir.path().join("keep.txt");
     std::fs::write(&dst, "precious").unwrap();
     let e = islo
-        .download_path("sb", "/workspace/nope", &dst)
+        .sandbox("sb")
+        .download_file("/workspace/nope", &dst)
         .await
         .unwrap_err();
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
     assert_eq!(std::fs::read(&dst).unwrap(), b"precious");
     assert_eq!(entries(dir.path()), ["keep.txt"]);
 }
@@ -182,10 +192,11 @@ async fn download_to_writer_of_a_missing_file_writes_nothing() {
     let (_fake, islo) = fake_with_sandbox().await;
     let mut sink = Vec::new();
     let e = islo
-        .download_to_writer("sb", "/workspace/nope", &mut sink)
+        .sandbox("sb")
+        .download_to_writer("/workspace/nope", &mut sink)
         .await
         .unwrap_err();
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
     assert!(sink.is_empty());
 }
 
@@ -193,7 +204,8 @@ async fn download_to_writer_of_a_missing_file_writes_nothing() {
 async fn upload_path_of_a_missing_local_file_is_an_io_error_without_a_request() {
     let (fake, islo) = fake_with_sandbox().await;
     let e = islo
-        .upload_path("sb", "/definitely/not/here.bin", "/workspace/x")
+        .sandbox("sb")
+        .upload_file("/definitely/not/here.bin", "/workspace/x")
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Io { .. }), "{e:?}");
@@ -204,10 +216,11 @@ async fn upload_path_of_a_missing_local_file_is_an_io_error_without_a_request() 
 async fn upload_to_a_missing_sandbox_is_404() {
     let (_fake, islo) = fake_with_sandbox().await;
     let e = islo
-        .upload_reader("sb-missing", &b"x"[..], "/workspace/x")
+        .sandbox("sb-missing")
+        .upload_reader(&b"x"[..], "/workspace/x")
         .await
         .unwrap_err();
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
 }
 
 // ---------------------------------------------------------------------------
@@ -239,7 +252,8 @@ async fn upload_dir_uploads_included_files_and_skips_excluded_ones() {
     let opts = ArchiveOptions {
         exclude: vec!["target/**".into(), "*.log".into(), ".git".into()],
     };
-    islo.upload_dir("sb", dir.path(), "/workspace/proj", opts)
+    islo.sandbox("sb")
+        .upload_dir(dir.path(), "/workspace/proj", opts)
         .await
         .unwrap();
     let f = |p: &str| fake.file("sb", &format!("/workspace/proj/{p}"));
@@ -261,19 +275,16 @@ async fn upload_dir_then_download_dir_round_trips() {
     let (_fake, islo) = fake_with_sandbox().await;
     let src = tempfile::tempdir().unwrap();
     project(src.path());
-    islo.upload_dir(
-        "sb",
-        src.path(),
-        "/workspace/proj",
-        ArchiveOptions::default(),
-    )
-    .await
-    .unwrap();
+    islo.sandbox("sb")
+        .upload_dir(src.path(), "/workspace/proj", ArchiveOptions::default())
+        .await
+        .unwrap();
 
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("copy");
     let summary = islo
-        .download_dir("sb", "/workspace/proj", &target)
+        .sandbox("sb")
+        .download_dir("/workspace/proj", &target)
         .await
         .unwrap();
     assert_eq!(summary.files, 8, "{summary:?}");
@@ -300,10 +311,11 @@ async fn download_dir_of_a_missing_directory_is_404() {
     let (_fake, islo) = fake_with_sandbox().await;
     let out = tempfile::tempdir().unwrap();
     let e = islo
-        .download_dir("sb", "/workspace/none", out.path().join("t"))
+        .sandbox("sb")
+        .download_dir("/workspace/none", out.path().join("t"))
         .await
         .unwrap_err();
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
 }
 
 // ---------------------------------------------------------------------------
@@ -359,7 +371,8 @@ async fn download_hostile(archive: Vec<u8>) -> (Error, tempfile::TempDir) {
         .await;
     let parent = tempfile::tempdir().unwrap();
     let e = retrying_mock_client(&server)
-        .download_dir("sb", "/d", parent.path().join("target"))
+        .sandbox("sb")
+        .download_dir("/d", parent.path().join("target"))
         .await
         .expect_err("the archive is refused");
     (e, parent)
@@ -564,7 +577,8 @@ async fn download_dir_extracts_a_safe_archive_with_inner_links() {
     let parent = tempfile::tempdir().unwrap();
     let target = parent.path().join("target");
     let summary = retrying_mock_client(&server)
-        .download_dir("sb", "/d", &target)
+        .sandbox("sb")
+        .download_dir("/d", &target)
         .await
         .unwrap();
     assert_eq!((summary.files, summary.symlinks), (2, 1), "{summary:?}");
@@ -673,7 +687,8 @@ async fn upload_dir_is_retried_after_429_with_a_rebuilt_complete_body() {
     write(dir.path(), "a.txt", b"alpha");
     write(dir.path(), "sub/b.bin", &binary_data(200_000));
     retrying_mock_client(&server)
-        .upload_dir("sb", dir.path(), "/workspace/p", ArchiveOptions::default())
+        .sandbox("sb")
+        .upload_dir(dir.path(), "/workspace/p", ArchiveOptions::default())
         .await
         .unwrap();
     assert_eq!(mock.calls_async().await, 2);
@@ -697,7 +712,8 @@ async fn upload_path_is_retried_after_429_with_the_whole_file() {
     let src = dir.path().join("f.bin");
     std::fs::write(&src, &data).unwrap();
     retrying_mock_client(&server)
-        .upload_path("sb", &src, "/workspace/f.bin")
+        .sandbox("sb")
+        .upload_file(&src, "/workspace/f.bin")
         .await
         .unwrap();
     assert_eq!(mock.calls_async().await, 2);
@@ -715,7 +731,8 @@ async fn upload_dir_is_not_retried_after_a_500() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"alpha");
     let e = retrying_mock_client(&server)
-        .upload_dir("sb", dir.path(), "/workspace/p", ArchiveOptions::default())
+        .sandbox("sb")
+        .upload_dir(dir.path(), "/workspace/p", ArchiveOptions::default())
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(500), "{e}");
@@ -730,7 +747,8 @@ async fn upload_path_is_not_retried_after_a_500() {
     let src = dir.path().join("f.bin");
     std::fs::write(&src, b"x").unwrap();
     let e = retrying_mock_client(&server)
-        .upload_path("sb", &src, "/workspace/f.bin")
+        .sandbox("sb")
+        .upload_file(&src, "/workspace/f.bin")
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(500), "{e}");
@@ -742,10 +760,11 @@ async fn upload_reader_makes_one_attempt_even_on_429() {
     let server = MockServer::start_async().await;
     let (mock, _) = scripted_upload(&server, "/sandboxes/sb/files", rate_limited()).await;
     let e = retrying_mock_client(&server)
-        .upload_reader("sb", &b"once"[..], "/workspace/x")
+        .sandbox("sb")
+        .upload_reader(&b"once"[..], "/workspace/x")
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), Some(ErrorKind::TooManyRequests), "{e}");
+    assert_eq!(e.kind(), ErrorKind::TooManyRequests, "{e}");
     assert_eq!(mock.calls_async().await, 1);
 }
 
@@ -761,10 +780,11 @@ async fn upload_dir_gives_up_after_max_attempts_of_429() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"alpha");
     let e = retrying_mock_client(&server)
-        .upload_dir("sb", dir.path(), "/w", ArchiveOptions::default())
+        .sandbox("sb")
+        .upload_dir(dir.path(), "/w", ArchiveOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(e.kind(), Some(ErrorKind::TooManyRequests), "{e}");
+    assert_eq!(e.kind(), ErrorKind::TooManyRequests, "{e}");
     // the client's default is 2 attempts
     assert_eq!(mock.calls_async().await, 2);
 }
@@ -775,7 +795,8 @@ async fn upload_against_the_fake_survives_a_rate_limit() {
     fake.rate_limit_next(1, Duration::ZERO);
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.txt", b"alpha");
-    islo.upload_dir("sb", dir.path(), "/workspace/rl", ArchiveOptions::default())
+    islo.sandbox("sb")
+        .upload_dir(dir.path(), "/workspace/rl", ArchiveOptions::default())
         .await
         .unwrap();
     assert_eq!(
@@ -792,8 +813,8 @@ async fn upload_against_the_fake_survives_a_rate_limit() {
 async fn upload_dir_of_a_missing_local_directory_is_an_io_error_without_a_request() {
     let (fake, islo) = fake_with_sandbox().await;
     let e = islo
+        .sandbox("sb")
         .upload_dir(
-            "sb",
             "/definitely/not/a/dir",
             "/workspace/x",
             ArchiveOptions::default(),
@@ -813,8 +834,8 @@ async fn upload_dir_of_a_regular_file_is_an_io_error_without_a_request() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "plain.txt", b"x");
     let e = islo
+        .sandbox("sb")
         .upload_dir(
-            "sb",
             dir.path().join("plain.txt"),
             "/workspace/x",
             ArchiveOptions::default(),

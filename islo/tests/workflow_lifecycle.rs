@@ -5,7 +5,6 @@ use workflow_support::*;
 
 use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
-use islo::lifecycle::DeleteOutcome;
 use islo::mock::FakeIslo;
 use islo::{types, Error, Islo};
 use serde_json::json;
@@ -41,7 +40,8 @@ async fn wait_until_running_polls_until_the_sandbox_runs() {
     let created = create(&islo, "sb").await;
     assert_eq!(created.status, "starting");
     let sb = islo
-        .wait_until_running("sb", Duration::from_secs(30))
+        .sandbox("sb")
+        .wait_until_running(Duration::from_secs(30))
         .await
         .unwrap();
     assert_eq!(sb.status, "running");
@@ -56,7 +56,8 @@ async fn wait_until_running_returns_at_once_for_a_running_sandbox() {
     let islo = client_for(&fake);
     create(&islo, "sb").await;
     let sb = islo
-        .wait_until_running("sb", Duration::from_secs(30))
+        .sandbox("sb")
+        .wait_until_running(Duration::from_secs(30))
         .await
         .unwrap();
     assert_eq!(sb.status, "running");
@@ -86,7 +87,8 @@ async fn wait_until_running_fails_fast_on_a_terminal_status() {
         })
         .await;
     let e = mock_client(&server)
-        .wait_until_running("sb", Duration::from_secs(60))
+        .sandbox("sb")
+        .wait_until_running(Duration::from_secs(60))
         .await
         .unwrap_err();
     match &e {
@@ -105,7 +107,8 @@ async fn wait_until_running_fails_on_a_stopped_sandbox_from_the_fake() {
     create(&islo, "sb").await;
     islo.stop_sandbox("sb").send().await.unwrap();
     let e = islo
-        .wait_until_running("sb", Duration::from_secs(30))
+        .sandbox("sb")
+        .wait_until_running(Duration::from_secs(30))
         .await
         .unwrap_err();
     assert!(
@@ -126,7 +129,8 @@ async fn wait_until_running_gives_up_at_the_deadline() {
         })
         .await;
     let e = mock_client(&server)
-        .wait_until_running("sb", Duration::from_millis(300))
+        .sandbox("sb")
+        .wait_until_running(Duration::from_millis(300))
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Deadline(_)), "{e:?}");
@@ -138,26 +142,24 @@ async fn wait_until_running_surfaces_not_found() {
     let fake = FakeIslo::start().await.unwrap();
     let islo = client_for(&fake);
     let e = islo
-        .wait_until_running("ghost", Duration::from_secs(30))
+        .sandbox("ghost")
+        .wait_until_running(Duration::from_secs(30))
         .await
         .unwrap_err();
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
 }
 
 #[tokio::test]
-async fn delete_sandbox_if_exists_deletes_then_reports_already_gone() {
+async fn delete_confirms_the_sandbox_is_gone_and_a_second_delete_is_fine() {
     let fake = FakeIslo::start().await.unwrap();
     let islo = client_for(&fake);
     create(&islo, "sb").await;
-    assert_eq!(
-        islo.delete_sandbox_if_exists("sb").await.unwrap(),
-        DeleteOutcome::Deleted
-    );
+    fake.reset_counters();
+    islo.sandbox("sb").delete().await.unwrap();
     assert!(fake.sandbox_names().is_empty());
-    assert_eq!(
-        islo.delete_sandbox_if_exists("sb").await.unwrap(),
-        DeleteOutcome::AlreadyGone
-    );
+    // It asked until the server said the sandbox is gone.
+    assert!(fake.requests("GET", GET_SANDBOX) >= 1);
+    islo.sandbox("sb").delete().await.unwrap();
     assert_eq!(fake.requests("DELETE", GET_SANDBOX), 2);
 }
 
@@ -173,7 +175,8 @@ async fn delete_sandbox_if_exists_surfaces_a_500() {
         })
         .await;
     let e = mock_client(&server)
-        .delete_sandbox_if_exists("sb")
+        .sandbox("sb")
+        .delete()
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(500), "{e}");
@@ -192,7 +195,8 @@ async fn delete_sandbox_if_exists_surfaces_a_403() {
         })
         .await;
     let e = mock_client(&server)
-        .delete_sandbox_if_exists("sb")
+        .sandbox("sb")
+        .delete()
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(403), "{e}");
@@ -211,7 +215,8 @@ async fn wait_until_running_deadline_bounds_a_request_that_hangs() {
         })
         .await;
     let e = mock_client(&server)
-        .wait_until_running("sb", Duration::from_millis(200))
+        .sandbox("sb")
+        .wait_until_running(Duration::from_millis(200))
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Deadline(_)), "{e:?}");
@@ -230,7 +235,8 @@ async fn wait_until_running_absorbs_transient_failures_while_polling() {
     // so the helper must absorb them.
     fake.fail_every_nth(2);
     let sb = islo
-        .wait_until_running("flaky", Duration::from_secs(30))
+        .sandbox("flaky")
+        .wait_until_running(Duration::from_secs(30))
         .await
         .expect("503s while polling are absorbed");
     assert_eq!(sb.status, "running");
@@ -251,7 +257,8 @@ async fn wait_until_running_gives_up_after_five_transient_failures_in_a_row() {
         })
         .await;
     let err = mock_client(&server)
-        .wait_until_running("sb", Duration::from_secs(30))
+        .sandbox("sb")
+        .wait_until_running(Duration::from_secs(30))
         .await
         .expect_err("five 503s in a row surface");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");

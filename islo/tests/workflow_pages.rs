@@ -358,7 +358,7 @@ async fn sandboxes_against_the_fake_filter_by_status_and_page() {
     let islo = Islo::builder()
         .ignore_env()
         .api_key(fake.api_key())
-        .base_url(fake.control_url())
+        .control_url(fake.control_url())
         .compute_url(fake.compute_url())
         .build()
         .unwrap();

@@ -25,7 +25,8 @@ async fn serve_exec_stream<'a>(server: &'a MockServer, body: &'static [u8]) -> h
 
 async fn collect(islo: &Islo) -> Vec<islo::Result<ExecEvent>> {
     let stream = islo
-        .exec_stream("sb", ["cmd"], &ExecOptions::new())
+        .sandbox("sb")
+        .exec_stream(["cmd"], ExecOptions::new())
         .await
         .expect("stream opens");
     stream.collect().await
@@ -39,10 +40,10 @@ fn ok_events(items: Vec<islo::Result<ExecEvent>>) -> Vec<ExecEvent> {
 async fn exec_stream_yields_typed_events_in_order_then_ends() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     let events: Vec<ExecEvent> = islo
+        .sandbox("sb")
         .exec_stream(
-            "sb",
             ["sh", "-c", "echo one; echo two; echo oops >&2; exit 4"],
-            &ExecOptions::new(),
+            ExecOptions::new(),
         )
         .await
         .unwrap()
@@ -52,9 +53,9 @@ async fn exec_stream_yields_typed_events_in_order_then_ends() {
     assert_eq!(
         events,
         vec![
-            ExecEvent::Stdout("one".into()),
-            ExecEvent::Stdout("two".into()),
-            ExecEvent::Stderr("oops".into()),
+            ExecEvent::Stdout("one\n".into()),
+            ExecEvent::Stdout("two\n".into()),
+            ExecEvent::Stderr("oops\n".into()),
             ExecEvent::Exit(4),
         ]
     );
@@ -71,7 +72,8 @@ async fn exec_stream_sends_options_and_marks_the_call_streaming() {
     });
     let opts = ExecOptions::new().workdir("/w").env("A", "1").user("u");
     let events: Vec<ExecEvent> = islo
-        .exec_stream("sb", ["run"], &opts)
+        .sandbox("sb")
+        .exec_stream(["run"], opts)
         .await
         .unwrap()
         .try_collect()
@@ -90,19 +92,20 @@ async fn exec_to_writers_copies_output_and_returns_the_exit_code() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     let (mut out, mut err) = (Vec::<u8>::new(), Vec::<u8>::new());
     let code = islo
+        .sandbox("sb")
         .exec_to_writers(
-            "sb",
             ["sh", "-c", "echo a; echo b >&2; echo c; exit 2"],
-            &ExecOptions::new(),
+            ExecOptions::new(),
             &mut out,
             &mut err,
         )
         .await
         .unwrap();
-    assert_eq!(code, 2);
-    // The fake sends one event per line, without the line terminator.
-    assert_eq!(String::from_utf8(out).unwrap(), "ac");
-    assert_eq!(String::from_utf8(err).unwrap(), "b");
+    assert_eq!(code.exit_code, 2);
+    assert!(code.errors.is_empty());
+    // Output arrives byte for byte, line endings included (as the real server sends it).
+    assert_eq!(String::from_utf8(out).unwrap(), "a\nc\n");
+    assert_eq!(String::from_utf8(err).unwrap(), "b\n");
 }
 
 #[tokio::test]
@@ -111,16 +114,11 @@ async fn exec_to_writers_fails_when_the_stream_has_no_exit() {
     fake.on_exec(|_| ExecOutcome::timeout());
     let (mut out, mut err) = (Vec::<u8>::new(), Vec::<u8>::new());
     let e = islo
-        .exec_to_writers(
-            "sb",
-            ["sleep", "9"],
-            &ExecOptions::new(),
-            &mut out,
-            &mut err,
-        )
+        .sandbox("sb")
+        .exec_to_writers(["sleep", "9"], ExecOptions::new(), &mut out, &mut err)
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Stream(_)), "{e:?}");
+    assert!(matches!(e, Error::Stream { .. }), "{e:?}");
     assert!(e.to_string().contains("command timeout"), "{e}");
 }
 
@@ -134,7 +132,8 @@ async fn exec_stream_without_exit_ends_with_an_error_carrying_the_last_error_mes
         ..Default::default()
     });
     let items = islo
-        .exec_stream("sb", ["x"], &ExecOptions::new())
+        .sandbox("sb")
+        .exec_stream(["x"], ExecOptions::new())
         .await
         .unwrap()
         .collect::<Vec<_>>()
@@ -142,14 +141,15 @@ async fn exec_stream_without_exit_ends_with_an_error_carrying_the_last_error_mes
     assert_eq!(items.len(), 3, "{items:?}");
     assert_eq!(
         items[0].as_ref().unwrap(),
-        &ExecEvent::Stdout("partial".into())
+        &ExecEvent::Stdout("partial\n".into())
     );
     assert_eq!(
         items[1].as_ref().unwrap(),
         &ExecEvent::Error("command timeout".into())
     );
     match &items[2] {
-        Err(Error::Stream(m)) => {
+        Err(e @ Error::Stream { .. }) => {
+            let m = e.to_string();
             assert!(m.contains("without an exit event"), "{m}");
             assert!(m.contains("command timeout"), "{m}");
         }
@@ -166,7 +166,8 @@ async fn exec_stream_error_event_with_a_bearer_token_is_redacted() {
         ..Default::default()
     });
     let items = islo
-        .exec_stream("sb", ["x"], &ExecOptions::new())
+        .sandbox("sb")
+        .exec_stream(["x"], ExecOptions::new())
         .await
         .unwrap()
         .collect::<Vec<_>>()
@@ -193,17 +194,18 @@ async fn exec_stream_error_event_with_a_jwt_is_redacted_over_httpmock() {
         panic!("{items:?}")
     };
     assert!(!m.contains("eyJhbGciOiJIUzI1NiJ9"), "{m}");
-    assert!(matches!(items.last().unwrap(), Err(Error::Stream(_))));
+    assert!(matches!(items.last().unwrap(), Err(Error::Stream { .. })));
 }
 
 #[tokio::test]
 async fn exec_stream_in_a_missing_sandbox_fails_with_not_found() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     let e = islo
-        .exec_stream("nope", ["x"], &ExecOptions::new())
+        .sandbox("nope")
+        .exec_stream(["x"], ExecOptions::new())
         .await
         .unwrap_err();
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
 }
 
 #[tokio::test]
@@ -310,7 +312,10 @@ async fn sse_non_numeric_exit_code_is_a_typed_error_and_ends_the_stream() {
     assert_eq!(items.len(), 2, "{items:?}");
     assert_eq!(items[0].as_ref().unwrap(), &ExecEvent::Stdout("x".into()));
     match &items[1] {
-        Err(Error::Stream(m)) => assert!(m.contains("non-numeric") && m.contains("zero"), "{m}"),
+        Err(e @ Error::Stream { .. }) => {
+            let m = e.to_string();
+            assert!(m.contains("exit") && m.contains("zero"), "{m}")
+        }
         other => panic!("expected Error::Stream, got {other:?}"),
     }
 }
@@ -333,7 +338,16 @@ async fn sse_invalid_utf8_is_a_parse_error() {
     .await;
     let items = collect(&mock_client(&server)).await;
     assert_eq!(items.len(), 1, "{items:?}");
-    assert!(matches!(items[0], Err(Error::Sse(_))), "{items:?}");
+    assert!(
+        matches!(
+            items[0],
+            Err(Error::Stream {
+                reason: islo::StreamError::Read(_),
+                ..
+            })
+        ),
+        "{items:?}"
+    );
 }
 
 #[tokio::test]
@@ -343,10 +357,13 @@ async fn sse_empty_body_is_an_error_without_exit() {
     let items = collect(&mock_client(&server)).await;
     assert_eq!(items.len(), 1, "{items:?}");
     match &items[0] {
-        Err(Error::Stream(m)) => assert!(
-            m.contains("without an exit event") && !m.contains("last error"),
-            "{m}"
-        ),
+        Err(e @ Error::Stream { .. }) => {
+            let m = e.to_string();
+            assert!(
+                m.contains("without an exit event") && !m.contains("reported"),
+                "{m}"
+            )
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -365,7 +382,8 @@ async fn exec_stream_http_error_surfaces_before_streaming() {
         })
         .await;
     let e = mock_client(&server)
-        .exec_stream("sb", ["x"], &ExecOptions::new())
+        .sandbox("sb")
+        .exec_stream(["x"], ExecOptions::new())
         .await
         .unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(409), "{e}");
@@ -375,7 +393,8 @@ async fn exec_stream_http_error_surfaces_before_streaming() {
 async fn sandbox_events_follow_creation_from_the_fake() {
     let (fake, islo) = fake_with_sandbox(FakeIslo::builder().sandbox_starting_gets(5)).await;
     let events: Vec<_> = islo
-        .sandbox_events("sb")
+        .sandbox("sb")
+        .events()
         .await
         .unwrap()
         .try_collect()
@@ -402,7 +421,8 @@ async fn sandbox_events_keep_non_json_data_as_a_string() {
         })
         .await;
     let events: Vec<_> = mock_client(&server)
-        .sandbox_events("sb")
+        .sandbox("sb")
+        .events()
         .await
         .unwrap()
         .try_collect()
@@ -420,8 +440,8 @@ async fn sandbox_events_keep_non_json_data_as_a_string() {
 #[tokio::test]
 async fn sandbox_events_for_a_missing_sandbox_fail_with_not_found() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
-    let Err(e) = islo.sandbox_events("nope").await else {
+    let Err(e) = islo.sandbox("nope").events().await else {
         panic!("expected an error")
     };
-    assert!(e.is_not_found(), "{e}");
+    assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
 }

@@ -335,7 +335,7 @@ impl FakeIslo {
         crate::Islo::builder()
             .ignore_env()
             .api_key(self.api_key())
-            .base_url(self.control_url())
+            .control_url(self.control_url())
             .compute_url(self.compute_url())
     }
 

@@ -714,14 +714,15 @@ fn exec(shared: &Shared, status: u16, name: &str, body: &Bytes, streaming: bool)
     Ok(wire::json(status, &resp))
 }
 
-/// SSE body for a finished command: a `: keep-alive` comment, one `stdout` /
-/// `stderr` event per output line (without its line terminator), then `exit`
-/// with the code — or `error` when there is no exit code (timeout).
+/// SSE body for a finished command, framed as the real server frames it: a `: keep-alive`
+/// comment, one `stdout` / `stderr` event per line of output (its line feed included, so
+/// the output arrives byte for byte), then `exit` with the code — or `error` when there is
+/// no exit code (timeout).
 fn exec_sse(o: &ExecOutcome) -> Response<Body> {
     let mut chunks = VecDeque::new();
     chunks.push_back(Bytes::from_static(b": keep-alive\n\n"));
     for (event, text) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
-        for line in text.lines() {
+        for line in text.split_inclusive('\n') {
             let mut s = String::with_capacity(line.len() + 24);
             wire::sse_event(&mut s, event, line);
             chunks.push_back(Bytes::from(s));

@@ -560,7 +560,7 @@ async fn exec_stream_sse_shape() {
     let body = r.text().await.unwrap();
     assert_eq!(
         body,
-        ": keep-alive\n\nevent: stdout\ndata: one\n\nevent: stdout\ndata: two\n\nevent: stderr\ndata: bad\n\nevent: exit\ndata: 2\n\n"
+        ": keep-alive\n\nevent: stdout\ndata: one\ndata: \n\nevent: stdout\ndata: two\ndata: \n\nevent: stderr\ndata: bad\ndata: \n\nevent: exit\ndata: 2\n\n"
     );
     c.fake.on_exec(|_| ExecOutcome::timeout());
     let body = c

@@ -133,16 +133,18 @@ pub(crate) fn sse(chunks: VecDeque<Bytes>) -> Response<Body> {
     resp
 }
 
-/// Appends one SSE event (`event:` line plus one `data:` line per line of
-/// `data`) to `out`.
+/// Appends one SSE event to `out`: the `event:` line, then `data` as the real server frames
+/// it, one `data:` line per line of it, so that a client joining them with `\n` gets `data`
+/// back exactly (a trailing line feed becomes a last, empty `data:` line). A carriage
+/// return cannot be carried by SSE; like the server's framing, it counts as a line break.
 pub(crate) fn sse_event(out: &mut String, event: &str, data: &str) {
     out.push_str("event: ");
     out.push_str(event);
     out.push('\n');
-    let data = data.strip_suffix('\n').unwrap_or(data);
+    let data = data.replace("\r\n", "\n").replace('\r', "\n");
     for line in data.split('\n') {
         out.push_str("data: ");
-        out.push_str(line.strip_suffix('\r').unwrap_or(line));
+        out.push_str(line);
         out.push('\n');
     }
     out.push('\n');
@@ -237,6 +239,9 @@ mod tests {
     fn sse_lines() {
         let mut s = String::new();
         sse_event(&mut s, "stdout", "a\nb\n");
-        assert_eq!(s, "event: stdout\ndata: a\ndata: b\n\n");
+        assert_eq!(s, "event: stdout\ndata: a\ndata: b\ndata: \n\n");
+        let mut s = String::new();
+        sse_event(&mut s, "exit", "0");
+        assert_eq!(s, "event: exit\ndata: 0\n\n");
     }
 }

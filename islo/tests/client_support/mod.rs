@@ -50,7 +50,7 @@ pub fn builder(control: &str, compute: &str, key: &str) -> islo::IsloBuilder {
     islo::Islo::builder()
         .ignore_env()
         .api_key(key)
-        .base_url(control)
+        .control_url(control)
         .compute_url(compute)
         .retry_backoff(Duration::from_millis(10), Duration::from_millis(50))
 }

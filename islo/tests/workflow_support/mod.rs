@@ -34,7 +34,7 @@ pub fn mock_client(server: &MockServer) -> Islo {
     Islo::builder()
         .ignore_env()
         .session_token("jwt-workflow-tests")
-        .base_url(server.base_url())
+        .control_url(server.base_url())
         .compute_url(server.base_url())
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
         .max_attempts(1)

@@ -1,0 +1,602 @@
+//! The [`Sandbox`] handle: one sandbox, by name, with everything done to it in one place
+//! (commands, files, shares, snapshots, lifecycle), and the ways to make one whose cleanup
+//! cannot be forgotten ([`Islo::with_sandbox`], [`SandboxGuard`]).
+//!
+//! ```no_run
+//! # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+//! use islo::sandbox::SandboxSpec;
+//! // Created, used, and deleted on every way out of the closure (error and panic included).
+//! let out = islo
+//!     .with_sandbox(SandboxSpec::new().image("python:3.12-slim"), |sb| async move {
+//!         sb.exec(["python", "-c", "print(6 * 7)"]).await
+//!     })
+//!     .await?;
+//! assert_eq!(out.stdout, "42\n");
+//! # Ok(()) }
+//! ```
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::retry::{Poll, PollEnd, Polling};
+use crate::sse::{sse_events, SseEvent};
+use crate::types;
+use crate::Islo;
+use futures_util::future::FutureExt as _;
+use futures_util::{Stream, StreamExt};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::time::Duration;
+
+/// A sandbox's status. Open: a status this SDK version does not know is kept as
+/// [`SandboxStatus::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SandboxStatus {
+    /// Being created or booted.
+    Starting,
+    /// Running: commands can run.
+    Running,
+    /// Paused (resumable).
+    Paused,
+    /// Being stopped.
+    Stopping,
+    /// Stopped.
+    Stopped,
+    /// Failed to start or crashed.
+    Failed,
+    /// Being deleted.
+    Deleting,
+    /// Deleted (a deleted sandbox stays visible for a while, with `deleted_at`).
+    Deleted,
+    /// A status this SDK version does not know, as the server sent it.
+    Unknown(String),
+}
+
+impl SandboxStatus {
+    /// Parses the server's text.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "starting" | "creating" | "pending" | "provisioning" => Self::Starting,
+            "running" => Self::Running,
+            "paused" => Self::Paused,
+            "stopping" | "pausing" => Self::Stopping,
+            "stopped" => Self::Stopped,
+            "failed" | "error" => Self::Failed,
+            "deleting" => Self::Deleting,
+            "deleted" | "terminated" => Self::Deleted,
+            other => Self::Unknown(other.to_string()),
+        }
+    }
+
+    /// Whether `running` will not come from this status without an action (resume, a new
+    /// sandbox): paused, stopping, stopped, failed, deleting or deleted.
+    pub fn is_settled_elsewhere(&self) -> bool {
+        matches!(
+            self,
+            Self::Paused
+                | Self::Stopping
+                | Self::Stopped
+                | Self::Failed
+                | Self::Deleting
+                | Self::Deleted
+        )
+    }
+}
+
+/// What to create: a builder over [`types::SandboxCreate`]. Every field the API takes can be
+/// set through [`SandboxSpec::body`].
+///
+/// ```
+/// use islo::sandbox::SandboxSpec;
+/// use std::time::Duration;
+/// let spec = SandboxSpec::new()
+///     .name("ci-job-17")
+///     .image("python:3.12-slim")
+///     .env("CI", "1")
+///     .wait_timeout(Duration::from_secs(300));
+/// assert_eq!(spec.body().name.as_deref(), Some("ci-job-17"));
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SandboxSpec {
+    body: types::SandboxCreate,
+    wait: Option<Duration>,
+}
+
+impl Default for SandboxSpec {
+    fn default() -> Self {
+        Self {
+            body: types::SandboxCreate::default(),
+            wait: Some(Duration::from_secs(300)),
+        }
+    }
+}
+
+impl From<types::SandboxCreate> for SandboxSpec {
+    fn from(body: types::SandboxCreate) -> Self {
+        Self {
+            body,
+            ..Self::default()
+        }
+    }
+}
+
+impl SandboxSpec {
+    /// A sandbox with the server's defaults, waited for until it runs (5 minutes at most).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Its name (unique in the tenant; the server picks one when unset).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The container image.
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.body.image = Some(image.into());
+        self
+    }
+    /// An environment variable for every command.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.body
+            .env
+            .get_or_insert_with(Default::default)
+            .insert(key.into(), Some(value.into()));
+        self
+    }
+    /// How long creating waits for the sandbox to run (default 5 minutes).
+    pub fn wait_timeout(mut self, timeout: Duration) -> Self {
+        self.wait = Some(timeout);
+        self
+    }
+    /// Return as soon as the server accepted the sandbox, without waiting for it to run.
+    pub fn no_wait(mut self) -> Self {
+        self.wait = None;
+        self
+    }
+    /// The request body as it will be sent.
+    pub fn body(&self) -> &types::SandboxCreate {
+        &self.body
+    }
+    /// The request body, to set any other field.
+    pub fn body_mut(&mut self) -> &mut types::SandboxCreate {
+        &mut self.body
+    }
+}
+
+/// One sandbox, by name. Cheap to clone; making one sends nothing
+/// ([`Islo::sandbox`]). Every method takes its required values positionally and fails with
+/// [`Error`].
+#[derive(Clone)]
+pub struct Sandbox {
+    pub(crate) islo: Islo,
+    name: String,
+    /// What the server last said about it, when this handle has asked.
+    info: Option<types::SandboxResponse>,
+    /// Called as transfers move bytes ([`Sandbox::with_progress`]).
+    pub(crate) progress: Option<crate::files::ProgressFn>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("name", &self.name)
+            .field("info", &self.info)
+            .field("progress", &self.progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Islo {
+    /// The handle of the sandbox named `name` (no request is made).
+    pub fn sandbox(&self, name: impl Into<String>) -> Sandbox {
+        Sandbox {
+            islo: self.clone(),
+            name: name.into(),
+            info: None,
+            progress: None,
+        }
+    }
+
+    /// Creates a sandbox and, unless the spec says [`SandboxSpec::no_wait`], waits until it
+    /// runs. Prefer [`Islo::with_sandbox`] or [`Islo::new_sandbox_guarded`], which delete it
+    /// for you.
+    pub async fn new_sandbox(&self, spec: impl Into<SandboxSpec>) -> Result<Sandbox> {
+        let spec = spec.into();
+        let created = self.create_sandbox(spec.body.clone()).await?.into_inner();
+        let mut sb = self.sandbox(created.name.clone());
+        sb.info = Some(created);
+        if let Some(timeout) = spec.wait {
+            if let Err(e) = sb.wait_until_running(timeout).await {
+                // It exists, but will not be handed out: do not leak it.
+                let _ = sb.delete().await;
+                return Err(e);
+            }
+        }
+        Ok(sb)
+    }
+
+    /// Like [`Islo::new_sandbox`], inside a [`SandboxGuard`] that deletes the sandbox when it
+    /// is dropped (or with [`SandboxGuard::delete`], which waits for it).
+    pub async fn new_sandbox_guarded(&self, spec: impl Into<SandboxSpec>) -> Result<SandboxGuard> {
+        let guard = SandboxGuard::new(self.new_sandbox(spec).await?);
+        Ok(guard)
+    }
+
+    /// Creates a sandbox, runs `work` with it, and deletes it (waiting until it is confirmed
+    /// gone) however `work` ends: with a value, an error, or a panic (which is resumed after
+    /// the delete). If the future of this call is dropped before it finishes, the delete is
+    /// handed to the runtime ([`SandboxGuard`]'s drop). The result is `work`'s, or the
+    /// delete's error when `work` succeeded but the delete failed.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// use islo::sandbox::SandboxSpec;
+    /// let code = islo
+    ///     .with_sandbox(SandboxSpec::new(), |sb| async move {
+    ///         sb.upload_dir("./project", "/workspace/project", Default::default()).await?;
+    ///         let out = sb.exec(["make", "-C", "/workspace/project", "test"]).await?;
+    ///         Ok::<_, islo::Error>(out.exit_code)
+    ///     })
+    ///     .await?;
+    /// # let _ = code; Ok(()) }
+    /// ```
+    pub async fn with_sandbox<F, Fut, T, E>(
+        &self,
+        spec: impl Into<SandboxSpec>,
+        work: F,
+    ) -> Result<T, E>
+    where
+        F: FnOnce(Sandbox) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        E: From<Error>,
+    {
+        let guard = self.new_sandbox_guarded(spec).await.map_err(E::from)?;
+        let outcome = AssertUnwindSafe(work(guard.sandbox().clone()))
+            .catch_unwind()
+            .await;
+        let deleted = guard.delete().await;
+        match outcome {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(Err(e)) => {
+                if let Err(d) = deleted {
+                    tracing::warn!(error = %d, "islo: deleting the sandbox after a failure failed");
+                }
+                Err(e)
+            }
+            Ok(Ok(value)) => deleted.map(|()| value).map_err(E::from),
+        }
+    }
+
+    /// The sandbox named in `spec`, running: created if it does not exist, resumed if it is
+    /// paused, reused as it is if it runs. Idempotent: calling it again (or from another
+    /// process) gives the same sandbox. The spec must name the sandbox.
+    pub async fn ensure_sandbox(&self, spec: impl Into<SandboxSpec>) -> Result<Sandbox> {
+        let spec = spec.into();
+        let name = spec.body.name.clone().ok_or_else(|| {
+            Error::InvalidRequest("ensure_sandbox: the spec must name the sandbox".into())
+        })?;
+        let timeout = spec.wait.unwrap_or(Duration::from_secs(300));
+        let mut sb = self.sandbox(&name);
+        match sb.refresh().await {
+            Ok(info) => {
+                match SandboxStatus::parse(&info.status) {
+                    SandboxStatus::Paused | SandboxStatus::Stopped => {
+                        sb.resume().await?;
+                    }
+                    SandboxStatus::Deleting | SandboxStatus::Deleted => {
+                        return Err(Error::SandboxState {
+                            sandbox: name,
+                            status: info.status,
+                        })
+                    }
+                    _ => {}
+                }
+                sb.wait_until_running(timeout).await?;
+                Ok(sb)
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => match self.new_sandbox(spec).await {
+                Ok(sb) => Ok(sb),
+                // Someone created it meanwhile.
+                Err(e) if e.kind() == ErrorKind::Conflict => {
+                    let sb = self.sandbox(&name);
+                    sb.wait_until_running(timeout).await?;
+                    Ok(sb)
+                }
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// How long [`Sandbox::delete`] keeps checking that the sandbox is gone.
+const CONFIRM_GONE: Duration = Duration::from_secs(60);
+
+impl Sandbox {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client it uses.
+    pub fn client(&self) -> &Islo {
+        &self.islo
+    }
+
+    /// What the server said about it the last time this handle asked (created it,
+    /// [`refresh`](Self::refresh)ed or waited for it); `None` before that.
+    pub fn info(&self) -> Option<&types::SandboxResponse> {
+        self.info.as_ref()
+    }
+
+    /// Asks the server for its current state (and keeps it, see [`Sandbox::info`]).
+    pub async fn refresh(&mut self) -> Result<types::SandboxResponse> {
+        let info = self.islo.get_sandbox(&self.name).await?.into_inner();
+        self.info = Some(info.clone());
+        Ok(info)
+    }
+
+    /// Its status now (one request).
+    pub async fn status(&self) -> Result<SandboxStatus> {
+        let info = self.islo.get_sandbox(&self.name).await?.into_inner();
+        Ok(SandboxStatus::parse(&info.status))
+    }
+
+    /// Polls until it runs (returning what the server says about it), failing fast with
+    /// [`Error::SandboxState`] when it reaches a status from which running will not come by
+    /// itself ([`SandboxStatus::is_settled_elsewhere`]), and with [`Error::Deadline`] after
+    /// `timeout`. Transient failures are absorbed (see [`crate::retry`]).
+    pub async fn wait_until_running(&self, timeout: Duration) -> Result<types::SandboxResponse> {
+        let polling = Polling {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(2),
+            // A timeout past what a clock can hold means none.
+            deadline: crate::retry::deadline_after(timeout),
+        };
+        let result = crate::retry::poll_until(polling, || {
+            let request = self.islo.get_sandbox(&self.name);
+            async {
+                let sb = request.await?.into_inner();
+                let status = SandboxStatus::parse(&sb.status);
+                if status == SandboxStatus::Running {
+                    return Ok(Poll::Ready(sb));
+                }
+                if status.is_settled_elsewhere() {
+                    return Err(Error::SandboxState {
+                        sandbox: self.name.clone(),
+                        status: sb.status,
+                    });
+                }
+                Ok(Poll::Pending(()))
+            }
+        })
+        .await;
+        match result {
+            Ok(sb) => Ok(sb),
+            Err(PollEnd::Deadline(_)) => Err(Error::Deadline("waiting for the sandbox to run")),
+            Err(PollEnd::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Pauses it.
+    pub async fn pause(&self) -> Result<types::SandboxResponse> {
+        Ok(self.islo.pause_sandbox(&self.name).await?.into_inner())
+    }
+
+    /// Resumes it (the server may answer 402 when the tenant has no credit left).
+    pub async fn resume(&self) -> Result<types::SandboxResponse> {
+        Ok(self.islo.resume_sandbox(&self.name).await?.into_inner())
+    }
+
+    /// Stops it.
+    pub async fn stop(&self) -> Result<()> {
+        self.islo.stop_sandbox(&self.name).await?;
+        Ok(())
+    }
+
+    /// Deletes it, then waits until the server confirms it is gone (a 404, or the status
+    /// `deleted`), checking with backoff for up to a minute: a list can still show a
+    /// sandbox for a while after its delete, and names are reused. A sandbox that was
+    /// already gone is fine.
+    pub async fn delete(&self) -> Result<()> {
+        match self.islo.delete_sandbox(&self.name).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        self.confirm_gone(CONFIRM_GONE).await
+    }
+
+    /// Waits until the server says it is gone: by id when this handle knows it (a name may
+    /// already be given to a new sandbox), else by name.
+    async fn confirm_gone(&self, timeout: Duration) -> Result<()> {
+        let id = self.info.as_ref().map(|i| i.id.clone());
+        let polling = Polling {
+            initial: Duration::from_millis(100),
+            max: Duration::from_secs(2),
+            deadline: crate::retry::deadline_after(timeout),
+        };
+        let result = crate::retry::poll_until(polling, || {
+            let id = id.clone();
+            async move {
+                let found = match &id {
+                    Some(id) => self.islo.get_sandbox_by_id(id).await,
+                    None => self.islo.get_sandbox(&self.name).await,
+                };
+                match found {
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(Poll::Ready(())),
+                    Err(e) => Err(e),
+                    Ok(sb) if SandboxStatus::parse(&sb.status) == SandboxStatus::Deleted => {
+                        Ok(Poll::Ready(()))
+                    }
+                    // By name, a sandbox with another id is a new one that took the name.
+                    Ok(sb) if id.is_none() && self.info.as_ref().is_some_and(|i| i.id != sb.id) => {
+                        Ok(Poll::Ready(()))
+                    }
+                    Ok(_) => Ok(Poll::Pending(())),
+                }
+            }
+        })
+        .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(PollEnd::Deadline(_)) => Err(Error::Deadline("confirming the sandbox is gone")),
+            Err(PollEnd::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Makes `port` reachable from the internet; the share's public URL is
+    /// [`types::ShareResponse::url`]. `ttl` bounds how long it stays open (the server's
+    /// default when `None`).
+    pub async fn share(&self, port: u16, ttl: Option<Duration>) -> Result<types::ShareResponse> {
+        let body = types::CreateShareRequest {
+            port: i64::from(port),
+            ttl_seconds: ttl.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        };
+        Ok(self.islo.create_share(&self.name, body).await?.into_inner())
+    }
+
+    /// Its open shares.
+    pub async fn shares(&self) -> Result<Vec<types::ShareResponse>> {
+        Ok(self.islo.list_shares(&self.name).await?.into_inner())
+    }
+
+    /// Closes a share.
+    pub async fn revoke_share(&self, share_id: &str) -> Result<()> {
+        self.islo.revoke_share(&self.name, share_id).await?;
+        Ok(())
+    }
+
+    /// Takes a snapshot of it (named `name`, or by the server).
+    pub async fn snapshot(&self, name: Option<&str>) -> Result<types::SnapshotResponse> {
+        let body = types::SnapshotCreate {
+            name: name.map(str::to_string),
+            sandbox_name: self.name.clone(),
+        };
+        Ok(self.islo.create_snapshot(body).await?.into_inner())
+    }
+
+    /// Follows its creation events (`GET /sandboxes/{name}/events`) as a stream. The stream
+    /// may end before the sandbox runs; [`Sandbox::wait_until_running`] is the reliable wait.
+    pub async fn events(&self) -> Result<Pin<Box<dyn Stream<Item = Result<SandboxEvent>> + Send>>> {
+        let bytes = self
+            .islo
+            .sandbox_creation_events(&self.name)
+            .await?
+            .into_inner()
+            .into_inner();
+        Ok(Box::pin(sse_events(bytes).map(|r| {
+            r.map(SandboxEvent::from).map_err(|e| Error::Stream {
+                operation: "sandbox_creation_events",
+                reason: e.into(),
+            })
+        })))
+    }
+}
+
+/// One event of a sandbox's creation stream.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SandboxEvent {
+    /// The event name (e.g. `created`, `sandbox_ready`, `error`).
+    pub event: String,
+    /// The data, parsed as JSON when it is JSON.
+    pub data: serde_json::Value,
+    /// The raw data text.
+    pub raw: String,
+}
+
+impl From<SseEvent> for SandboxEvent {
+    fn from(e: SseEvent) -> Self {
+        let data = serde_json::from_str(&e.data)
+            .unwrap_or_else(|_| serde_json::Value::String(e.data.clone()));
+        Self {
+            event: e.event,
+            data,
+            raw: e.data,
+        }
+    }
+}
+
+/// A [`Sandbox`] that is deleted when the guard goes: awaited with
+/// [`SandboxGuard::delete`], or, when the guard is dropped without it, by a task handed to
+/// the current Tokio runtime (or, outside one, a thread of its own). The task on drop is
+/// best effort: a runtime that shuts down right after may never run it, so prefer
+/// [`Islo::with_sandbox`] or an explicit `delete().await`, and give sandboxes a server-side
+/// lifetime as the last line of defence (`lifecycle.delete_after` in the create body).
+#[derive(Debug)]
+pub struct SandboxGuard {
+    sandbox: Sandbox,
+    /// Whether dropping the guard still has to delete the sandbox.
+    armed: bool,
+}
+
+impl SandboxGuard {
+    /// Guards `sandbox`.
+    pub fn new(sandbox: Sandbox) -> Self {
+        Self {
+            sandbox,
+            armed: true,
+        }
+    }
+
+    /// The sandbox.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
+    /// Deletes the sandbox now and waits until it is confirmed gone ([`Sandbox::delete`]).
+    pub async fn delete(mut self) -> Result<()> {
+        let result = self.sandbox.delete().await;
+        // Confirmed gone, or the delete failed and the caller has the error: either way the
+        // drop has nothing left to do.
+        self.armed = false;
+        result
+    }
+
+    /// Keeps the sandbox: the guard lets it go without deleting it.
+    pub fn keep(mut self) -> Sandbox {
+        self.armed = false;
+        self.sandbox.clone()
+    }
+}
+
+impl std::ops::Deref for SandboxGuard {
+    type Target = Sandbox;
+    fn deref(&self) -> &Sandbox {
+        self.sandbox()
+    }
+}
+
+impl Drop for SandboxGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let sb = self.sandbox.clone();
+        let delete = async move {
+            if let Err(e) = sb.delete().await {
+                tracing::warn!(sandbox = sb.name(), error = %e, "islo: deleting a dropped sandbox failed");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(delete);
+            }
+            Err(_) => {
+                // No runtime here: a short-lived one on a thread of its own.
+                let _ = std::thread::Builder::new()
+                    .name("islo-sandbox-cleanup".into())
+                    .spawn(move || {
+                        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                            .enable_all()
+                            .build()
+                        {
+                            rt.block_on(delete);
+                        }
+                    });
+            }
+        }
+    }
+}
