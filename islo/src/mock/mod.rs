@@ -36,7 +36,7 @@
 //! # Example
 //!
 //! ```no_run
-//! # async fn demo() -> std::io::Result<()> {
+//! # async fn demo() -> islo::Result<()> {
 //! use islo::mock::FakeIslo;
 //! let fake = FakeIslo::builder().api_key("ak_test").start().await?;
 //! let control = fake.control_url();
@@ -194,7 +194,7 @@ impl FakeIsloBuilder {
     ///
     /// Binding a listener, building the runtime, spawning the thread, or
     /// parsing the embedded OpenAPI document failed.
-    pub async fn start(self) -> std::io::Result<FakeIslo> {
+    pub async fn start(self) -> crate::Result<FakeIslo> {
         self.start_blocking()
     }
 
@@ -203,8 +203,11 @@ impl FakeIsloBuilder {
     /// # Errors
     ///
     /// See [`FakeIsloBuilder::start`].
-    pub fn start_blocking(self) -> std::io::Result<FakeIslo> {
-        let handle = server::start(self)?;
+    pub fn start_blocking(self) -> crate::Result<FakeIslo> {
+        let handle = server::start(self).map_err(|source| crate::Error::Io {
+            context: "starting the fake Islo server".into(),
+            source,
+        })?;
         Ok(FakeIslo {
             handle: Arc::new(handle),
         })
@@ -301,7 +304,7 @@ impl FakeIslo {
     /// # Errors
     ///
     /// See [`FakeIsloBuilder::start`].
-    pub async fn start() -> std::io::Result<FakeIslo> {
+    pub async fn start() -> crate::Result<FakeIslo> {
         Self::builder().start().await
     }
 

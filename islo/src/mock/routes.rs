@@ -37,6 +37,9 @@ pub(crate) enum Builtin {
     CreateSnapshot,
     GetSnapshot,
     DeleteSnapshot,
+    CreateSession,
+    ListSessions,
+    KillSession,
 }
 
 /// The stateful implementation of operation `id`, if the fake has one.
@@ -67,6 +70,9 @@ fn builtin(id: &str) -> Option<Builtin> {
         "create_snapshot" => B::CreateSnapshot,
         "get_snapshot" => B::GetSnapshot,
         "delete_snapshot" => B::DeleteSnapshot,
+        "create_session" => B::CreateSession,
+        "list_sessions" => B::ListSessions,
+        "kill_session" => B::KillSession,
         _ => return None,
     })
 }

@@ -50,6 +50,8 @@ struct Sandbox {
     files: BTreeMap<String, Bytes>,
     execs: HashMap<String, ExecRecord>,
     shares: Vec<Share>,
+    /// Open sessions: name and when they started (Unix milliseconds).
+    sessions: Vec<(String, u64)>,
 }
 
 struct ExecRecord {
@@ -390,6 +392,42 @@ pub(crate) fn dispatch(
                 None => Err(sandbox_not_found(&p0)),
             }
         }
+        Builtin::CreateSession => create_session(shared, status, &p0, &body),
+        Builtin::ListSessions => {
+            let st = lock(&shared.state);
+            match st.sandboxes.get(p0.as_ref()) {
+                Some(sb) => {
+                    let sessions: Vec<Value> = sb
+                        .sessions
+                        .iter()
+                        .map(|(name, started)| {
+                            json!({"name": name, "status": "connected", "started_at_unix_ms": started})
+                        })
+                        .collect();
+                    Ok(wire::json(status, &json!({ "sessions": sessions })))
+                }
+                None => Err(sandbox_not_found(&p0)),
+            }
+        }
+        Builtin::KillSession => {
+            let mut st = lock(&shared.state);
+            match st.sandboxes.get_mut(p0.as_ref()) {
+                Some(sb) => {
+                    let before = sb.sessions.len();
+                    sb.sessions.retain(|(name, _)| name != p1.as_ref());
+                    if sb.sessions.len() == before {
+                        Err(wire::error(
+                            404,
+                            "RESOURCE_NOT_FOUND",
+                            &format!("session {p1:?} not found"),
+                        ))
+                    } else {
+                        Ok(wire::respond(status, None, Bytes::new()))
+                    }
+                }
+                None => Err(sandbox_not_found(&p0)),
+            }
+        }
         Builtin::ListSnapshots => list_snapshots(shared, status, &query()),
         Builtin::CreateSnapshot => create_snapshot(shared, status, parts, &body),
         Builtin::GetSnapshot => {
@@ -427,6 +465,37 @@ pub(crate) fn dispatch(
 }
 
 type R = Result<Response<Body>, Response<Body>>;
+
+/// `POST /sandboxes/{name}/sessions`: records the session (the fake runs nothing).
+fn create_session(shared: &Shared, status: u16, name: &str, body: &Bytes) -> R {
+    let req: Value = serde_json::from_slice(body).map_err(|e| {
+        wire::validation_error(&["body"], &format!("invalid JSON: {e}"), "json_invalid")
+    })?;
+    let session = req
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| wire::validation_error(&["body", "name"], "Field required", "missing"))?
+        .to_string();
+    let mut st = lock(&shared.state);
+    let sb = st
+        .sandboxes
+        .get_mut(name)
+        .ok_or_else(|| sandbox_not_found(name))?;
+    if sb.sessions.iter().any(|(n, _)| *n == session) {
+        return Err(wire::error(
+            409,
+            "CONFLICT",
+            &format!("session {session:?} already exists"),
+        ));
+    }
+    let started = u64::try_from(unix_now().as_millis()).unwrap_or(u64::MAX);
+    sb.sessions.push((session.clone(), started));
+    Ok(wire::json(
+        status,
+        &json!({"name": session, "status": "connected"}),
+    ))
+}
 
 fn list_sandboxes(shared: &Shared, status: u16, q: &Query) -> R {
     let (limit, offset) = paging(q)?;
@@ -545,6 +614,7 @@ fn create_sandbox(shared: &Shared, status: u16, body: &Bytes) -> R {
         files,
         execs: HashMap::new(),
         shares: Vec::new(),
+        sessions: Vec::new(),
     };
     let resp = wire::json(status, &sb.view());
     st.order.push(name.clone());

@@ -1,0 +1,305 @@
+//! The `Sandbox` handle against the fake Islo (and httpmock where the fake cannot be told
+//! to misbehave): cleanup on every way out, a delete that confirms, the idempotent ensure,
+//! background commands re-attached by id, sessions, and transfer progress.
+
+use httpmock::prelude::*;
+use islo::exec::{ExecOptions, ExecStatus};
+use islo::files::{Direction, Progress};
+use islo::mock::{ExecOutcome, FakeIslo};
+use islo::sandbox::{SandboxGuard, SandboxSpec, SandboxStatus};
+use islo::{Error, ErrorKind, Islo};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+async fn fake() -> (FakeIslo, Islo) {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = fake.client().unwrap();
+    (fake, islo)
+}
+
+/// Waits (without asserting on time) until the fake holds no sandbox.
+async fn until_no_sandboxes(fake: &FakeIslo) {
+    for _ in 0..200 {
+        if fake.sandbox_names().is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("sandboxes left behind: {:?}", fake.sandbox_names());
+}
+
+// ----- cleanup --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn with_sandbox_deletes_after_success() {
+    let (fake, islo) = fake().await;
+    let inside = fake.clone();
+    let out = islo
+        .with_sandbox(SandboxSpec::new().name("ok-1"), |sb| async move {
+            assert_eq!(inside.sandbox_names(), ["ok-1"]);
+            sb.exec(["echo", "hi"]).await
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "hi\n");
+    assert!(fake.sandbox_names().is_empty());
+}
+
+#[tokio::test]
+async fn with_sandbox_deletes_after_an_error_and_returns_it() {
+    let (fake, islo) = fake().await;
+    let err = islo
+        .with_sandbox(SandboxSpec::new(), |sb| async move {
+            sb.exec(["true"]).await?;
+            Err::<(), _>(Error::InvalidRequest("the work failed".into()))
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("the work failed"), "{err}");
+    assert!(fake.sandbox_names().is_empty());
+}
+
+#[tokio::test]
+async fn with_sandbox_deletes_after_a_panic_and_resumes_it() {
+    let (fake, islo) = fake().await;
+    let task = tokio::spawn(async move {
+        islo.with_sandbox(SandboxSpec::new(), |_sb| async move {
+            if true {
+                panic!("boom inside the closure");
+            }
+            Ok::<(), Error>(())
+        })
+        .await
+    });
+    let joined = task.await.unwrap_err();
+    assert!(joined.is_panic());
+    assert!(fake.sandbox_names().is_empty());
+}
+
+#[tokio::test]
+async fn with_sandbox_deletes_when_its_future_is_dropped() {
+    let (fake, islo) = fake().await;
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move {
+        islo.with_sandbox(SandboxSpec::new(), |_sb| async move {
+            let _ = started_tx.send(());
+            std::future::pending::<Result<(), Error>>().await
+        })
+        .await
+    });
+    started_rx.await.unwrap();
+    assert_eq!(fake.sandbox_names().len(), 1);
+    task.abort();
+    let _ = task.await;
+    until_no_sandboxes(&fake).await;
+}
+
+#[tokio::test]
+async fn a_guard_dropped_outside_any_runtime_still_deletes() {
+    let (fake, islo) = fake().await;
+    let guard = islo.new_sandbox_guarded(SandboxSpec::new()).await.unwrap();
+    assert_eq!(fake.sandbox_names().len(), 1);
+    std::thread::spawn(move || drop(guard)).join().unwrap();
+    until_no_sandboxes(&fake).await;
+}
+
+#[tokio::test]
+async fn a_kept_guard_leaves_the_sandbox() {
+    let (fake, islo) = fake().await;
+    let guard = islo.new_sandbox_guarded(SandboxSpec::new()).await.unwrap();
+    let sb = SandboxGuard::keep(guard);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(fake.sandbox_names(), [sb.name()]);
+    sb.delete().await.unwrap();
+    assert!(fake.sandbox_names().is_empty());
+}
+
+#[tokio::test]
+async fn delete_waits_until_the_server_confirms_the_sandbox_is_gone() {
+    let server = MockServer::start_async().await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/sandboxes/lingering");
+            then.status(202);
+        })
+        .await;
+    let seen = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let n = seen.clone();
+    let get = server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/lingering");
+            then.respond_with(move |_| {
+                // Two more looks show it deleting, then it is gone.
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (status, body) = if i < 2 {
+                    (
+                        200,
+                        json!({"id": "sb_l", "name": "lingering", "image": "x",
+                                 "status": "deleting", "created_at": "2026-01-01T00:00:00Z"}),
+                    )
+                } else {
+                    (404, json!({"code": "NOT_FOUND", "message": "gone"}))
+                };
+                httpmock::HttpMockResponse::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .build()
+            });
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("t")
+        .control_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    islo.sandbox("lingering").delete().await.unwrap();
+    assert_eq!(delete.calls_async().await, 1);
+    assert_eq!(get.calls_async().await, 3);
+}
+
+#[tokio::test]
+async fn creating_a_sandbox_that_never_runs_does_not_leak_it() {
+    let fake = FakeIslo::builder()
+        .sandbox_starting_gets(u32::MAX)
+        .start()
+        .await
+        .unwrap();
+    let islo = fake.client().unwrap();
+    let err = islo
+        .new_sandbox(SandboxSpec::new().wait_timeout(Duration::from_millis(300)))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    assert!(fake.sandbox_names().is_empty());
+}
+
+// ----- ensure -----------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn ensure_sandbox_creates_once_then_reuses_and_resumes() {
+    let (fake, islo) = fake().await;
+    let spec = || SandboxSpec::new().name("stable");
+    let first = islo.ensure_sandbox(spec()).await.unwrap();
+    let again = islo.ensure_sandbox(spec()).await.unwrap();
+    assert_eq!(first.name(), again.name());
+    assert_eq!(fake.requests("POST", "/sandboxes"), 1);
+    first.pause().await.unwrap();
+    assert_eq!(first.status().await.unwrap(), SandboxStatus::Paused);
+    let resumed = islo.ensure_sandbox(spec()).await.unwrap();
+    assert_eq!(resumed.status().await.unwrap(), SandboxStatus::Running);
+    assert_eq!(fake.requests("POST", "/sandboxes"), 1);
+    assert_eq!(fake.requests("POST", "/sandboxes/{sandbox_name}/resume"), 1);
+    let unnamed = islo.ensure_sandbox(SandboxSpec::new()).await.unwrap_err();
+    assert_eq!(unnamed.kind(), ErrorKind::InvalidRequest);
+}
+
+// ----- background commands and sessions ----------------------------------------------------------
+
+#[tokio::test]
+async fn a_background_command_is_picked_up_again_by_its_id_from_another_client() {
+    let fake = FakeIslo::builder()
+        .exec_running_polls(2)
+        .start()
+        .await
+        .unwrap();
+    let islo = fake.client().unwrap();
+    let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    fake.on_exec(|_| ExecOutcome::success("built\n"));
+    let job = sb.spawn(["make", "all"]).await.unwrap();
+    let id = job.id().to_string();
+    let sandbox = sb.name().to_string();
+    let first = job.poll().await.unwrap();
+    assert_eq!(first.status, ExecStatus::Running);
+
+    // Another "process": a new client, knowing only the names.
+    let other = fake.client().unwrap();
+    let out = other.sandbox(sandbox).exec_handle(id).wait().await.unwrap();
+    assert_eq!(out.status, ExecStatus::Completed);
+    assert_eq!(out.stdout, "built\n");
+    assert_eq!(out.exit_code, Some(0));
+}
+
+#[tokio::test]
+async fn waiting_for_a_background_command_can_time_out_with_what_was_seen() {
+    let fake = FakeIslo::builder()
+        .exec_running_polls(u32::MAX)
+        .start()
+        .await
+        .unwrap();
+    let islo = fake.client().unwrap();
+    let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    let job = sb.spawn(["sleep", "1000"]).await.unwrap();
+    let out = job
+        .wait_with(
+            &ExecOptions::new()
+                .timeout(Duration::from_millis(200))
+                .poll_interval(Duration::from_millis(10), Duration::from_millis(20)),
+        )
+        .await
+        .unwrap();
+    assert!(out.wait_timed_out);
+    assert_eq!(out.status, ExecStatus::Running);
+    assert!(!out.success());
+}
+
+#[tokio::test]
+async fn a_session_is_listed_until_it_is_killed() {
+    let (_fake, islo) = fake().await;
+    let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    let web = sb
+        .start_session("web", islo::exec::sh("python -m http.server 8000"))
+        .await
+        .unwrap();
+    assert_eq!(
+        web.status().await.unwrap(),
+        Some(islo::exec::SessionStatus::Connected)
+    );
+    web.kill().await.unwrap();
+    assert_eq!(web.status().await.unwrap(), None);
+    // Killing a session that is gone is fine.
+    web.kill().await.unwrap();
+}
+
+// ----- progress -------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn transfers_report_their_progress_up_to_the_total() {
+    let (fake, islo) = fake().await;
+    let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("data.bin");
+    let data: Vec<u8> = (0..(600 * 1024u32)).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&local, &data).unwrap();
+    let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let sink = seen.clone();
+    let tracked = sb.with_progress(move |p| sink.lock().unwrap().push(p));
+    tracked
+        .upload_file(&local, "/workspace/data.bin")
+        .await
+        .unwrap();
+    let back = dir.path().join("back.bin");
+    let n = tracked
+        .download_file("/workspace/data.bin", &back)
+        .await
+        .unwrap();
+    assert_eq!(n as usize, data.len());
+    assert_eq!(std::fs::read(&back).unwrap(), data);
+    assert_eq!(fake.file(sb.name(), "/workspace/data.bin").unwrap(), data);
+
+    let seen = seen.lock().unwrap();
+    for direction in [Direction::Upload, Direction::Download] {
+        let reports: Vec<&Progress> = seen.iter().filter(|p| p.direction == direction).collect();
+        assert!(reports.len() > 1, "{direction:?}: {reports:?}");
+        assert!(
+            reports.windows(2).all(|w| w[0].bytes < w[1].bytes),
+            "{reports:?}"
+        );
+        let last = reports.last().unwrap();
+        assert_eq!(last.bytes, data.len() as u64, "{direction:?}");
+        assert_eq!(last.total, Some(data.len() as u64), "{direction:?}");
+    }
+}
