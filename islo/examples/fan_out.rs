@@ -1,0 +1,54 @@
+//! Many sandboxes at once: 5 sandboxes, 50 commands spread over them with at most 10 in
+//! flight, every sandbox deleted at the end (also when a command fails).
+//!
+//! ```text
+//! cargo run --example fan_out
+//! ```
+
+mod support;
+
+use futures_util::{stream, StreamExt, TryStreamExt};
+use islo::sandbox::SandboxSpec;
+
+const SANDBOXES: usize = 5;
+const COMMANDS: usize = 50;
+const IN_FLIGHT: usize = 10;
+
+#[tokio::main]
+async fn main() -> islo::Result<()> {
+    let (islo, fake) = support::connect().await?;
+    // Guards delete their sandbox when dropped; `delete().await` below waits for it.
+    let guards = stream::iter(0..SANDBOXES)
+        .map(|_| islo.new_sandbox_guarded(SandboxSpec::new()))
+        .buffer_unordered(SANDBOXES)
+        .try_collect::<Vec<_>>()
+        .await?;
+    let results = stream::iter(0..COMMANDS)
+        .map(|i| {
+            let sb = guards[i % SANDBOXES].sandbox().clone();
+            async move {
+                let out = sb.exec(["echo", &format!("job {i}")]).await?;
+                Ok::<_, islo::Error>((i, sb.name().to_string(), out))
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect::<Vec<_>>()
+        .await;
+    let mut ok = 0;
+    for result in &results {
+        match result {
+            Ok((_, _, out)) if out.success() => ok += 1,
+            Ok((i, name, out)) => eprintln!("job {i} on {name}: exit {:?}", out.exit_code),
+            Err(e) => eprintln!("{e}"),
+        }
+    }
+    for guard in guards {
+        guard.delete().await?;
+    }
+    println!("{ok} of {COMMANDS} commands succeeded on {SANDBOXES} sandboxes; all deleted");
+    if let Some(fake) = fake {
+        assert_eq!(ok, COMMANDS);
+        assert!(fake.sandbox_names().is_empty());
+    }
+    Ok(())
+}
