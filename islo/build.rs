@@ -34,7 +34,17 @@ fn main() {
     let write = |name: &str, text: String| {
         std::fs::write(out.join(name), text).unwrap_or_else(|e| panic!("writing {name}: {e}"))
     };
-    write("operations.rs", operation_table(&normalized));
+    let api_version = source
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown");
+    write(
+        "operations.rs",
+        format!(
+            "/// The version of the Islo API these bindings were generated from (the spec's\n/// `info.version`; also the build metadata of this crate's version).\npub const API_VERSION: &str = {api_version:?};\n\n{}",
+            operation_table(&normalized)
+        ),
+    );
     write(
         "requests.rs",
         requests(&normalized).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display())),

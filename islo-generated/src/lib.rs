@@ -14,6 +14,8 @@
 //!
 //! [progenitor]: https://github.com/oxidecomputer/progenitor
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod hooks;
 pub use hooks::{BoxFuture, Inner, Transport};
 
@@ -32,6 +34,7 @@ pub use generated::*;
 
 /// Typed httpmock helpers generated from the spec: `server.create_sandbox(|when, then| ...)`.
 #[cfg(feature = "httpmock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "httpmock")))]
 #[allow(
     clippy::all,
     missing_docs,
@@ -46,6 +49,7 @@ pub mod mock {
 /// The OpenAPI document these bindings were generated from, as the server publishes it (the
 /// `islo` crate's fake server answers from it).
 #[cfg(feature = "spec")]
+#[cfg_attr(docsrs, doc(cfg(feature = "spec")))]
 pub const OPENAPI_JSON: &str = include_str!("../islo.json");
 
 /// String enums that keep values this SDK version does not know (`Unknown(String)`).

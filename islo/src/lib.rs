@@ -1,4 +1,5 @@
-#![doc = include_str!("../../README.md")]
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -10,6 +11,7 @@ pub mod exec;
 pub mod files;
 pub mod meta;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;
 pub mod pages;
 pub mod requests;
@@ -25,6 +27,7 @@ pub use config::{
 };
 pub use error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result, StreamError};
 pub use islo_generated::{ByteStream, ResponseValue};
+pub use meta::API_VERSION;
 pub use secret::Secret;
 
 use std::sync::Arc;

@@ -409,6 +409,25 @@ pub fn run(opts: &Options, cwd: &Path, stdout: &mut dyn Write) -> Result<(), Err
     Ok(())
 }
 
+/// Whether the workspace version's build metadata (`0.1.0+api-0.3.20`) disagrees with the
+/// spec's `info.version`; `None` when it agrees or the workspace sets no such metadata.
+fn version_metadata_mismatch(root: &Path, spec: &Value) -> Option<String> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let api = spec.pointer("/info/version").and_then(Value::as_str)?;
+    let version = manifest
+        .lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("version = \""))?
+        .trim_end_matches('"');
+    let meta = version.split_once('+')?.1;
+    let want = format!("api-{api}");
+    (meta != want).then(|| {
+        format!(
+            "Cargo.toml: the version's build metadata `+{meta}` should be `+{want}` (the spec's info.version)"
+        )
+    })
+}
+
 /// Where the generated crate's copy of the spec goes, when the workspace has that crate.
 fn package_copy(root: &Path) -> Option<PathBuf> {
     let copy = root.join(PACKAGE_COPY);
@@ -436,6 +455,9 @@ fn check(root: &Path, spec_path: &Path) -> Result<(), Error> {
         Ok(actual) if actual == expected => {}
         Ok(_) => stale.push(format!("{shown} does not match {SPEC_PATH}")),
         Err(_) => stale.push(format!("{shown} is missing")),
+    }
+    if let Some(why) = version_metadata_mismatch(root, &value) {
+        stale.push(why);
     }
     if let Some(copy) = package_copy(root) {
         match std::fs::read_to_string(&copy) {
@@ -586,6 +608,36 @@ mod tests {
         std::fs::write(root.join("islo/src/lib.rs"), "// hand-written\n").unwrap();
         std::fs::write(root.join(SPEC_PATH), spec().to_string()).unwrap();
         dir
+    }
+
+    #[test]
+    fn the_versions_build_metadata_must_name_the_specs_api_version() {
+        let ws = workspace();
+        let root = ws.path();
+        let mut with_version = spec();
+        with_version["info"] = json!({"title": "t", "version": "1.2.3"});
+        std::fs::write(root.join(SPEC_PATH), with_version.to_string()).unwrap();
+        run(&opts(None, None), root, &mut Vec::new()).unwrap();
+        let check = Options {
+            check: true,
+            ..Options::default()
+        };
+        let api = "1.2.3";
+        std::fs::write(
+            root.join("Cargo.toml"),
+            format!(
+                "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"0.1.0+api-{api}\"\n"
+            ),
+        )
+        .unwrap();
+        run(&check, root, &mut Vec::new()).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nmembers = []\n\n[workspace.package]\nversion = \"0.1.0+api-9.9.9\"\n",
+        )
+        .unwrap();
+        let msg = run(&check, root, &mut Vec::new()).unwrap_err().to_string();
+        assert!(msg.contains("+api-9.9.9` should be `+api-"), "{msg}");
     }
 
     #[test]
