@@ -421,8 +421,8 @@ mod tests {
         assert!(validate_url("control URL", "http://").is_err());
         assert!(validate_url("control URL", "https://u:p@x.dev").is_err());
         assert_eq!(
-            validate_url("control URL", "https://gw.example.com/islo/").unwrap(),
-            "https://gw.example.com/islo"
+            validate_url("control URL", "http://gw.example.com/islo/").unwrap(),
+            "http://gw.example.com/islo"
         );
     }
 
@@ -440,8 +440,42 @@ mod tests {
 
     #[test]
     fn missing_key_names_the_variable() {
-        let e = IsloBuilder::new().ignore_env().build().unwrap_err();
+        let e = IsloBuilder::new()
+            .ignore_env()
+            .control_url("http://127.0.0.1:9")
+            .compute_url("http://127.0.0.1:9")
+            .build()
+            .unwrap_err();
         assert!(e.to_string().contains("ISLO_API_KEY"), "{e}");
+    }
+
+    #[test]
+    fn https_needs_a_tls_backend_and_the_error_names_the_features() {
+        let built = IsloBuilder::new()
+            .ignore_env()
+            .api_key("ak_tls_probe")
+            .control_url("https://api.example.com")
+            .compute_url("http://127.0.0.1:9")
+            .build();
+        if TLS {
+            built.unwrap();
+        } else {
+            let e = built.unwrap_err();
+            assert!(matches!(e, Error::Config(_)), "{e:?}");
+            let text = e.to_string();
+            assert!(
+                text.contains("rustls") && text.contains("native-tls"),
+                "{text}"
+            );
+        }
+        // Plain http works either way.
+        IsloBuilder::new()
+            .ignore_env()
+            .api_key("ak_tls_probe")
+            .control_url("http://127.0.0.1:9")
+            .compute_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo xtask regen [--from <spec.json>] [--out <path>] [--report-only] [--skip-build]
 //! cargo xtask regen --check
+//! cargo xtask msrv
 //! ```
 //!
 //! `regen` takes in a new upstream OpenAPI document: it validates it (see [`regen::validate`]
@@ -17,6 +18,7 @@
 
 pub mod canonical;
 pub mod fernignore;
+pub mod msrv;
 pub mod operations_md;
 pub mod regen;
 pub mod report;
@@ -27,6 +29,7 @@ use std::process::ExitCode;
 pub const USAGE: &str = "\
 usage: cargo xtask regen [--from <spec.json>] [--out <path>] [--report-only] [--skip-build]
        cargo xtask regen --check
+       cargo xtask msrv
 
 regen                takes in an OpenAPI document (default: the vendored openapi/islo.json):
                      validates it, checks that islo-generated builds with it, prints a change
@@ -39,6 +42,8 @@ regen                takes in an OpenAPI document (default: the vendored openapi
   --skip-build       skip the `cargo check -p islo` step
   --check            exit non-zero if openapi/islo.json is not canonical or anything derived
                      from it and checked in is stale
+msrv                 exit non-zero if a locked dependency needs a newer Rust than the
+                     workspace's rust-version
 ";
 
 /// Runs `cargo xtask` with `args` (without the program name) in the current directory.
@@ -49,6 +54,15 @@ pub fn cli(args: &[String]) -> ExitCode {
     };
     match task.as_str() {
         "regen" => {}
+        "msrv" => {
+            return match msrv::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

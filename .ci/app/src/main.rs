@@ -15,8 +15,7 @@ async fn main() -> islo::Result<()> {
     assert_eq!(out.stdout, "Hello from the packaged crates\n");
     assert!(fake.sandbox_names().is_empty(), "the sandbox was deleted");
     println!(
-        "packaged islo {} (API {}): {}",
-        env!("CARGO_PKG_VERSION"),
+        "the packaged islo (API {}): {}",
         islo::API_VERSION,
         out.stdout.trim_end()
     );
