@@ -13,8 +13,9 @@
 //! Deviations from the browser algorithm, chosen for an SDK that must never
 //! silently corrupt data:
 //!
-//! * a line that is not valid UTF-8 yields [`SseError::InvalidUtf8`] instead of
-//!   being decoded with replacement characters;
+//! * an event whose data is not valid UTF-8 (checked once per event, when it completes),
+//!   or another line that is not, yields [`SseError::InvalidUtf8`] instead of being
+//!   decoded with replacement characters;
 //! * an event (or a single line) larger than the configured limit yields
 //!   [`SseError::EventTooLarge`] instead of growing without bound;
 //! * at the end of input, [`SseParser::finish`] dispatches a final event that
@@ -100,8 +101,10 @@ pub struct SseParser {
     skip_lf: bool,
     /// No line has been completed yet (the BOM check is still pending).
     at_start: bool,
-    /// The `data` buffer of the event being built.
-    data: String,
+    /// The `data` buffer of the event being built (checked to be UTF-8 when the event is
+    /// dispatched: a line break never splits a character, so checking the joined lines once
+    /// is the same as checking each).
+    data: Vec<u8>,
     /// Whether at least one `data` field was seen for the current event.
     has_data: bool,
     /// The event type buffer.
@@ -141,7 +144,7 @@ impl SseParser {
             line: Vec::new(),
             skip_lf: false,
             at_start: true,
-            data: String::new(),
+            data: Vec::new(),
             has_data: false,
             event_type: String::new(),
             last_event_id: None,
@@ -205,7 +208,10 @@ impl SseParser {
         // line was only a byte order mark).
         let event = match events.pop() {
             Some(event) => Some(event),
-            None => self.dispatch(),
+            None => match self.dispatch() {
+                Ok(event) => event,
+                Err(failure) => return Err(self.fail(failure)),
+            },
         };
         self.reset_event();
         self.line.clear();
@@ -225,7 +231,7 @@ impl SseParser {
         self.failed = Some(failure);
         // Release the memory held for the partial event.
         self.line = Vec::new();
-        self.data = String::new();
+        self.data = Vec::new();
         self.event_type = String::new();
         self.error_for(failure)
     }
@@ -248,7 +254,7 @@ impl SseParser {
                 }
             }
         }
-        while let Some(pos) = chunk.iter().position(|&b| b == b'\n' || b == b'\r') {
+        while let Some(pos) = memchr::memchr2(b'\n', b'\r', chunk) {
             let (content, rest) = chunk.split_at(pos);
             // `rest` starts with the CR or LF found above.
             let mut after = rest.get(1..).unwrap_or_default();
@@ -322,7 +328,7 @@ impl SseParser {
             }
         }
         if line.is_empty() {
-            if let Some(event) = self.dispatch() {
+            if let Some(event) = self.dispatch()? {
                 events.push(event);
             }
             self.reset_event();
@@ -331,6 +337,23 @@ impl SseParser {
         if line.first() == Some(&b':') {
             // Comment or keep-alive.
             return Ok(());
+        }
+        // The hot path: a `data` line is appended as bytes (see `data`).
+        if let Some(rest) = line.strip_prefix(b"data") {
+            let value = match rest.split_first() {
+                None => Some(&b""[..]),
+                Some((b':', v)) => Some(v.strip_prefix(b" ").unwrap_or(v)),
+                Some(_) => None,
+            };
+            if let Some(value) = value {
+                self.ensure_fits_event(value.len() + 1)?;
+                if self.has_data {
+                    self.data.push(b'\n');
+                }
+                self.data.extend_from_slice(value);
+                self.has_data = true;
+                return Ok(());
+            }
         }
         let line = std::str::from_utf8(line).map_err(|_| Failure::InvalidUtf8)?;
         let (field, value) = match line.split_once(':') {
@@ -343,12 +366,13 @@ impl SseParser {
                 self.event_type.clear();
                 self.event_type.push_str(value);
             }
+            // Taken by the hot path above; kept for a field spelled exactly `data`.
             "data" => {
                 self.ensure_fits_event(value.len() + 1)?;
                 if self.has_data {
-                    self.data.push('\n');
+                    self.data.push(b'\n');
                 }
-                self.data.push_str(value);
+                self.data.extend_from_slice(value.as_bytes());
                 self.has_data = true;
             }
             // IDs containing NUL are ignored.
@@ -373,21 +397,23 @@ impl SseParser {
 
     /// Builds the event from the buffers if it has data; the caller resets
     /// the buffers afterwards.
-    fn dispatch(&mut self) -> Option<SseEvent> {
+    fn dispatch(&mut self) -> Result<Option<SseEvent>, Failure> {
         if !self.has_data {
-            return None;
+            return Ok(None);
         }
+        let data =
+            String::from_utf8(std::mem::take(&mut self.data)).map_err(|_| Failure::InvalidUtf8)?;
         let event = if self.event_type.is_empty() {
             "message".to_owned()
         } else {
             std::mem::take(&mut self.event_type)
         };
-        Some(SseEvent {
+        Ok(Some(SseEvent {
             event,
-            data: std::mem::take(&mut self.data),
+            data,
             id: self.last_event_id.clone(),
             retry: self.pending_retry.take(),
-        })
+        }))
     }
 
     fn reset_event(&mut self) {
@@ -754,10 +780,15 @@ event: x\ndata:  third\n: c\n\nid: 7\ndata: last"
         let err = parser.push(b"data: \xFF\xFE\n\n").unwrap_err();
         assert!(matches!(err, SseError::InvalidUtf8), "{err:?}");
         assert!(matches!(parser.finish(), Err(SseError::InvalidUtf8)));
-        // Truncated multi-byte sequence at the end of a line.
+        // Truncated multi-byte sequence at the end of a data line: the event it belongs to
+        // fails when it completes (data is checked once per event).
+        let mut parser = SseParser::new();
+        assert!(parser.push(b"data: \xE2\x82\n").unwrap().is_empty());
+        assert!(matches!(parser.push(b"\n"), Err(SseError::InvalidUtf8)));
+        // In another field, at the end of its line.
         let mut parser = SseParser::new();
         assert!(matches!(
-            parser.push(b"data: \xE2\x82\n"),
+            parser.push(b"event: \xE2\x82\n"),
             Err(SseError::InvalidUtf8)
         ));
         // In an unterminated last line.

@@ -1,0 +1,430 @@
+//! Workloads users wait on, each against its baseline in the same run, interleaved:
+//!
+//! - `[S]` exec output: 100 MB of command output through the SSE stream, parsed by
+//!   `exec_stream` vs read raw with reqwest (throughput ratio, goal >= 0.8); and at a low
+//!   rate, the delay from the server writing an event to the caller having it, vs raw
+//!   reqwest seeing the same bytes (goal: <= 1 ms over the baseline).
+//! - `[F]` fan-out: create, exec and delete 200 sandboxes with 50 in flight against the fake
+//!   with 50 ms of latency per request, vs the latency-bound ideal (goal: within 10%); client
+//!   CPU and memory per in-flight call.
+//!
+//! ```text
+//! cargo bench -p islo --bench workloads [-- --rounds N] [--only stream|fanout]
+//! ```
+//!
+//! Nothing asserts on durations: the figures are printed with PASS/MISS against the goals.
+
+use futures_util::{stream, StreamExt};
+use islo::exec::{ExecEvent, ExecOptions};
+use islo::mock::FakeIslo;
+use islo::sandbox::SandboxSpec;
+use islo::Islo;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn only(section: &str) -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--only") {
+        Some(i) => args.get(i + 1).is_some_and(|v| v == section),
+        None => true,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v.get(i).copied().unwrap_or(f64::NAN)
+}
+
+fn pass(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "MISS"
+    }
+}
+
+/// Process CPU time so far (user + system), from getrusage.
+fn cpu() -> Duration {
+    // SAFETY: `ru` is a valid, writable rusage.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return Duration::ZERO;
+    }
+    let t = |tv: libc::timeval| {
+        Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64)
+    };
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+fn status_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// [S] exec output
+// ---------------------------------------------------------------------------------------------
+
+/// `total` bytes of command output framed as the server frames it: events of about `chunk`
+/// bytes of 80-column lines, each line a `data:` line, then `exit`.
+fn sse_body(total: usize, chunk: usize) -> (Vec<u8>, usize) {
+    let line = "x".repeat(79);
+    let mut body = Vec::with_capacity(total + total / 10);
+    let mut output = 0;
+    while output < total {
+        body.extend_from_slice(b"event: stdout\n");
+        let mut in_event = 0;
+        while in_event < chunk && output < total {
+            body.extend_from_slice(b"data: ");
+            body.extend_from_slice(line.as_bytes());
+            body.push(b'\n');
+            in_event += 80;
+            output += 80;
+        }
+        // The last line's feed, as an empty data line (see the framing in `islo::exec`).
+        body.extend_from_slice(b"data: \n\n");
+    }
+    body.extend_from_slice(b"event: exit\ndata: 0\n\n");
+    (body, output)
+}
+
+/// A server answering every request with `body` as an event stream (Content-Length).
+async fn serve_body(body: Arc<Vec<u8>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                loop {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    let mut head = Vec::new();
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                    let len = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    let end = head.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0) + 4;
+                    let mut have = head.len() - end;
+                    while have < len {
+                        match sock.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => have += n,
+                        }
+                    }
+                    let resp = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\n\r\n",
+                        body.len()
+                    );
+                    if sock.write_all(resp.as_bytes()).await.is_err()
+                        || sock.write_all(&body).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// A server that, for every request, writes one event every `every`, carrying the time it
+/// was written (ns since `epoch`), `count` times, then `exit`.
+async fn serve_ticks(epoch: Instant, every: Duration, count: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let _ = sock.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let mut tick = tokio::time::interval(every);
+                for _ in 0..count {
+                    tick.tick().await;
+                    let ev = format!("event: stdout\ndata: {}\n\n", epoch.elapsed().as_nanos());
+                    let chunk = format!("{:x}\r\n{ev}\r\n", ev.len());
+                    if sock.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                let ev = "event: exit\ndata: 0\n\n";
+                let _ = sock
+                    .write_all(format!("{:x}\r\n{ev}\r\n0\r\n\r\n", ev.len()).as_bytes())
+                    .await;
+            });
+        }
+    });
+    url
+}
+
+fn client(url: &str) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .session_token("bench-token")
+        .control_url(url)
+        .compute_url(url)
+        .build()
+        .unwrap()
+}
+
+/// islo: every event through `exec_stream`; returns output bytes received.
+async fn islo_stream(islo: &Islo) -> usize {
+    let mut events = islo
+        .sandbox("sb")
+        .exec_stream(["cat", "big"], ExecOptions::new())
+        .await
+        .unwrap();
+    let mut n = 0;
+    while let Some(ev) = events.next().await {
+        match ev.unwrap() {
+            ExecEvent::Stdout(s) => n += s.len(),
+            ExecEvent::Exit(_) => break,
+            _ => {}
+        }
+    }
+    n
+}
+
+/// The baseline: the same request with raw reqwest, reading the body's bytes.
+async fn raw_stream(http: &reqwest::Client, url: &str) -> usize {
+    let resp = http
+        .post(format!("{url}/sandboxes/sb/exec/stream"))
+        .header("authorization", "Bearer bench-token")
+        .json(&serde_json::json!({"command": ["cat", "big"]}))
+        .send()
+        .await
+        .unwrap();
+    let mut body = resp.bytes_stream();
+    let mut n = 0;
+    while let Some(chunk) = body.next().await {
+        n += chunk.unwrap().len();
+    }
+    n
+}
+
+async fn stream_section() {
+    let rounds = arg("--rounds", 7).max(1);
+    let (body, output) = sse_body(100 * 1000 * 1000, 4096);
+    let wire_bytes = body.len();
+    println!(
+        "\n[S1] exec output throughput: {:.0} MB of output ({:.0} MB on the wire, events of ~4 KiB of 80-column lines), {rounds} rounds each, interleaved",
+        output as f64 / 1e6,
+        wire_bytes as f64 / 1e6
+    );
+    let url = serve_body(Arc::new(body)).await;
+    let islo = client(&url);
+    let http = reqwest::Client::new();
+    // Warm both connections.
+    raw_stream(&http, &url).await;
+    islo_stream(&islo).await;
+    let (mut islo_mbps, mut raw_mbps, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let mut pair = [0.0f64; 2];
+        for side in [round % 2, 1 - round % 2] {
+            let t = Instant::now();
+            let n = if side == 0 {
+                raw_stream(&http, &url).await
+            } else {
+                islo_stream(&islo).await
+            };
+            let secs = t.elapsed().as_secs_f64();
+            // Both rates in MB of wire bytes per second (the same bytes either way).
+            let rate = wire_bytes as f64 / secs / 1e6;
+            pair[side] = rate;
+            if side == 1 {
+                assert_eq!(n, output, "islo received all the output");
+            }
+        }
+        raw_mbps.push(pair[0]);
+        islo_mbps.push(pair[1]);
+        ratios.push(pair[1] / pair[0]);
+    }
+    let r = median(ratios.clone());
+    println!(
+        "  raw reqwest {:.0} MB/s, exec_stream {:.0} MB/s (medians); ratio {:.3} (paired median; min {:.3}, max {:.3}) goal >= 0.8: {}",
+        median(raw_mbps),
+        median(islo_mbps),
+        r,
+        ratios.iter().cloned().fold(f64::INFINITY, f64::min),
+        ratios.iter().cloned().fold(0.0, f64::max),
+        pass(r >= 0.8)
+    );
+
+    let count = arg("--ticks", 400);
+    let every = Duration::from_millis(5);
+    println!(
+        "\n[S2] exec output latency at a low rate: {count} events, one every {} ms; delay from the server's write to the caller",
+        every.as_millis()
+    );
+    let epoch = Instant::now();
+    let url = serve_ticks(epoch, every, count).await;
+    let islo = client(&url);
+    let mut raw_delays = Vec::new();
+    let mut islo_delays = Vec::new();
+    for round in 0..2 {
+        for side in [round % 2, 1 - round % 2] {
+            if side == 0 {
+                let resp = http
+                    .post(format!("{url}/sandboxes/sb/exec/stream"))
+                    .json(&serde_json::json!({"command": ["x"]}))
+                    .send()
+                    .await
+                    .unwrap();
+                let mut body = resp.bytes_stream();
+                while let Some(chunk) = body.next().await {
+                    let now = epoch.elapsed().as_nanos() as f64;
+                    let text = String::from_utf8_lossy(&chunk.unwrap()).to_string();
+                    for line in text.lines() {
+                        if let Some(t) = line
+                            .strip_prefix("data: ")
+                            .and_then(|v| v.parse::<f64>().ok())
+                        {
+                            raw_delays.push((now - t) / 1e3);
+                        }
+                    }
+                }
+            } else {
+                let mut events = islo
+                    .sandbox("sb")
+                    .exec_stream(["x"], ExecOptions::new())
+                    .await
+                    .unwrap();
+                while let Some(ev) = events.next().await {
+                    let now = epoch.elapsed().as_nanos() as f64;
+                    match ev.unwrap() {
+                        ExecEvent::Stdout(s) => {
+                            if let Ok(t) = s.trim().parse::<f64>() {
+                                islo_delays.push((now - t) / 1e3);
+                            }
+                        }
+                        ExecEvent::Exit(_) => break,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let (rp50, rp99) = (
+        percentile(raw_delays.clone(), 0.5),
+        percentile(raw_delays, 0.99),
+    );
+    let (ip50, ip99) = (
+        percentile(islo_delays.clone(), 0.5),
+        percentile(islo_delays, 0.99),
+    );
+    println!(
+        "  raw reqwest p50 {rp50:.0} µs p99 {rp99:.0} µs; exec_stream p50 {ip50:.0} µs p99 {ip99:.0} µs; over the baseline: p50 {:+.0} µs, p99 {:+.0} µs; goal <= 1000 µs: {}",
+        ip50 - rp50,
+        ip99 - rp99,
+        pass(ip99 - rp99 <= 1000.0 && ip50 - rp50 <= 1000.0)
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// [F] fan-out
+// ---------------------------------------------------------------------------------------------
+
+async fn fanout_section() {
+    let sandboxes = arg("--sandboxes", 200);
+    let in_flight = arg("--in-flight", 50);
+    let latency = Duration::from_millis(arg("--latency-ms", 50) as u64);
+    println!(
+        "\n[F] fan-out: create, exec and delete {sandboxes} sandboxes, {in_flight} in flight, {} ms per request at the fake",
+        latency.as_millis()
+    );
+    let fake = FakeIslo::builder().worker_threads(2).start().await.unwrap();
+    let islo = fake.client().unwrap();
+    // Warm the token (the exchange is not part of the workload).
+    islo.list_environments().await.unwrap();
+    fake.set_latency(latency);
+    fake.reset_counters();
+    let rss_before = status_kb("VmRSS:");
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let cpu_before = cpu();
+    let started = Instant::now();
+    let results: Vec<islo::Result<()>> = stream::iter(0..sandboxes)
+        .map(|_| {
+            let islo = islo.clone();
+            let peak = peak.clone();
+            async move {
+                let sb = islo.new_sandbox(SandboxSpec::new()).await?;
+                let out = sb.exec(["true"]).await?;
+                assert!(out.success());
+                peak.fetch_max(status_kb("VmRSS:"), std::sync::atomic::Ordering::Relaxed);
+                sb.delete().await
+            }
+        })
+        .buffer_unordered(in_flight)
+        .collect()
+        .await;
+    let wall = started.elapsed();
+    let cpu_used = cpu().saturating_sub(cpu_before);
+    fake.set_latency(Duration::ZERO);
+    let errors = results.iter().filter(|r| r.is_err()).count();
+    let requests = fake.total_requests();
+    let per_sandbox = requests as f64 / sandboxes as f64;
+    // Each sandbox's requests are sequential; `in_flight` chains run at once.
+    let waves = (sandboxes as f64 / in_flight as f64).ceil();
+    let ideal = latency.as_secs_f64() * per_sandbox * waves;
+    let ratio = wall.as_secs_f64() / ideal;
+    let peak_kb = peak.load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "  {requests} requests ({per_sandbox:.1} per sandbox), {errors} errors; wall {:.2} s, latency-bound ideal {ideal:.2} s: ratio {ratio:.3}, goal <= 1.10: {}",
+        wall.as_secs_f64(),
+        pass(ratio <= 1.10 && errors == 0)
+    );
+    println!(
+        "  process CPU {:.0} µs per request (client and fake together); memory: RSS {:+} kB at peak, {:.1} kB per in-flight sandbox",
+        cpu_used.as_secs_f64() * 1e6 / requests.max(1) as f64,
+        peak_kb as i64 - rss_before as i64,
+        (peak_kb.saturating_sub(rss_before)) as f64 / in_flight as f64
+    );
+    assert!(fake.sandbox_names().is_empty(), "every sandbox was deleted");
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        if only("stream") {
+            stream_section().await;
+        }
+        if only("fanout") {
+            fanout_section().await;
+        }
+    });
+}
