@@ -179,6 +179,24 @@ fn an_unknown_open_enum_value_is_kept_verbatim() {
 }
 
 #[test]
+fn an_unknown_value_of_a_one_value_enum_that_is_no_tag_is_kept() {
+    // `kind` is not what tells `ArtifactRefExternalRef`'s members apart (`provider` is), so
+    // a kind the server adds decodes (and stays) instead of failing the whole response.
+    let wire = json!({"provider": "islo", "slug": "runbook", "kind": "knowledge_bundle"});
+    let r: types::ArtifactRefExternalRef = serde_json::from_value(wire.clone()).expect("decodes");
+    let types::ArtifactRefExternalRef::IsloKnowledgeItemExternalRef(islo) = &r else {
+        panic!("wrong member: {r:?}");
+    };
+    assert_eq!(
+        islo.kind,
+        Some(open_enums::IsloKnowledgeItemExternalRefKind::Unknown(
+            "knowledge_bundle".into()
+        ))
+    );
+    assert_eq!(serde_json::to_value(&r).expect("encodes"), wire);
+}
+
+#[test]
 fn a_known_open_enum_value_decodes_to_its_variant() {
     let status: open_enums::IngressEventStatus =
         serde_json::from_value(json!("pending")).expect("decodes");

@@ -19,7 +19,8 @@ pub struct Normalized {
     pub spec: Value,
     /// Every operation of the source document (including internal ones), sorted by id.
     pub operations: Vec<Operation>,
-    /// String enums that must stay open (unknown values preserved), sorted by name.
+    /// String enums that must stay open (unknown values preserved), sorted by name: every
+    /// named string enum that is not a union's discriminator.
     pub open_enums: Vec<OpenEnum>,
     /// What was rewritten, in document order.
     pub rewrites: Vec<Rewrite>,
@@ -428,7 +429,7 @@ fn is_open_enum_candidate(obj: &Map<String, Value>) -> bool {
     let Some(values) = obj.get("enum").and_then(Value::as_array) else {
         return false;
     };
-    values.len() > 1 && values.iter().all(Value::is_string)
+    !values.is_empty() && values.iter().all(Value::is_string)
 }
 
 /// Rewrites one schema in place (recursively). `name_hint` names hoisted inline enums;
@@ -718,6 +719,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
 
     check_refs(source, "", &schema_names)?;
     collect_union_members(source, &mut ctx.union_members);
+    let tag_enums = discriminator_enums(source);
 
     // Components.
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
@@ -1110,7 +1112,8 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         }
     }
 
-    // Open enums: every named multi-value string enum.
+    // Open enums: every named string enum but a union's discriminator (which tells the
+    // union's members apart, so an unknown tag must fail rather than pick a member).
     let mut open_enums = Vec::new();
     if let Some(schemas) = doc
         .pointer("/components/schemas")
@@ -1118,7 +1121,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
     {
         for (name, s) in schemas {
             if let Some(obj) = s.as_object() {
-                if is_open_enum_candidate(obj) {
+                if is_open_enum_candidate(obj) && !tag_enums.contains(name) {
                     let values = obj
                         .get("enum")
                         .and_then(Value::as_array)
@@ -1229,6 +1232,93 @@ fn collect_union_members(v: &Value, out: &mut BTreeSet<String>) {
         Value::Array(a) => a.iter().for_each(|c| collect_union_members(c, out)),
         _ => {}
     }
+}
+
+/// The component a schema stands for: a `$ref`, or the one non-null member of an
+/// `anyOf`/`oneOf`/`allOf` that is a `$ref`.
+fn direct_ref(v: &Value) -> Option<String> {
+    if let Some(n) = ref_name(v) {
+        return Some(n);
+    }
+    ["anyOf", "oneOf", "allOf"].iter().find_map(|k| {
+        let members: Vec<&Value> = v
+            .get(*k)?
+            .as_array()?
+            .iter()
+            .filter(|m| !is_null_schema(m))
+            .collect();
+        match members.as_slice() {
+            [only] => ref_name(only),
+            _ => None,
+        }
+    })
+}
+
+/// Named enums that are a union's discriminator: the schema of the property a union's
+/// `discriminator` names (or, without one, of a property every member gives an `enum` or
+/// `const`) in each member, when it is a component.
+fn discriminator_enums(source: &Value) -> BTreeSet<String> {
+    let schemas = source.pointer("/components/schemas");
+    let component = |n: &str| schemas.and_then(|s| s.get(n));
+    let is_tag = |v: &Value| {
+        let v = direct_ref(v).and_then(|n| component(&n)).unwrap_or(v);
+        v.get("enum").is_some() || v.get("const").is_some()
+    };
+    let mut out = BTreeSet::new();
+    let mut unions = Vec::new();
+    fn collect<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Object(m) => {
+                if ["oneOf", "anyOf"].iter().any(|k| m.contains_key(*k)) {
+                    out.push(v);
+                }
+                m.values().for_each(|c| collect(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| collect(c, out)),
+            _ => {}
+        }
+    }
+    collect(source, &mut unions);
+    for u in unions {
+        let members: Vec<String> = ["oneOf", "anyOf"]
+            .iter()
+            .filter_map(|k| u.get(*k).and_then(Value::as_array))
+            .flatten()
+            .filter_map(ref_name)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let props = |n: &String| {
+            component(n)
+                .and_then(|c| c.get("properties"))
+                .and_then(Value::as_object)
+        };
+        let tags: Vec<String> = match u
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+        {
+            Some(p) => vec![p.to_string()],
+            None => props(&members[0])
+                .map(|p| p.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| {
+                    members
+                        .iter()
+                        .all(|m| props(m).and_then(|ps| ps.get(p)).is_some_and(is_tag))
+                })
+                .collect(),
+        };
+        for m in &members {
+            for t in &tags {
+                if let Some(n) = props(m).and_then(|ps| ps.get(t)).and_then(direct_ref) {
+                    out.insert(n);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn check_refs(v: &Value, ptr: &str, names: &BTreeSet<String>) -> Result<(), NormalizeError> {

@@ -381,6 +381,95 @@ fn inline_enum_in_a_query_parameter_is_hoisted_after_the_operation() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Open enums: every string enum but a union's discriminator
+
+/// `Verifier` is a union of `Hmac` and `Jwt` told apart by `kind`, a named one-value enum in
+/// each member; `Hmac` also has `algorithm`, a named one-value enum that is not a tag, and
+/// `Owner` (no union member) a `const` field.
+fn verifiers() -> Value {
+    doc(
+        json!({"/v": {"get": get_op("get_v", json!({"$ref": "#/components/schemas/Verifier"}))}}),
+        json!({
+            "Verifier": {
+                "oneOf": [{"$ref": "#/components/schemas/Hmac"}, {"$ref": "#/components/schemas/Jwt"}],
+                "discriminator": {"propertyName": "kind", "mapping": {
+                    "hmac": "#/components/schemas/Hmac", "jwt": "#/components/schemas/Jwt"
+                }}
+            },
+            "Hmac": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {
+                    "kind": {"$ref": "#/components/schemas/HmacKind"},
+                    "algorithm": {"anyOf": [{"$ref": "#/components/schemas/HmacAlgorithm"}, {"type": "null"}]}
+                }
+            },
+            "HmacKind": {"type": "string", "enum": ["hmac"]},
+            "HmacAlgorithm": {"type": "string", "enum": ["sha256"], "title": "HmacAlgorithm"},
+            "Jwt": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"$ref": "#/components/schemas/JwtKind"}}
+            },
+            "JwtKind": {"type": "string", "enum": ["jwt"]},
+            "Owner": {
+                "type": "object",
+                "properties": {"plan": {"const": "team"}, "ref_kind": {"$ref": "#/components/schemas/HmacAlgorithm"}}
+            }
+        }),
+    )
+}
+
+fn open_names(n: &Normalized) -> Vec<&str> {
+    n.open_enums.iter().map(|e| e.name.as_str()).collect()
+}
+
+#[test]
+fn a_named_single_value_enum_is_open() {
+    let n = run(&verifiers());
+    let algorithm = n
+        .open_enums
+        .iter()
+        .find(|e| e.name == "HmacAlgorithm")
+        .expect("HmacAlgorithm is open");
+    assert_eq!(algorithm.values, ["sha256"]);
+}
+
+#[test]
+fn a_named_enum_that_is_a_discriminator_stays_closed() {
+    let n = run(&verifiers());
+    let open = open_names(&n);
+    assert!(!open.contains(&"HmacKind"), "{open:?}");
+    assert!(!open.contains(&"JwtKind"), "{open:?}");
+}
+
+#[test]
+fn a_const_outside_a_union_is_hoisted_and_open() {
+    let n = run(&verifiers());
+    assert_eq!(
+        schema(&n, "Owner")["properties"]["plan"],
+        json!({"$ref": "#/components/schemas/OwnerPlan"})
+    );
+    assert_eq!(
+        schema(&n, "OwnerPlan"),
+        &json!({"type": "string", "enum": ["team"]})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Owner/properties/plan",
+        RewriteKind::EnumHoisted,
+    );
+    assert!(open_names(&n).contains(&"OwnerPlan"));
+}
+
+#[test]
+fn a_const_tag_inside_a_union_member_stays_closed_and_inline() {
+    let n = run(&pets());
+    assert!(n.spec.pointer("/components/schemas/CatKind").is_none());
+    assert!(!open_names(&n).contains(&"CatKind"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Titles and names
 
 #[test]
@@ -1400,6 +1489,87 @@ fn the_vendored_spec_leaves_no_3_1_keywords_behind() {
     );
     walk(n.spec.pointer("/paths").unwrap(), "/paths", &mut bad);
     assert!(bad.is_empty(), "3.1-only constructs left: {bad:?}");
+}
+
+#[test]
+fn the_vendored_spec_keeps_closed_only_the_union_discriminators() {
+    let n = run(&vendored());
+    let open = open_names(&n);
+    // The named one-value enums: none is a tag of its union, so all are open.
+    for name in [
+        "EnvironmentVariableInputPlacement",
+        "GitHubRepositorySelectorKind",
+        "HmacAlgorithm",
+        "IsloKnowledgeItemExternalRefKind",
+        "KnowledgeBindingType",
+        "LinearIssueSelectorKind",
+        "PayloadMappingType",
+        "RegistryProvider",
+        "SignatureEncoding",
+        "SlackChannelSelectorKind",
+        "SlackMessageExternalRefKind",
+        "TriggerPathBindingType",
+        "UrlExternalRefKind",
+    ] {
+        assert!(open.contains(&name), "{name} is closed");
+    }
+    // Every string enum left closed is a union member's tag: an inline enum at the
+    // property its union is discriminated by.
+    let source = vendored();
+    let mut tags = std::collections::BTreeSet::new();
+    for s in source["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .values()
+    {
+        if let (Some(members), Some(p)) = (
+            s["oneOf"].as_array(),
+            s.pointer("/discriminator/propertyName")
+                .and_then(Value::as_str),
+        ) {
+            for m in members {
+                let name = m["$ref"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("#/components/schemas/");
+                tags.insert(format!("/components/schemas/{name}/properties/{p}"));
+            }
+        }
+    }
+    fn walk(v: &Value, ptr: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if m.get("enum").is_some() && m.get("type") == Some(&json!("string")) {
+                    out.push(ptr.to_string());
+                }
+                for (k, c) in m {
+                    walk(c, &format!("{ptr}/{k}"), out);
+                }
+            }
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, c)| walk(c, &format!("{ptr}/{i}"), out)),
+            _ => {}
+        }
+    }
+    let mut enums = Vec::new();
+    walk(
+        &n.spec["components"]["schemas"],
+        "/components/schemas",
+        &mut enums,
+    );
+    let closed: Vec<&String> = enums
+        .iter()
+        .filter(|p| {
+            let name = p.trim_start_matches("/components/schemas/");
+            !open.contains(&name) && !tags.contains(p.as_str())
+        })
+        .collect();
+    assert!(
+        closed.is_empty(),
+        "closed enums that are no union's tag: {closed:?}"
+    );
 }
 
 #[test]
