@@ -169,6 +169,11 @@ pub enum RewriteKind {
     NullableTypeArray,
     /// `const: v` became `enum: [v]` (keeps tagged unions tagged).
     ConstToEnum,
+    /// An `anyOf` of component schemas became a `oneOf` (an untagged enum: the first member
+    /// that decodes the value takes it, or decoding fails), because typify makes an `anyOf`
+    /// it cannot prove exclusive a struct of optional flattened members, which decodes a
+    /// value that no member takes whole as `{}`.
+    AnyOfToOneOf,
     /// A `title` was dropped so inline types are named after their place, not their title.
     TitleDropped,
     /// An inline string enum became a named component schema.
@@ -544,6 +549,15 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
             obj.insert(key.into(), Value::Array(rest));
         }
         obj.insert("nullable".into(), Value::Bool(true));
+    }
+
+    if let Some(Value::Array(members)) = obj.get("anyOf") {
+        if members.len() > 1 && members.iter().all(|m| ref_name(m).is_some()) {
+            if let Some(members) = obj.remove("anyOf") {
+                obj.insert("oneOf".into(), members);
+            }
+            ctx.note(&format!("{ptr}/anyOf"), RewriteKind::AnyOfToOneOf);
+        }
     }
 
     if obj.remove("title").is_some() {

@@ -380,6 +380,74 @@ fn inline_enum_in_a_query_parameter_is_hoisted_after_the_operation() {
     );
 }
 
+#[test]
+fn an_any_of_of_components_becomes_a_one_of() {
+    // typify makes an `anyOf` it cannot prove exclusive a struct of optional flattened
+    // members, which decodes a value no member takes whole as `{}`; a `oneOf` is an untagged
+    // enum whose first matching member takes the value, or a decode error.
+    let n = run(&with_thing(
+        json!({"anyOf": [
+            {"$ref": "#/components/schemas/Legacy"},
+            {"$ref": "#/components/schemas/Tagged"}
+        ]}),
+        json!({
+            "Legacy": {"type": "object", "required": ["equals"], "properties": {"equals": {}}},
+            "Tagged": {"type": "object", "required": ["op"], "properties": {"op": {"const": "x"}}}
+        }),
+    ));
+    assert_eq!(
+        schema(&n, "Thing"),
+        &json!({"oneOf": [
+            {"$ref": "#/components/schemas/Legacy"},
+            {"$ref": "#/components/schemas/Tagged"}
+        ]})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/anyOf",
+        RewriteKind::AnyOfToOneOf,
+    );
+}
+
+#[test]
+fn a_nullable_any_of_of_components_becomes_a_nullable_one_of() {
+    let n = run(&with_thing(
+        json!({"type": "object", "properties": {"when": {"anyOf": [
+            {"$ref": "#/components/schemas/A"},
+            {"$ref": "#/components/schemas/B"},
+            {"type": "null"}
+        ]}}}),
+        json!({"A": {"type": "object"}, "B": {"type": "string"}}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["when"],
+        json!({
+            "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+            "nullable": true,
+            "title": "ThingWhen"
+        })
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/when/anyOf",
+        RewriteKind::AnyOfToOneOf,
+    );
+}
+
+#[test]
+fn an_any_of_of_inline_types_is_left_to_typify() {
+    // `[string, integer]` and the like are already untagged enums.
+    let n = run(&with_thing(
+        json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing"),
+        &json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+    );
+    assert!(kinds_at(&n, "/components/schemas/Thing/anyOf").is_empty());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Open enums: every string enum but a union's discriminator
 
@@ -1629,6 +1697,7 @@ fn every_rewrite_kind_fires_on_the_vendored_spec_or_a_test_above() {
         RewriteKind::DiscriminatorDropped,
         RewriteKind::DefaultDropped,
         RewriteKind::SuccessRange,
+        RewriteKind::AnyOfToOneOf,
     ] {
         assert!(
             n.rewrites.iter().any(|r| r.kind == kind),
