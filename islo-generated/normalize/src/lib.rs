@@ -174,6 +174,10 @@ pub enum RewriteKind {
     /// it cannot prove exclusive a struct of optional flattened members, which decodes a
     /// value that no member takes whole as `{}`.
     AnyOfToOneOf,
+    /// An optional array or map field that is not nullable became nullable: typify skips an
+    /// empty `Vec` or map of an optional field when encoding, so `[]` or `{}` would come
+    /// back absent; as an `Option` it comes back as sent.
+    OptionalCollectionNullable,
     /// A `title` was dropped so inline types are named after their place, not their title.
     TitleDropped,
     /// An inline string enum became a named component schema.
@@ -589,11 +593,37 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
     }
 
     // Recurse into children.
+    let required: BTreeSet<String> = obj
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some(Value::Object(props)) = obj.get_mut("properties") {
         for (pname, pschema) in props.iter_mut() {
             let p = format!("{ptr}/properties/{}", pointer_segment(pname));
             let hint = format!("{name_hint}{}", pascal_case(pname));
             schema(ctx, pschema, &p, &hint, true);
+            if !required.contains(pname) {
+                if let Some(field) = pschema.as_object_mut() {
+                    let collection = match field.get("type").and_then(Value::as_str) {
+                        Some("array") => true,
+                        Some("object") => !field.contains_key("properties"),
+                        _ => false,
+                    };
+                    if collection
+                        && !field.contains_key("nullable")
+                        && !field.contains_key("default")
+                    {
+                        field.insert("nullable".into(), Value::Bool(true));
+                        ctx.note(&p, RewriteKind::OptionalCollectionNullable);
+                    }
+                }
+            }
         }
     }
     if let Some(items) = obj.get_mut("items") {

@@ -448,6 +448,49 @@ fn an_any_of_of_inline_types_is_left_to_typify() {
     assert!(kinds_at(&n, "/components/schemas/Thing/anyOf").is_empty());
 }
 
+#[test]
+fn an_optional_collection_becomes_nullable_so_an_empty_one_is_kept() {
+    // typify skips an empty `Vec` or map of an optional field when encoding, so `[]` and
+    // `{}` would come back absent; as `Option`s they come back as sent.
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "required": ["must"],
+            "properties": {
+                "detail": {"type": "array", "items": {"type": "string"}},
+                "ctx": {"type": "object"},
+                "must": {"type": "array", "items": {"type": "string"}},
+                "maybe": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+                "name": {"type": "string"}
+            }
+        }),
+        json!({}),
+    ));
+    let props = &schema(&n, "Thing")["properties"];
+    assert_eq!(
+        props["detail"],
+        json!({"type": "array", "items": {"type": "string"}, "nullable": true})
+    );
+    assert_eq!(props["ctx"], json!({"type": "object", "nullable": true}));
+    assert_eq!(
+        props["must"],
+        json!({"type": "array", "items": {"type": "string"}})
+    );
+    assert_eq!(props["name"], json!({"type": "string"}));
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/detail",
+        RewriteKind::OptionalCollectionNullable,
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/ctx",
+        RewriteKind::OptionalCollectionNullable,
+    );
+    assert!(!kinds_at(&n, "/components/schemas/Thing/properties/maybe")
+        .contains(&RewriteKind::OptionalCollectionNullable));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Open enums: every string enum but a union's discriminator
 
@@ -615,6 +658,8 @@ fn constraints_are_dropped_including_numeric_exclusive_minimum() {
     let n = run(&with_thing(
         json!({
             "type": "object",
+            // Required, so that `tags` shows only the constraint rewrites.
+            "required": ["tags"],
             "properties": {
                 "vcpus": {"type": "integer", "exclusiveMinimum": 0, "maximum": 64},
                 "name": {"type": "string", "pattern": "^[a-z-]+$", "minLength": 1, "maxLength": 63},
@@ -1698,6 +1743,7 @@ fn every_rewrite_kind_fires_on_the_vendored_spec_or_a_test_above() {
         RewriteKind::DefaultDropped,
         RewriteKind::SuccessRange,
         RewriteKind::AnyOfToOneOf,
+        RewriteKind::OptionalCollectionNullable,
     ] {
         assert!(
             n.rewrites.iter().any(|r| r.kind == kind),
