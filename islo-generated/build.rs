@@ -1,6 +1,6 @@
 //! Generates the raw Islo bindings from the vendored spec at every build: normalize (see
-//! `islo-normalize`) → progenitor → prettyplease, plus the open enums the generated types
-//! name. Progenitor's output is written as it emits it (only formatted); nothing generated is
+//! `islo-normalize`) → progenitor → prettyplease, plus the types the generated types name
+//! that are not progenitor's: the open enums and `DateTime` (`build/date_time.rs`). Progenitor's output is written as it emits it (only formatted); nothing generated is
 //! checked in.
 //!
 //! The spec is this package's copy, `islo.json` (`cargo xtask regen` writes it from the
@@ -8,6 +8,9 @@
 //! `ISLO_OPENAPI_SPEC` (how `cargo xtask regen` checks a candidate before writing it). Its
 //! path is passed on to the `islo` crate's build script (`DEP_ISLO_GENERATED_SPEC`), which
 //! generates the typed request layer from the same document.
+
+#[path = "build/date_time.rs"]
+mod date_time;
 
 use islo_normalize::Normalized;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
@@ -23,6 +26,7 @@ fn main() {
     };
     println!("cargo::rerun-if-changed={}", spec_path.display());
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=build");
     println!("cargo::metadata=spec={}", spec_path.display());
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", spec_path.display()));
@@ -37,6 +41,7 @@ fn main() {
     };
     write("codegen.rs", generate_client(&normalized));
     write("open_enums.rs", open_enums(&normalized));
+    write("date_time.rs", date_time::SOURCE.to_string());
     if std::env::var_os("CARGO_FEATURE_HTTPMOCK").is_some() {
         write("httpmock.rs", generate_httpmock(&normalized));
     }
@@ -81,6 +86,17 @@ fn settings(n: &Normalized) -> GenerationSettings {
                 .expect("a path"),
         )
         .with_derive("PartialEq");
+    // Every `format: date-time` string (fields, parameters; nullable ones too) is a
+    // `crate::DateTime`, which accepts date-times without an offset and keeps its text.
+    settings.with_conversion(
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("date-time".to_string()),
+            ..Default::default()
+        },
+        "crate::DateTime",
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
     for e in &n.open_enums {
         settings.with_replacement(
             &e.name,

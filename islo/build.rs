@@ -202,7 +202,8 @@ fn rust_type(schema: &Value) -> Result<String, String> {
     let format = schema.get("format").and_then(Value::as_str);
     match schema.get("type").and_then(Value::as_str) {
         Some("string") => Ok(match format {
-            Some("date-time") => "::chrono::DateTime<::chrono::Utc>".into(),
+            // typify's `with_conversion` in islo-generated/build.rs.
+            Some("date-time") => "::islo_generated::DateTime".into(),
             Some("date") => "::chrono::NaiveDate".into(),
             Some("binary") => "::reqwest::Body".into(),
             Some("uuid") => return Err("uuid parameters (add the uuid crate)".into()),
@@ -282,6 +283,14 @@ fn arg_for(ty: &str) -> Arg {
             stored: None,
         };
     }
+    if ty == "::islo_generated::DateTime" {
+        // A `DateTime`, or a chrono `DateTime<Utc>` / `DateTime<FixedOffset>`.
+        return Arg {
+            accepts: "impl Into<::islo_generated::DateTime>".into(),
+            convert: "v.into()".into(),
+            stored: None,
+        };
+    }
     if ty == "::reqwest::Body" {
         return Arg {
             accepts: "impl Into<::reqwest::Body>".into(),
@@ -312,15 +321,7 @@ fn arg_for(ty: &str) -> Arg {
 fn is_copy(ty: &str) -> bool {
     matches!(
         ty,
-        "i32"
-            | "i64"
-            | "u32"
-            | "u64"
-            | "f32"
-            | "f64"
-            | "bool"
-            | "::chrono::DateTime<::chrono::Utc>"
-            | "::chrono::NaiveDate"
+        "i32" | "i64" | "u32" | "u64" | "f32" | "f64" | "bool" | "::chrono::NaiveDate"
     )
 }
 

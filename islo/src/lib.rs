@@ -24,7 +24,7 @@ pub use config::{
     PRODUCTION_CONTROL_URL,
 };
 pub use error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result};
-pub use islo_generated::{ByteStream, ResponseValue};
+pub use islo_generated::{ByteStream, DateTime, DateTimeError, ResponseValue};
 pub use secret::Secret;
 
 use std::sync::Arc;
@@ -32,10 +32,13 @@ use std::time::Duration;
 use transport::IsloTransport;
 
 /// The API's models, enums and unions (generated from the spec). String enums are open: a
-/// value the server adds later decodes as `Unknown(String)` instead of failing.
+/// value the server adds later decodes as `Unknown(String)` instead of failing. Date-times
+/// are [`DateTime`]s: RFC 3339 or ISO 8601 without an offset (read as UTC), encoded back to
+/// the text they were decoded from.
 pub mod types {
     pub use islo_generated::open_enums::*;
     pub use islo_generated::types::*;
+    pub use islo_generated::{DateTime, DateTimeError};
 }
 
 /// A raw response body stream, as streaming operations return it.
