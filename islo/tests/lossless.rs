@@ -5,7 +5,7 @@
 //! what reaches the server is exactly the JSON the caller meant.
 
 use httpmock::prelude::*;
-use islo::{types, Islo};
+use islo::{types, Islo, Patch};
 use serde_json::{json, Value};
 
 /// A client whose both planes are `server`.
@@ -154,6 +154,29 @@ async fn an_update_body_sends_null_to_clear_a_field() {
         1,
         "the null that clears `description` was not sent"
     );
+    result.expect("updated");
+}
+
+#[tokio::test]
+async fn an_update_body_built_in_rust_sends_null_absent_and_values_as_set() {
+    let server = MockServer::start_async().await;
+    let answer_body = islo::mock::example_response("update_gateway_profile").unwrap();
+    let mock = server
+        .mock_async(move |when, then| {
+            when.method(PATCH)
+                .path("/gateway/profiles/gp_2")
+                .json_body(json!({"name": "edge", "description": null, "is_default": false}));
+            then.status(200).json_body(answer_body);
+        })
+        .await;
+    let body = types::GatewayProfileUpdate {
+        name: Patch::Value("edge".into()),
+        description: Patch::Null,
+        is_default: false.into(),
+        ..Default::default()
+    };
+    let result = client(&server).update_gateway_profile("gp_2", body).await;
+    assert_eq!(mock.calls_async().await, 1, "the body was not sent as set");
     result.expect("updated");
 }
 

@@ -22,8 +22,23 @@ pub struct Normalized {
     /// String enums that must stay open (unknown values preserved), sorted by name: every
     /// named string enum that is not a union's discriminator.
     pub open_enums: Vec<OpenEnum>,
+    /// The update bodies, sorted by name: their optional nullable fields are three-state
+    /// (absent, `null`, value), so the SDK generates their types (see
+    /// [`RewriteKind::UpdateBody`]).
+    pub update_bodies: Vec<UpdateBody>,
     /// What was rewritten, in document order.
     pub rewrites: Vec<Rewrite>,
+}
+
+/// A request-only JSON body of a PATCH or PUT operation with optional nullable fields: the
+/// server tells a field left out (keep it) from one sent as `null` (clear it), as the
+/// official Python SDK sends them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateBody {
+    /// The component schema name (as in the source document).
+    pub name: String,
+    /// The operations that take it, sorted.
+    pub operations: Vec<String>,
 }
 
 /// Which Islo plane serves an operation.
@@ -178,6 +193,11 @@ pub enum RewriteKind {
     /// empty `Vec` or map of an optional field when encoding, so `[]` or `{}` would come
     /// back absent; as an `Option` it comes back as sent.
     OptionalCollectionNullable,
+    /// A component schema is an update body ([`UpdateBody`]): the JSON body of a PATCH or
+    /// PUT operation that no response returns, with optional nullable fields. The schema is
+    /// unchanged; the SDK generates its type (each optional nullable field three-state)
+    /// instead of typify, which cannot tell a field left out from one sent as `null`.
+    UpdateBody,
     /// A `title` was dropped so inline types are named after their place, not their title.
     TitleDropped,
     /// An inline string enum became a named component schema.
@@ -764,6 +784,8 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
     check_refs(source, "", &schema_names)?;
     collect_union_members(source, &mut ctx.union_members);
     let tag_enums = discriminator_enums(source);
+    let returned = returned_components(source);
+    let mut update_candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     // Components.
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
@@ -959,6 +981,11 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                         body = BodyKind::Json {
                             schema: ref_name(s),
                         };
+                        if let Some(name) = ref_name(s) {
+                            if matches!(method, "patch" | "put") && !returned.contains(&name) {
+                                update_candidates.entry(name).or_default().push(id.clone());
+                            }
+                        }
                         schema(
                             &mut ctx,
                             s,
@@ -1185,11 +1212,48 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         }
     }
 
+    // Update bodies: of the request-only PATCH/PUT bodies, those with an optional nullable
+    // field (whose `null` the server reads as "clear it").
+    let mut update_bodies = Vec::new();
+    for (name, mut ops) in update_candidates {
+        let Some(component) =
+            doc.pointer(&format!("/components/schemas/{}", pointer_segment(&name)))
+        else {
+            continue;
+        };
+        let required: BTreeSet<&str> = component
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let three_state = component
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|props| {
+                props.iter().any(|(k, v)| {
+                    !required.contains(k.as_str()) && v.get("nullable") == Some(&Value::Bool(true))
+                })
+            });
+        if three_state {
+            ops.sort();
+            ops.dedup();
+            ctx.note(
+                &format!("/components/schemas/{}", pointer_segment(&name)),
+                RewriteKind::UpdateBody,
+            );
+            update_bodies.push(UpdateBody {
+                name,
+                operations: ops,
+            });
+        }
+    }
+
     operations.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Normalized {
         spec: doc,
         operations,
         open_enums,
+        update_bodies,
         rewrites: ctx.rewrites,
     })
 }
@@ -1276,6 +1340,42 @@ fn collect_union_members(v: &Value, out: &mut BTreeSet<String>) {
         Value::Array(a) => a.iter().for_each(|c| collect_union_members(c, out)),
         _ => {}
     }
+}
+
+/// The component schemas a response can carry (any status, any media type), transitively.
+fn returned_components(source: &Value) -> BTreeSet<String> {
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(n) = ref_name(v) {
+                    out.push(n);
+                }
+                m.values().for_each(|c| refs(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    if let Some(paths) = source.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for m in METHODS {
+                if let Some(r) = item.get(m).and_then(|op| op.get("responses")) {
+                    refs(r, &mut todo);
+                }
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(n) = todo.pop() {
+        if seen.insert(n.clone()) {
+            if let Some(s) = source.pointer(&format!("/components/schemas/{}", pointer_segment(&n)))
+            {
+                refs(s, &mut todo);
+            }
+        }
+    }
+    seen
 }
 
 /// The component a schema stands for: a `$ref`, or the one non-null member of an

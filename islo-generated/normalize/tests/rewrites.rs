@@ -5,7 +5,7 @@
 
 use islo_normalize::{
     normalize, BodyKind, ErrorStatus, NormalizeError, Normalized, Operation, ParamLocation, Plane,
-    ResponseKind, Rewrite, RewriteKind,
+    ResponseKind, Rewrite, RewriteKind, UpdateBody,
 };
 use serde_json::{json, Value};
 
@@ -1054,6 +1054,99 @@ fn json_body_is_recorded_with_its_schema() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Update bodies: three-state optional fields
+
+/// `update_thing` (PATCH) takes `ThingUpdate`, `replace_thing` (PUT) takes `Thing`, which
+/// `get_thing` also returns, `create_thing` (POST) takes `ThingCreate`, and `touch_thing`
+/// (PATCH) takes `ThingTouch`, whose only field is required.
+fn updates() -> Value {
+    let body = |id: &str, method_schema: &str| {
+        json!({
+            "operationId": id,
+            "tags": ["things"],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{method_schema}")}}}},
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+        })
+    };
+    let nullable_name =
+        json!({"anyOf": [{"type": "string"}, {"type": "null"}], "default": null, "title": "Name"});
+    doc(
+        json!({
+            "/things": {"post": body("create_thing", "ThingCreate")},
+            "/things/{id}": {
+                "get": get_op("get_thing", json!({"$ref": "#/components/schemas/Thing"})),
+                "patch": body("update_thing", "ThingUpdate"),
+                "put": body("replace_thing", "Thing")
+            },
+            "/things/{id}/touch": {"patch": body("touch_thing", "ThingTouch")}
+        }),
+        json!({
+            "Thing": {"type": "object", "properties": {"name": nullable_name.clone()}},
+            "ThingCreate": {"type": "object", "properties": {"name": nullable_name.clone()}},
+            "ThingUpdate": {"type": "object", "properties": {"name": nullable_name}},
+            "ThingTouch": {"type": "object", "required": ["at"], "properties": {"at": {"type": "string"}}}
+        }),
+    )
+}
+
+#[test]
+fn a_request_only_patch_body_with_optional_nullable_fields_is_an_update_body() {
+    let n = run(&updates());
+    assert_eq!(
+        n.update_bodies,
+        [UpdateBody {
+            name: "ThingUpdate".into(),
+            operations: vec!["update_thing".into()],
+        }]
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/ThingUpdate",
+        RewriteKind::UpdateBody,
+    );
+    // The schema itself is left as it is (the SDK generates the type from it).
+    assert_eq!(
+        schema(&n, "ThingUpdate"),
+        &json!({"type": "object", "properties": {"name": {"type": "string", "nullable": true}}})
+    );
+}
+
+#[test]
+fn a_body_a_response_returns_a_post_body_and_one_without_optional_fields_are_not() {
+    let n = run(&updates());
+    let names: Vec<&str> = n.update_bodies.iter().map(|b| b.name.as_str()).collect();
+    for not in ["Thing", "ThingCreate", "ThingTouch"] {
+        assert!(!names.contains(&not), "{not} is no update body");
+        assert!(kinds_at(&n, &format!("/components/schemas/{not}")).is_empty());
+    }
+}
+
+#[test]
+fn the_vendored_spec_has_nine_update_bodies() {
+    let n = run(&vendored());
+    let bodies: Vec<(&str, &str)> = n
+        .update_bodies
+        .iter()
+        .map(|b| (b.name.as_str(), b.operations[0].as_str()))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            ("CloudRoleUpdate", "update_cloud_role"),
+            ("ContainerRegistryUpdate", "update_container_registry"),
+            ("EnvironmentUpdate", "update_environment"),
+            ("GatewayProfileUpdate", "update_gateway_profile"),
+            ("GatewayRuleUpdate", "update_gateway_rule"),
+            ("IncomingWebhookUpdate", "update_incoming_webhook"),
+            ("KnowledgeItemUpdate", "update_knowledge"),
+            ("LineScheduleUpsert", "upsert_factory_line_schedule"),
+            ("LineUpdate", "update_factory_line"),
+        ]
+    );
+    assert!(n.update_bodies.iter().all(|b| b.operations.len() == 1));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Planes and internal operations
 
 #[test]
@@ -1744,6 +1837,7 @@ fn every_rewrite_kind_fires_on_the_vendored_spec_or_a_test_above() {
         RewriteKind::SuccessRange,
         RewriteKind::AnyOfToOneOf,
         RewriteKind::OptionalCollectionNullable,
+        RewriteKind::UpdateBody,
     ] {
         assert!(
             n.rewrites.iter().any(|r| r.kind == kind),
