@@ -1,6 +1,6 @@
 //! Generates the raw Islo bindings from the vendored spec at every build: normalize (see
-//! `islo-normalize`) → progenitor → prettyplease, plus the open enums the generated types
-//! name. Progenitor's output is written as it emits it (only formatted); nothing generated is
+//! `islo-normalize`) → progenitor → prettyplease, plus the types the generated types name
+//! that are not progenitor's: the open enums and `DateTime` (`build/date_time.rs`). Progenitor's output is written as it emits it (only formatted); nothing generated is
 //! checked in.
 //!
 //! The spec is this package's copy, `islo.json` (`cargo xtask regen` writes it from the
@@ -8,6 +8,11 @@
 //! `ISLO_OPENAPI_SPEC` (how `cargo xtask regen` checks a candidate before writing it). Its
 //! path is passed on to the `islo` crate's build script (`DEP_ISLO_GENERATED_SPEC`), which
 //! generates the typed request layer from the same document.
+
+#[path = "build/date_time.rs"]
+mod date_time;
+#[path = "build/patch.rs"]
+mod patch;
 
 use islo_normalize::Normalized;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
@@ -23,6 +28,7 @@ fn main() {
     };
     println!("cargo::rerun-if-changed={}", spec_path.display());
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=build");
     println!("cargo::metadata=spec={}", spec_path.display());
     let text = std::fs::read_to_string(&spec_path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", spec_path.display()));
@@ -37,6 +43,12 @@ fn main() {
     };
     write("codegen.rs", generate_client(&normalized));
     write("open_enums.rs", open_enums(&normalized));
+    write("date_time.rs", date_time::SOURCE.to_string());
+    write("patch.rs", patch::SOURCE.to_string());
+    write(
+        "updates.rs",
+        updates(&normalized).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display())),
+    );
     if std::env::var_os("CARGO_FEATURE_HTTPMOCK").is_some() {
         write("httpmock.rs", generate_httpmock(&normalized));
     }
@@ -81,6 +93,21 @@ fn settings(n: &Normalized) -> GenerationSettings {
                 .expect("a path"),
         )
         .with_derive("PartialEq");
+    // Every `format: date-time` string (fields, parameters; nullable ones too) is a
+    // `crate::DateTime`, which accepts date-times without an offset and keeps its text.
+    settings.with_conversion(
+        schemars::schema::SchemaObject {
+            instance_type: Some(schemars::schema::InstanceType::String.into()),
+            format: Some("date-time".to_string()),
+            ..Default::default()
+        },
+        "crate::DateTime",
+        [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+    );
+    for b in &n.update_bodies {
+        let name = islo_normalize::pascal_case(&b.name);
+        settings.with_replacement(&name, format!("crate::updates::{name}"), std::iter::empty());
+    }
     for e in &n.open_enums {
         settings.with_replacement(
             &e.name,
@@ -187,4 +214,272 @@ impl<'de> ::serde::Deserialize<'de> for {name} {{
         );
     }
     s
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen",
+];
+
+/// A field name as a Rust identifier: snake case, `_` after a keyword (typify's rule).
+fn field_ident(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let mut out = out.trim_end_matches('_').to_string();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
+/// The Rust type of a field schema of an update body (the shapes typify would give it).
+fn field_type(n: &Normalized, schema: &serde_json::Value) -> Result<String, String> {
+    use serde_json::Value;
+    let reference = schema
+        .get("$ref")
+        .or_else(|| {
+            match schema
+                .get("allOf")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+            {
+                Some([only]) => only.get("$ref"),
+                _ => None,
+            }
+        })
+        .and_then(Value::as_str);
+    if let Some(r) = reference {
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .ok_or_else(|| format!("reference {r}"))?;
+        let ty = islo_normalize::pascal_case(name);
+        return Ok(if n.open_enums.iter().any(|e| e.name == ty) {
+            format!("crate::open_enums::{ty}")
+        } else if n.update_bodies.iter().any(|b| b.name == name) {
+            format!("crate::updates::{ty}")
+        } else {
+            format!("crate::types::{ty}")
+        });
+    }
+    let format = schema.get("format").and_then(Value::as_str);
+    let known = |k: &str| schema.get(k).is_some();
+    if known("enum") || known("properties") || known("anyOf") || known("oneOf") {
+        return Err(format!("an inline type in an update body: {schema}"));
+    }
+    Ok(match schema.get("type").and_then(Value::as_str) {
+        Some("string") => match format {
+            Some("date-time") => "crate::DateTime".into(),
+            Some("date") => "::chrono::NaiveDate".into(),
+            Some("binary") => return Err(format!("a binary field in an update body: {schema}")),
+            _ => "::std::string::String".into(),
+        },
+        Some("integer") => match format {
+            Some("int32") => "i32",
+            Some("uint32") => "u32",
+            Some("uint64") => "u64",
+            _ => "i64",
+        }
+        .into(),
+        Some("number") => match format {
+            Some("float") => "f32",
+            _ => "f64",
+        }
+        .into(),
+        Some("boolean") => "bool".into(),
+        Some("array") => format!(
+            "::std::vec::Vec<{}>",
+            field_type(n, schema.get("items").unwrap_or(&Value::Null))?
+        ),
+        Some("object") => match schema.get("additionalProperties") {
+            Some(v @ Value::Object(o)) if !o.is_empty() => format!(
+                "::std::collections::HashMap<::std::string::String, {}>",
+                field_type(n, v)?
+            ),
+            _ => "::serde_json::Map<::std::string::String, ::serde_json::Value>".into(),
+        },
+        None if schema.as_object().is_some_and(|o| {
+            o.keys()
+                .all(|k| matches!(k.as_str(), "description" | "nullable" | "default"))
+        }) =>
+        {
+            "::serde_json::Value".into()
+        }
+        _ => return Err(format!("cannot type {schema}")),
+    })
+}
+
+fn doc_comment(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            let _ = writeln!(out, "{indent}///");
+        } else {
+            let _ = writeln!(out, "{indent}/// {}", line.trim_end());
+        }
+    }
+}
+
+/// The update bodies (`crate::updates`): a struct per [`islo_normalize::UpdateBody`], whose
+/// optional nullable fields are `crate::Patch`es that are left out when absent.
+fn updates(n: &Normalized) -> Result<String, String> {
+    use serde_json::Value;
+    let mut s = String::new();
+    for body in &n.update_bodies {
+        let ty = islo_normalize::pascal_case(&body.name);
+        let schema = n
+            .spec
+            .pointer(&format!(
+                "/components/schemas/{}",
+                islo_normalize::pointer_segment(&body.name)
+            ))
+            .ok_or_else(|| format!("no component schema {}", body.name))?;
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let empty = serde_json::Map::new();
+        let props = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let mut fields = String::new();
+        let mut required_fields = Vec::new();
+        let mut three_state = Vec::new();
+        for (wire, field) in props {
+            let ident = field_ident(wire);
+            let inner = field_type(n, field).map_err(|e| format!("{}.{wire}: {e}", body.name))?;
+            let nullable = field.get("nullable") == Some(&Value::Bool(true));
+            let is_required = required.contains(&wire.as_str());
+            let about = field
+                .get("description")
+                .and_then(Value::as_str)
+                .map_or_else(|| format!("`{wire}`."), str::to_string);
+            doc_comment(&mut fields, "    ", &about);
+            let mut attrs = Vec::new();
+            if ident != *wire {
+                attrs.push(format!("rename = {wire:?}"));
+            }
+            let rust = match (is_required, nullable) {
+                (false, true) => {
+                    three_state.push((ident.clone(), inner.clone()));
+                    attrs.push("default".into());
+                    attrs.push("skip_serializing_if = \"crate::Patch::is_absent\"".into());
+                    format!("crate::Patch<{inner}>")
+                }
+                (false, false) => {
+                    attrs.push("default".into());
+                    attrs.push("skip_serializing_if = \"::std::option::Option::is_none\"".into());
+                    format!("::std::option::Option<{inner}>")
+                }
+                (true, true) => {
+                    attrs.push("deserialize_with = \"::std::option::Option::deserialize\"".into());
+                    required_fields
+                        .push((ident.clone(), format!("::std::option::Option<{inner}>")));
+                    format!("::std::option::Option<{inner}>")
+                }
+                (true, false) => {
+                    required_fields.push((ident.clone(), inner.clone()));
+                    inner
+                }
+            };
+            if !attrs.is_empty() {
+                let _ = writeln!(fields, "    #[serde({})]", attrs.join(", "));
+            }
+            let _ = writeln!(fields, "    pub {ident}: {rust},");
+        }
+        let ops: Vec<String> = body.operations.iter().map(|o| format!("`{o}`")).collect();
+        let mut about = format!("The body of {} (`{}`).", ops.join(", "), body.name);
+        if let Some(d) = schema.get("description").and_then(Value::as_str) {
+            let _ = write!(about, "\n\n{d}");
+        }
+        about.push_str(
+            "\n\nIts optional fields are three-state ([`crate::Patch`]): \
+             [`Absent`](crate::Patch::Absent) leaves the field as it is (it is not sent), \
+             [`Null`](crate::Patch::Null) sends `null`, which clears it, \
+             [`Value`](crate::Patch::Value) sets it.",
+        );
+        if let Some((field, _)) = three_state.first() {
+            let ctor = if required_fields.is_empty() {
+                format!("{ty} {{\n    {field}: Patch::Null,\n    ..Default::default()\n}}")
+            } else {
+                let args: Vec<String> = required_fields
+                    .iter()
+                    .map(|(_, t)| {
+                        if t == "::std::string::String" {
+                            "\"...\".to_string()".to_string()
+                        } else {
+                            "Default::default()".to_string()
+                        }
+                    })
+                    .collect();
+                format!(
+                    "{ty} {{\n    {field}: Patch::Null,\n    ..{ty}::new({})\n}}",
+                    args.join(", ")
+                )
+            };
+            let _ = write!(
+                about,
+                "\n\n```\nuse islo_generated::{{updates::{ty}, Patch}};\n\n// Clear `{field}`, leave the other optional fields as they are.\nlet body = {ctor};\nlet json = serde_json::to_value(&body)?;\nassert_eq!(json[{wire:?}], serde_json::Value::Null);\n# Ok::<(), serde_json::Error>(())\n```",
+                wire = props
+                    .keys()
+                    .find(|k| field_ident(k) == *field)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+        doc_comment(&mut s, "", &about);
+        let derive_default = if required_fields.is_empty() {
+            ", Default"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            s,
+            "#[derive(Clone, Debug, PartialEq{derive_default}, ::serde::Serialize, ::serde::Deserialize)]\npub struct {ty} {{\n{fields}}}\n"
+        );
+        if !required_fields.is_empty() {
+            let params: Vec<String> = required_fields
+                .iter()
+                .map(|(f, t)| format!("{f}: {t}"))
+                .collect();
+            let inits: Vec<String> = props
+                .keys()
+                .map(|k| {
+                    let f = field_ident(k);
+                    if required_fields.iter().any(|(r, _)| *r == f) {
+                        f
+                    } else {
+                        format!("{f}: Default::default()")
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "impl {ty} {{\n    /// The body with its required fields; every optional one absent.\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n",
+                params.join(", "),
+                inits.join(", ")
+            );
+        }
+    }
+    Ok(s)
 }

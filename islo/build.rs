@@ -9,6 +9,10 @@
 //!   ones are setters; `send()` (or `.await`) returns `islo::Result`. Each builder hands its
 //!   values to progenitor's generated builder for the operation's plane, unchanged.
 //!
+//! - `schemas.rs`: every component schema by name, with a function that decodes a JSON text
+//!   as its generated type and encodes the value again (`islo/tests/round_trip.rs` includes
+//!   it; the test defines `round_trip`).
+//!
 //! This is code generation from the normalized spec, not a rewrite of progenitor's output.
 
 use islo_normalize::{BodyKind, Normalized, Operation, ParamLocation, Plane, ResponseKind};
@@ -49,6 +53,31 @@ fn main() {
         "requests.rs",
         requests(&normalized).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display())),
     );
+    write("schemas.rs", schema_table(&normalized));
+}
+
+/// `SCHEMAS`: each component schema's name and `round_trip::<its type>`, sorted by name.
+fn schema_table(n: &Normalized) -> String {
+    let mut s = String::from(
+        "/// Every component schema of the normalized spec, with the round trip of its generated type.\npub static SCHEMAS: &[(&str, RoundTrip)] = &[\n",
+    );
+    if let Some(schemas) = n
+        .spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        let mut names: Vec<&String> = schemas.keys().collect();
+        names.sort();
+        for name in names {
+            let _ = writeln!(
+                s,
+                "    ({name:?}, round_trip::<types::{}>),",
+                islo_normalize::pascal_case(name)
+            );
+        }
+    }
+    s.push_str("];\n");
+    s
 }
 
 fn opt(s: &Option<String>) -> String {
@@ -183,7 +212,8 @@ fn rust_type(schema: &Value) -> Result<String, String> {
     let format = schema.get("format").and_then(Value::as_str);
     match schema.get("type").and_then(Value::as_str) {
         Some("string") => Ok(match format {
-            Some("date-time") => "::chrono::DateTime<::chrono::Utc>".into(),
+            // typify's `with_conversion` in islo-generated/build.rs.
+            Some("date-time") => "::islo_generated::DateTime".into(),
             Some("date") => "::chrono::NaiveDate".into(),
             Some("binary") => "::reqwest::Body".into(),
             Some("uuid") => return Err("uuid parameters (add the uuid crate)".into()),
@@ -263,6 +293,14 @@ fn arg_for(ty: &str) -> Arg {
             stored: None,
         };
     }
+    if ty == "::islo_generated::DateTime" {
+        // A `DateTime`, or a chrono `DateTime<Utc>` / `DateTime<FixedOffset>`.
+        return Arg {
+            accepts: "impl Into<::islo_generated::DateTime>".into(),
+            convert: "v.into()".into(),
+            stored: None,
+        };
+    }
     if ty == "::reqwest::Body" {
         return Arg {
             accepts: "impl Into<::reqwest::Body>".into(),
@@ -293,15 +331,7 @@ fn arg_for(ty: &str) -> Arg {
 fn is_copy(ty: &str) -> bool {
     matches!(
         ty,
-        "i32"
-            | "i64"
-            | "u32"
-            | "u64"
-            | "f32"
-            | "f64"
-            | "bool"
-            | "::chrono::DateTime<::chrono::Utc>"
-            | "::chrono::NaiveDate"
+        "i32" | "i64" | "u32" | "u64" | "f32" | "f64" | "bool" | "::chrono::NaiveDate"
     )
 }
 

@@ -58,6 +58,7 @@ const UNIONS: &[&str] = &[
     "IncomingWebhookAction",
     "IncomingWebhookAuth",
     "IncomingWebhookAuthResponse",
+    "IncomingWebhookCondition",
     "IncomingWebhookTarget",
     "IntegrationTriggerSectionInputSelector",
     "IntegrationTriggerSectionOutputSelector",
@@ -116,7 +117,7 @@ fn every_tagged_union_of_the_spec_is_covered() {
         missing.is_empty(),
         "union members without a round trip: {missing:?}"
     );
-    assert_eq!(UNIONS.len(), 43);
+    assert_eq!(UNIONS.len(), 44);
 }
 
 #[test]
@@ -176,6 +177,24 @@ fn an_unknown_open_enum_value_is_kept_verbatim() {
         serde_json::to_value(&delivery).expect("encodes")["status"],
         "quarantined"
     );
+}
+
+#[test]
+fn an_unknown_value_of_a_one_value_enum_that_is_no_tag_is_kept() {
+    // `kind` is not what tells `ArtifactRefExternalRef`'s members apart (`provider` is), so
+    // a kind the server adds decodes (and stays) instead of failing the whole response.
+    let wire = json!({"provider": "islo", "slug": "runbook", "kind": "knowledge_bundle"});
+    let r: types::ArtifactRefExternalRef = serde_json::from_value(wire.clone()).expect("decodes");
+    let types::ArtifactRefExternalRef::IsloKnowledgeItemExternalRef(islo) = &r else {
+        panic!("wrong member: {r:?}");
+    };
+    assert_eq!(
+        islo.kind,
+        Some(open_enums::IsloKnowledgeItemExternalRefKind::Unknown(
+            "knowledge_bundle".into()
+        ))
+    );
+    assert_eq!(serde_json::to_value(&r).expect("encodes"), wire);
 }
 
 #[test]
@@ -1100,6 +1119,51 @@ fn union_json_path_condition() {
         json!({"json_path": "json-path-value", "op": "less_than_or_equal", "value": 0.75}),
         |v: &types::JsonPathCondition| matches!(v, types::JsonPathCondition::LessThanOrEqual(_)),
     );
+}
+
+#[test]
+fn json_path_leaves_nest_inside_combinators() {
+    // The combinators hold `IncomingWebhookCondition`s; a JSON-path leaf in them used to
+    // decode as `{}` (no member of typify's struct of optional flattened members matched).
+    for leaf in [
+        json!({"op": "less_than", "json_path": "$.x", "value": -2.2}),
+        json!({"op": "matches", "json_path": "$.ref", "pattern": "^main$"}),
+        json!({"op": "not_exists", "json_path": "$.draft"}),
+        json!({"op": "any", "conditions": [{"op": "exists", "json_path": "$.a"}]}),
+    ] {
+        round_trip(
+            json!({"op": "all", "conditions": [leaf.clone(), {"json_path": "$.b", "equals": 1}]}),
+            |v: &types::JsonPathCondition| matches!(v, types::JsonPathCondition::All(_)),
+        );
+        round_trip(
+            json!({"op": "not", "condition": leaf}),
+            |v: &types::JsonPathCondition| matches!(v, types::JsonPathCondition::Not(_)),
+        );
+    }
+}
+
+#[test]
+fn union_incoming_webhook_condition() {
+    // No `op` (the legacy form) selects `IncomingWebhookConditionEquals`.
+    round_trip(
+        json!({"json_path": "$.repository.full_name", "equals": "islo-labs/sdk"}),
+        |v: &types::IncomingWebhookCondition| {
+            matches!(
+                v,
+                types::IncomingWebhookCondition::IncomingWebhookConditionEquals(_)
+            )
+        },
+    );
+    // An `op` selects `JsonPathCondition`, and within it the member the `op` names.
+    for wire in [
+        json!({"op": "less_than", "json_path": "$.x", "value": -2.2}),
+        json!({"op": "equals", "json_path": "$.action", "value": "opened"}),
+        json!({"op": "all", "conditions": [{"op": "exists", "json_path": "$.a"}]}),
+    ] {
+        round_trip(wire, |v: &types::IncomingWebhookCondition| {
+            matches!(v, types::IncomingWebhookCondition::JsonPathCondition(_))
+        });
+    }
 }
 
 #[test]

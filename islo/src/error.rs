@@ -359,6 +359,7 @@ impl ApiError {
             ErrorBody::Validation(v) => v
                 .detail
                 .iter()
+                .flatten()
                 .map(|d| {
                     let loc: Vec<String> = d
                         .loc

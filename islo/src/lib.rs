@@ -26,7 +26,7 @@ pub use config::{
     PRODUCTION_CONTROL_URL,
 };
 pub use error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result, StreamError};
-pub use islo_generated::{ByteStream, ResponseValue};
+pub use islo_generated::{ByteStream, DateTime, DateTimeError, Patch, ResponseValue};
 pub use meta::API_VERSION;
 pub use secret::Secret;
 
@@ -35,10 +35,15 @@ use std::time::Duration;
 use transport::IsloTransport;
 
 /// The API's models, enums and unions (generated from the spec). String enums are open: a
-/// value the server adds later decodes as `Unknown(String)` instead of failing.
+/// value the server adds later decodes as `Unknown(String)` instead of failing. Date-times
+/// are [`DateTime`]s: RFC 3339 or ISO 8601 without an offset (read as UTC), encoded back to
+/// the text they were decoded from. The update bodies (`GatewayProfileUpdate`, ...) have
+/// three-state optional fields ([`Patch`]): left out, `null` (clears the field) or a value.
 pub mod types {
     pub use islo_generated::open_enums::*;
     pub use islo_generated::types::*;
+    pub use islo_generated::updates::*;
+    pub use islo_generated::{DateTime, DateTimeError, Patch};
 }
 
 /// A raw response body stream, as streaming operations return it.

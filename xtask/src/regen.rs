@@ -319,6 +319,7 @@ fn empty_normalized() -> Normalized {
         spec: Value::Null,
         operations: Vec::new(),
         open_enums: Vec::new(),
+        update_bodies: Vec::new(),
         rewrites: Vec::new(),
     }
 }

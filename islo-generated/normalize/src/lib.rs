@@ -19,10 +19,26 @@ pub struct Normalized {
     pub spec: Value,
     /// Every operation of the source document (including internal ones), sorted by id.
     pub operations: Vec<Operation>,
-    /// String enums that must stay open (unknown values preserved), sorted by name.
+    /// String enums that must stay open (unknown values preserved), sorted by name: every
+    /// named string enum that is not a union's discriminator.
     pub open_enums: Vec<OpenEnum>,
+    /// The update bodies, sorted by name: their optional nullable fields are three-state
+    /// (absent, `null`, value), so the SDK generates their types (see
+    /// [`RewriteKind::UpdateBody`]).
+    pub update_bodies: Vec<UpdateBody>,
     /// What was rewritten, in document order.
     pub rewrites: Vec<Rewrite>,
+}
+
+/// A request-only JSON body of a PATCH or PUT operation with optional nullable fields: the
+/// server tells a field left out (keep it) from one sent as `null` (clear it), as the
+/// official Python SDK sends them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateBody {
+    /// The component schema name (as in the source document).
+    pub name: String,
+    /// The operations that take it, sorted.
+    pub operations: Vec<String>,
 }
 
 /// Which Islo plane serves an operation.
@@ -168,6 +184,20 @@ pub enum RewriteKind {
     NullableTypeArray,
     /// `const: v` became `enum: [v]` (keeps tagged unions tagged).
     ConstToEnum,
+    /// An `anyOf` of component schemas became a `oneOf` (an untagged enum: the first member
+    /// that decodes the value takes it, or decoding fails), because typify makes an `anyOf`
+    /// it cannot prove exclusive a struct of optional flattened members, which decodes a
+    /// value that no member takes whole as `{}`.
+    AnyOfToOneOf,
+    /// An optional array or map field that is not nullable became nullable: typify skips an
+    /// empty `Vec` or map of an optional field when encoding, so `[]` or `{}` would come
+    /// back absent; as an `Option` it comes back as sent.
+    OptionalCollectionNullable,
+    /// A component schema is an update body ([`UpdateBody`]): the JSON body of a PATCH or
+    /// PUT operation that no response returns, with optional nullable fields. The schema is
+    /// unchanged; the SDK generates its type (each optional nullable field three-state)
+    /// instead of typify, which cannot tell a field left out from one sent as `null`.
+    UpdateBody,
     /// A `title` was dropped so inline types are named after their place, not their title.
     TitleDropped,
     /// An inline string enum became a named component schema.
@@ -428,7 +458,7 @@ fn is_open_enum_candidate(obj: &Map<String, Value>) -> bool {
     let Some(values) = obj.get("enum").and_then(Value::as_array) else {
         return false;
     };
-    values.len() > 1 && values.iter().all(Value::is_string)
+    !values.is_empty() && values.iter().all(Value::is_string)
 }
 
 /// Rewrites one schema in place (recursively). `name_hint` names hoisted inline enums;
@@ -545,6 +575,15 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
         obj.insert("nullable".into(), Value::Bool(true));
     }
 
+    if let Some(Value::Array(members)) = obj.get("anyOf") {
+        if members.len() > 1 && members.iter().all(|m| ref_name(m).is_some()) {
+            if let Some(members) = obj.remove("anyOf") {
+                obj.insert("oneOf".into(), members);
+            }
+            ctx.note(&format!("{ptr}/anyOf"), RewriteKind::AnyOfToOneOf);
+        }
+    }
+
     if obj.remove("title").is_some() {
         ctx.note(ptr, RewriteKind::TitleDropped);
     }
@@ -574,11 +613,37 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
     }
 
     // Recurse into children.
+    let required: BTreeSet<String> = obj
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some(Value::Object(props)) = obj.get_mut("properties") {
         for (pname, pschema) in props.iter_mut() {
             let p = format!("{ptr}/properties/{}", pointer_segment(pname));
             let hint = format!("{name_hint}{}", pascal_case(pname));
             schema(ctx, pschema, &p, &hint, true);
+            if !required.contains(pname) {
+                if let Some(field) = pschema.as_object_mut() {
+                    let collection = match field.get("type").and_then(Value::as_str) {
+                        Some("array") => true,
+                        Some("object") => !field.contains_key("properties"),
+                        _ => false,
+                    };
+                    if collection
+                        && !field.contains_key("nullable")
+                        && !field.contains_key("default")
+                    {
+                        field.insert("nullable".into(), Value::Bool(true));
+                        ctx.note(&p, RewriteKind::OptionalCollectionNullable);
+                    }
+                }
+            }
         }
     }
     if let Some(items) = obj.get_mut("items") {
@@ -718,6 +783,9 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
 
     check_refs(source, "", &schema_names)?;
     collect_union_members(source, &mut ctx.union_members);
+    let tag_enums = discriminator_enums(source);
+    let returned = returned_components(source);
+    let mut update_candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     // Components.
     if let Some(Value::Object(schemas)) = doc.pointer_mut("/components/schemas") {
@@ -913,6 +981,11 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                         body = BodyKind::Json {
                             schema: ref_name(s),
                         };
+                        if let Some(name) = ref_name(s) {
+                            if matches!(method, "patch" | "put") && !returned.contains(&name) {
+                                update_candidates.entry(name).or_default().push(id.clone());
+                            }
+                        }
                         schema(
                             &mut ctx,
                             s,
@@ -1110,7 +1183,8 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         }
     }
 
-    // Open enums: every named multi-value string enum.
+    // Open enums: every named string enum but a union's discriminator (which tells the
+    // union's members apart, so an unknown tag must fail rather than pick a member).
     let mut open_enums = Vec::new();
     if let Some(schemas) = doc
         .pointer("/components/schemas")
@@ -1118,7 +1192,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
     {
         for (name, s) in schemas {
             if let Some(obj) = s.as_object() {
-                if is_open_enum_candidate(obj) {
+                if is_open_enum_candidate(obj) && !tag_enums.contains(name) {
                     let values = obj
                         .get("enum")
                         .and_then(Value::as_array)
@@ -1138,11 +1212,48 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         }
     }
 
+    // Update bodies: of the request-only PATCH/PUT bodies, those with an optional nullable
+    // field (whose `null` the server reads as "clear it").
+    let mut update_bodies = Vec::new();
+    for (name, mut ops) in update_candidates {
+        let Some(component) =
+            doc.pointer(&format!("/components/schemas/{}", pointer_segment(&name)))
+        else {
+            continue;
+        };
+        let required: BTreeSet<&str> = component
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let three_state = component
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|props| {
+                props.iter().any(|(k, v)| {
+                    !required.contains(k.as_str()) && v.get("nullable") == Some(&Value::Bool(true))
+                })
+            });
+        if three_state {
+            ops.sort();
+            ops.dedup();
+            ctx.note(
+                &format!("/components/schemas/{}", pointer_segment(&name)),
+                RewriteKind::UpdateBody,
+            );
+            update_bodies.push(UpdateBody {
+                name,
+                operations: ops,
+            });
+        }
+    }
+
     operations.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Normalized {
         spec: doc,
         operations,
         open_enums,
+        update_bodies,
         rewrites: ctx.rewrites,
     })
 }
@@ -1229,6 +1340,129 @@ fn collect_union_members(v: &Value, out: &mut BTreeSet<String>) {
         Value::Array(a) => a.iter().for_each(|c| collect_union_members(c, out)),
         _ => {}
     }
+}
+
+/// The component schemas a response can carry (any status, any media type), transitively.
+fn returned_components(source: &Value) -> BTreeSet<String> {
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(n) = ref_name(v) {
+                    out.push(n);
+                }
+                m.values().for_each(|c| refs(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
+            _ => {}
+        }
+    }
+    let mut todo = Vec::new();
+    if let Some(paths) = source.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for m in METHODS {
+                if let Some(r) = item.get(m).and_then(|op| op.get("responses")) {
+                    refs(r, &mut todo);
+                }
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(n) = todo.pop() {
+        if seen.insert(n.clone()) {
+            if let Some(s) = source.pointer(&format!("/components/schemas/{}", pointer_segment(&n)))
+            {
+                refs(s, &mut todo);
+            }
+        }
+    }
+    seen
+}
+
+/// The component a schema stands for: a `$ref`, or the one non-null member of an
+/// `anyOf`/`oneOf`/`allOf` that is a `$ref`.
+fn direct_ref(v: &Value) -> Option<String> {
+    if let Some(n) = ref_name(v) {
+        return Some(n);
+    }
+    ["anyOf", "oneOf", "allOf"].iter().find_map(|k| {
+        let members: Vec<&Value> = v
+            .get(*k)?
+            .as_array()?
+            .iter()
+            .filter(|m| !is_null_schema(m))
+            .collect();
+        match members.as_slice() {
+            [only] => ref_name(only),
+            _ => None,
+        }
+    })
+}
+
+/// Named enums that are a union's discriminator: the schema of the property a union's
+/// `discriminator` names (or, without one, of a property every member gives an `enum` or
+/// `const`) in each member, when it is a component.
+fn discriminator_enums(source: &Value) -> BTreeSet<String> {
+    let schemas = source.pointer("/components/schemas");
+    let component = |n: &str| schemas.and_then(|s| s.get(n));
+    let is_tag = |v: &Value| {
+        let v = direct_ref(v).and_then(|n| component(&n)).unwrap_or(v);
+        v.get("enum").is_some() || v.get("const").is_some()
+    };
+    let mut out = BTreeSet::new();
+    let mut unions = Vec::new();
+    fn collect<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Object(m) => {
+                if ["oneOf", "anyOf"].iter().any(|k| m.contains_key(*k)) {
+                    out.push(v);
+                }
+                m.values().for_each(|c| collect(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| collect(c, out)),
+            _ => {}
+        }
+    }
+    collect(source, &mut unions);
+    for u in unions {
+        let members: Vec<String> = ["oneOf", "anyOf"]
+            .iter()
+            .filter_map(|k| u.get(*k).and_then(Value::as_array))
+            .flatten()
+            .filter_map(ref_name)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let props = |n: &String| {
+            component(n)
+                .and_then(|c| c.get("properties"))
+                .and_then(Value::as_object)
+        };
+        let tags: Vec<String> = match u
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+        {
+            Some(p) => vec![p.to_string()],
+            None => props(&members[0])
+                .map(|p| p.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| {
+                    members
+                        .iter()
+                        .all(|m| props(m).and_then(|ps| ps.get(p)).is_some_and(is_tag))
+                })
+                .collect(),
+        };
+        for m in &members {
+            for t in &tags {
+                if let Some(n) = props(m).and_then(|ps| ps.get(t)).and_then(direct_ref) {
+                    out.insert(n);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn check_refs(v: &Value, ptr: &str, names: &BTreeSet<String>) -> Result<(), NormalizeError> {

@@ -5,7 +5,7 @@
 
 use islo_normalize::{
     normalize, BodyKind, ErrorStatus, NormalizeError, Normalized, Operation, ParamLocation, Plane,
-    ResponseKind, Rewrite, RewriteKind,
+    ResponseKind, Rewrite, RewriteKind, UpdateBody,
 };
 use serde_json::{json, Value};
 
@@ -380,6 +380,206 @@ fn inline_enum_in_a_query_parameter_is_hoisted_after_the_operation() {
     );
 }
 
+#[test]
+fn an_any_of_of_components_becomes_a_one_of() {
+    // typify makes an `anyOf` it cannot prove exclusive a struct of optional flattened
+    // members, which decodes a value no member takes whole as `{}`; a `oneOf` is an untagged
+    // enum whose first matching member takes the value, or a decode error.
+    let n = run(&with_thing(
+        json!({"anyOf": [
+            {"$ref": "#/components/schemas/Legacy"},
+            {"$ref": "#/components/schemas/Tagged"}
+        ]}),
+        json!({
+            "Legacy": {"type": "object", "required": ["equals"], "properties": {"equals": {}}},
+            "Tagged": {"type": "object", "required": ["op"], "properties": {"op": {"const": "x"}}}
+        }),
+    ));
+    assert_eq!(
+        schema(&n, "Thing"),
+        &json!({"oneOf": [
+            {"$ref": "#/components/schemas/Legacy"},
+            {"$ref": "#/components/schemas/Tagged"}
+        ]})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/anyOf",
+        RewriteKind::AnyOfToOneOf,
+    );
+}
+
+#[test]
+fn a_nullable_any_of_of_components_becomes_a_nullable_one_of() {
+    let n = run(&with_thing(
+        json!({"type": "object", "properties": {"when": {"anyOf": [
+            {"$ref": "#/components/schemas/A"},
+            {"$ref": "#/components/schemas/B"},
+            {"type": "null"}
+        ]}}}),
+        json!({"A": {"type": "object"}, "B": {"type": "string"}}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing")["properties"]["when"],
+        json!({
+            "oneOf": [{"$ref": "#/components/schemas/A"}, {"$ref": "#/components/schemas/B"}],
+            "nullable": true,
+            "title": "ThingWhen"
+        })
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/when/anyOf",
+        RewriteKind::AnyOfToOneOf,
+    );
+}
+
+#[test]
+fn an_any_of_of_inline_types_is_left_to_typify() {
+    // `[string, integer]` and the like are already untagged enums.
+    let n = run(&with_thing(
+        json!({"anyOf": [{"type": "string"}, {"type": "integer"}]}),
+        json!({}),
+    ));
+    assert_eq!(
+        schema(&n, "Thing"),
+        &json!({"anyOf": [{"type": "string"}, {"type": "integer"}]})
+    );
+    assert!(kinds_at(&n, "/components/schemas/Thing/anyOf").is_empty());
+}
+
+#[test]
+fn an_optional_collection_becomes_nullable_so_an_empty_one_is_kept() {
+    // typify skips an empty `Vec` or map of an optional field when encoding, so `[]` and
+    // `{}` would come back absent; as `Option`s they come back as sent.
+    let n = run(&with_thing(
+        json!({
+            "type": "object",
+            "required": ["must"],
+            "properties": {
+                "detail": {"type": "array", "items": {"type": "string"}},
+                "ctx": {"type": "object"},
+                "must": {"type": "array", "items": {"type": "string"}},
+                "maybe": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+                "name": {"type": "string"}
+            }
+        }),
+        json!({}),
+    ));
+    let props = &schema(&n, "Thing")["properties"];
+    assert_eq!(
+        props["detail"],
+        json!({"type": "array", "items": {"type": "string"}, "nullable": true})
+    );
+    assert_eq!(props["ctx"], json!({"type": "object", "nullable": true}));
+    assert_eq!(
+        props["must"],
+        json!({"type": "array", "items": {"type": "string"}})
+    );
+    assert_eq!(props["name"], json!({"type": "string"}));
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/detail",
+        RewriteKind::OptionalCollectionNullable,
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Thing/properties/ctx",
+        RewriteKind::OptionalCollectionNullable,
+    );
+    assert!(!kinds_at(&n, "/components/schemas/Thing/properties/maybe")
+        .contains(&RewriteKind::OptionalCollectionNullable));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open enums: every string enum but a union's discriminator
+
+/// `Verifier` is a union of `Hmac` and `Jwt` told apart by `kind`, a named one-value enum in
+/// each member; `Hmac` also has `algorithm`, a named one-value enum that is not a tag, and
+/// `Owner` (no union member) a `const` field.
+fn verifiers() -> Value {
+    doc(
+        json!({"/v": {"get": get_op("get_v", json!({"$ref": "#/components/schemas/Verifier"}))}}),
+        json!({
+            "Verifier": {
+                "oneOf": [{"$ref": "#/components/schemas/Hmac"}, {"$ref": "#/components/schemas/Jwt"}],
+                "discriminator": {"propertyName": "kind", "mapping": {
+                    "hmac": "#/components/schemas/Hmac", "jwt": "#/components/schemas/Jwt"
+                }}
+            },
+            "Hmac": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {
+                    "kind": {"$ref": "#/components/schemas/HmacKind"},
+                    "algorithm": {"anyOf": [{"$ref": "#/components/schemas/HmacAlgorithm"}, {"type": "null"}]}
+                }
+            },
+            "HmacKind": {"type": "string", "enum": ["hmac"]},
+            "HmacAlgorithm": {"type": "string", "enum": ["sha256"], "title": "HmacAlgorithm"},
+            "Jwt": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {"kind": {"$ref": "#/components/schemas/JwtKind"}}
+            },
+            "JwtKind": {"type": "string", "enum": ["jwt"]},
+            "Owner": {
+                "type": "object",
+                "properties": {"plan": {"const": "team"}, "ref_kind": {"$ref": "#/components/schemas/HmacAlgorithm"}}
+            }
+        }),
+    )
+}
+
+fn open_names(n: &Normalized) -> Vec<&str> {
+    n.open_enums.iter().map(|e| e.name.as_str()).collect()
+}
+
+#[test]
+fn a_named_single_value_enum_is_open() {
+    let n = run(&verifiers());
+    let algorithm = n
+        .open_enums
+        .iter()
+        .find(|e| e.name == "HmacAlgorithm")
+        .expect("HmacAlgorithm is open");
+    assert_eq!(algorithm.values, ["sha256"]);
+}
+
+#[test]
+fn a_named_enum_that_is_a_discriminator_stays_closed() {
+    let n = run(&verifiers());
+    let open = open_names(&n);
+    assert!(!open.contains(&"HmacKind"), "{open:?}");
+    assert!(!open.contains(&"JwtKind"), "{open:?}");
+}
+
+#[test]
+fn a_const_outside_a_union_is_hoisted_and_open() {
+    let n = run(&verifiers());
+    assert_eq!(
+        schema(&n, "Owner")["properties"]["plan"],
+        json!({"$ref": "#/components/schemas/OwnerPlan"})
+    );
+    assert_eq!(
+        schema(&n, "OwnerPlan"),
+        &json!({"type": "string", "enum": ["team"]})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Owner/properties/plan",
+        RewriteKind::EnumHoisted,
+    );
+    assert!(open_names(&n).contains(&"OwnerPlan"));
+}
+
+#[test]
+fn a_const_tag_inside_a_union_member_stays_closed_and_inline() {
+    let n = run(&pets());
+    assert!(n.spec.pointer("/components/schemas/CatKind").is_none());
+    assert!(!open_names(&n).contains(&"CatKind"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Titles and names
 
@@ -458,6 +658,8 @@ fn constraints_are_dropped_including_numeric_exclusive_minimum() {
     let n = run(&with_thing(
         json!({
             "type": "object",
+            // Required, so that `tags` shows only the constraint rewrites.
+            "required": ["tags"],
             "properties": {
                 "vcpus": {"type": "integer", "exclusiveMinimum": 0, "maximum": 64},
                 "name": {"type": "string", "pattern": "^[a-z-]+$", "minLength": 1, "maxLength": 63},
@@ -849,6 +1051,99 @@ fn json_body_is_recorded_with_its_schema() {
             schema: Some("ThingCreate".into())
         }
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Update bodies: three-state optional fields
+
+/// `update_thing` (PATCH) takes `ThingUpdate`, `replace_thing` (PUT) takes `Thing`, which
+/// `get_thing` also returns, `create_thing` (POST) takes `ThingCreate`, and `touch_thing`
+/// (PATCH) takes `ThingTouch`, whose only field is required.
+fn updates() -> Value {
+    let body = |id: &str, method_schema: &str| {
+        json!({
+            "operationId": id,
+            "tags": ["things"],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{method_schema}")}}}},
+            "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+        })
+    };
+    let nullable_name =
+        json!({"anyOf": [{"type": "string"}, {"type": "null"}], "default": null, "title": "Name"});
+    doc(
+        json!({
+            "/things": {"post": body("create_thing", "ThingCreate")},
+            "/things/{id}": {
+                "get": get_op("get_thing", json!({"$ref": "#/components/schemas/Thing"})),
+                "patch": body("update_thing", "ThingUpdate"),
+                "put": body("replace_thing", "Thing")
+            },
+            "/things/{id}/touch": {"patch": body("touch_thing", "ThingTouch")}
+        }),
+        json!({
+            "Thing": {"type": "object", "properties": {"name": nullable_name.clone()}},
+            "ThingCreate": {"type": "object", "properties": {"name": nullable_name.clone()}},
+            "ThingUpdate": {"type": "object", "properties": {"name": nullable_name}},
+            "ThingTouch": {"type": "object", "required": ["at"], "properties": {"at": {"type": "string"}}}
+        }),
+    )
+}
+
+#[test]
+fn a_request_only_patch_body_with_optional_nullable_fields_is_an_update_body() {
+    let n = run(&updates());
+    assert_eq!(
+        n.update_bodies,
+        [UpdateBody {
+            name: "ThingUpdate".into(),
+            operations: vec!["update_thing".into()],
+        }]
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/ThingUpdate",
+        RewriteKind::UpdateBody,
+    );
+    // The schema itself is left as it is (the SDK generates the type from it).
+    assert_eq!(
+        schema(&n, "ThingUpdate"),
+        &json!({"type": "object", "properties": {"name": {"type": "string", "nullable": true}}})
+    );
+}
+
+#[test]
+fn a_body_a_response_returns_a_post_body_and_one_without_optional_fields_are_not() {
+    let n = run(&updates());
+    let names: Vec<&str> = n.update_bodies.iter().map(|b| b.name.as_str()).collect();
+    for not in ["Thing", "ThingCreate", "ThingTouch"] {
+        assert!(!names.contains(&not), "{not} is no update body");
+        assert!(kinds_at(&n, &format!("/components/schemas/{not}")).is_empty());
+    }
+}
+
+#[test]
+fn the_vendored_spec_has_nine_update_bodies() {
+    let n = run(&vendored());
+    let bodies: Vec<(&str, &str)> = n
+        .update_bodies
+        .iter()
+        .map(|b| (b.name.as_str(), b.operations[0].as_str()))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            ("CloudRoleUpdate", "update_cloud_role"),
+            ("ContainerRegistryUpdate", "update_container_registry"),
+            ("EnvironmentUpdate", "update_environment"),
+            ("GatewayProfileUpdate", "update_gateway_profile"),
+            ("GatewayRuleUpdate", "update_gateway_rule"),
+            ("IncomingWebhookUpdate", "update_incoming_webhook"),
+            ("KnowledgeItemUpdate", "update_knowledge"),
+            ("LineScheduleUpsert", "upsert_factory_line_schedule"),
+            ("LineUpdate", "update_factory_line"),
+        ]
+    );
+    assert!(n.update_bodies.iter().all(|b| b.operations.len() == 1));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1403,6 +1698,87 @@ fn the_vendored_spec_leaves_no_3_1_keywords_behind() {
 }
 
 #[test]
+fn the_vendored_spec_keeps_closed_only_the_union_discriminators() {
+    let n = run(&vendored());
+    let open = open_names(&n);
+    // The named one-value enums: none is a tag of its union, so all are open.
+    for name in [
+        "EnvironmentVariableInputPlacement",
+        "GitHubRepositorySelectorKind",
+        "HmacAlgorithm",
+        "IsloKnowledgeItemExternalRefKind",
+        "KnowledgeBindingType",
+        "LinearIssueSelectorKind",
+        "PayloadMappingType",
+        "RegistryProvider",
+        "SignatureEncoding",
+        "SlackChannelSelectorKind",
+        "SlackMessageExternalRefKind",
+        "TriggerPathBindingType",
+        "UrlExternalRefKind",
+    ] {
+        assert!(open.contains(&name), "{name} is closed");
+    }
+    // Every string enum left closed is a union member's tag: an inline enum at the
+    // property its union is discriminated by.
+    let source = vendored();
+    let mut tags = std::collections::BTreeSet::new();
+    for s in source["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .values()
+    {
+        if let (Some(members), Some(p)) = (
+            s["oneOf"].as_array(),
+            s.pointer("/discriminator/propertyName")
+                .and_then(Value::as_str),
+        ) {
+            for m in members {
+                let name = m["$ref"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("#/components/schemas/");
+                tags.insert(format!("/components/schemas/{name}/properties/{p}"));
+            }
+        }
+    }
+    fn walk(v: &Value, ptr: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if m.get("enum").is_some() && m.get("type") == Some(&json!("string")) {
+                    out.push(ptr.to_string());
+                }
+                for (k, c) in m {
+                    walk(c, &format!("{ptr}/{k}"), out);
+                }
+            }
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, c)| walk(c, &format!("{ptr}/{i}"), out)),
+            _ => {}
+        }
+    }
+    let mut enums = Vec::new();
+    walk(
+        &n.spec["components"]["schemas"],
+        "/components/schemas",
+        &mut enums,
+    );
+    let closed: Vec<&String> = enums
+        .iter()
+        .filter(|p| {
+            let name = p.trim_start_matches("/components/schemas/");
+            !open.contains(&name) && !tags.contains(p.as_str())
+        })
+        .collect();
+    assert!(
+        closed.is_empty(),
+        "closed enums that are no union's tag: {closed:?}"
+    );
+}
+
+#[test]
 fn every_rewrite_of_the_vendored_spec_points_into_the_source() {
     let source = vendored();
     let n = run(&source);
@@ -1459,6 +1835,9 @@ fn every_rewrite_kind_fires_on_the_vendored_spec_or_a_test_above() {
         RewriteKind::DiscriminatorDropped,
         RewriteKind::DefaultDropped,
         RewriteKind::SuccessRange,
+        RewriteKind::AnyOfToOneOf,
+        RewriteKind::OptionalCollectionNullable,
+        RewriteKind::UpdateBody,
     ] {
         assert!(
             n.rewrites.iter().any(|r| r.kind == kind),
