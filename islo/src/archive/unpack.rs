@@ -1,0 +1,995 @@
+//! Safe extraction of a `tar.gz` stream into a directory.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use flate2::read::MultiGzDecoder;
+use tar::EntryType;
+use tokio::io::AsyncRead;
+use tokio::runtime::Handle;
+use tokio_util::io::SyncIoBridge;
+
+use super::{io_error, sanitize_inner, unsafe_path, ArchiveError, ExtractSummary, CHUNK_SIZE};
+
+/// Whether a symbolic link at `link` (a sanitised relative path) pointing to
+/// `target` stays inside the extraction directory.
+///
+/// The target must be relative, and `..` components are only accepted at its
+/// start: after a normal component, the preceding path might itself be a
+/// symbolic link, so `..` could not be resolved lexically.
+fn symlink_target_is_inside(link: &Path, target: &Path) -> bool {
+    if target.as_os_str().is_empty() {
+        return false;
+    }
+    // Depth of the directory holding the link below the extraction root.
+    let mut depth = link.components().count().saturating_sub(1);
+    let mut seen_normal = false;
+    for component in target.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => return false,
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if seen_normal || depth == 0 {
+                    return false;
+                }
+                depth -= 1;
+            }
+            Component::Normal(_) => seen_normal = true,
+        }
+    }
+    true
+}
+
+/// Extracts a gzip-compressed tar stream into `target`, refusing anything
+/// that could write outside of it.
+///
+/// The input is streamed through a blocking task; the archive is never held
+/// in memory. `target` is created if missing. Must be called inside a Tokio
+/// runtime. Dropping the returned future stops the extraction at the next
+/// entry or data block.
+///
+/// Rules (each violation aborts with a typed error naming the entry; entries
+/// before it stay extracted):
+///
+/// * entry paths must be relative without `..` components (`.` components
+///   are dropped; a bare `./` directory entry is skipped) —
+///   [`ArchiveError::UnsafePath`];
+/// * no entry is written through a symbolic link: every parent directory of
+///   an entry must be a real directory (missing ones are created), and an
+///   existing file or symbolic link at an entry's own path is replaced, never
+///   followed — [`ArchiveError::UnsafePath`];
+/// * symbolic link targets must be relative and stay inside `target` when
+///   resolved from the link's directory; `..` is only accepted at the start
+///   of a link target — [`ArchiveError::LinkEscapes`];
+/// * hard link targets must be safe entry paths naming an already extracted
+///   regular file reached through real directories —
+///   [`ArchiveError::LinkEscapes`] or [`ArchiveError::UnsafePath`];
+/// * character and block devices, FIFOs and unknown entry types are refused —
+///   [`ArchiveError::UnsupportedEntry`].
+///
+/// File permissions are restored without setuid, setgid and sticky bits
+/// (subject to the umask); directories always stay writable by the owner.
+/// File modification times are restored; ownership is not.
+pub async fn extract_tar_gz<R>(reader: R, target: &Path) -> Result<ExtractSummary, ArchiveError>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
+    let handle = Handle::try_current().map_err(|err| {
+        io_error(
+            "extract_tar_gz must run inside a Tokio runtime",
+            io::Error::other(err),
+        )
+    })?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancel));
+    let bridge = SyncIoBridge::new_with_handle(reader, handle.clone());
+    let extractor = Extractor {
+        root: target.to_path_buf(),
+        cancel,
+        input_failed: Arc::new(AtomicBool::new(false)),
+        real_dirs: HashSet::new(),
+        summary: ExtractSummary::default(),
+    };
+    handle
+        .spawn_blocking(move || extractor.run(bridge))
+        .await
+        .map_err(ArchiveError::Task)?
+}
+
+/// Sets the flag when the extraction future is dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Records whether the underlying input failed, to tell transport errors
+/// from corrupt data.
+struct TrackingReader<R> {
+    inner: R,
+    failed: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for TrackingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|err| {
+            if err.kind() != io::ErrorKind::Interrupted {
+                self.failed.store(true, Ordering::Relaxed);
+            }
+        })
+    }
+}
+
+struct Extractor {
+    root: PathBuf,
+    cancel: Arc<AtomicBool>,
+    input_failed: Arc<AtomicBool>,
+    /// Relative paths known to be real directories (not symbolic links).
+    real_dirs: HashSet<PathBuf>,
+    summary: ExtractSummary,
+}
+
+impl Extractor {
+    fn run(mut self, reader: impl Read) -> Result<ExtractSummary, ArchiveError> {
+        fs::create_dir_all(&self.root).map_err(|err| {
+            io_error(
+                format!(
+                    "cannot create extraction directory `{}`",
+                    self.root.display()
+                ),
+                err,
+            )
+        })?;
+        let reader = TrackingReader {
+            inner: reader,
+            failed: Arc::clone(&self.input_failed),
+        };
+        let mut archive = tar::Archive::new(MultiGzDecoder::new(reader));
+        let entries = archive.entries().map_err(|err| self.read_error(err))?;
+        for entry in entries {
+            self.check_cancelled()?;
+            let mut entry = entry.map_err(|err| self.read_error(err))?;
+            self.extract_entry(&mut entry)?;
+        }
+        // Read to the end of the gzip stream so its checksum is verified and
+        // a truncated download is noticed.
+        io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(|err| self.read_error(err))?;
+        Ok(self.summary)
+    }
+
+    fn check_cancelled(&self) -> Result<(), ArchiveError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            Err(io_error(
+                "archive extraction was cancelled",
+                io::Error::new(io::ErrorKind::Interrupted, "cancelled"),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Classifies an error from reading the archive.
+    fn read_error(&self, err: io::Error) -> ArchiveError {
+        if self.input_failed.load(Ordering::Relaxed) {
+            io_error("reading the archive input failed", err)
+        } else {
+            ArchiveError::Corrupt(err)
+        }
+    }
+
+    fn extract_entry<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+    ) -> Result<(), ArchiveError> {
+        let kind = entry.header().entry_type();
+        if kind.is_pax_global_extensions()
+            || kind.is_pax_local_extensions()
+            || kind.is_gnu_longname()
+            || kind.is_gnu_longlink()
+        {
+            // Metadata records (the tar crate applies the local ones itself).
+            return Ok(());
+        }
+        let raw_path = entry.path().map_err(ArchiveError::Corrupt)?.into_owned();
+        let name = raw_path.display().to_string();
+        let rel = match sanitize_inner(&raw_path) {
+            Ok(Some(rel)) => rel,
+            // `./` names the extraction directory itself.
+            Ok(None) if kind.is_dir() => return Ok(()),
+            Ok(None) => return Err(unsafe_path(&raw_path, "the path is empty")),
+            Err(reason) => return Err(unsafe_path(&raw_path, reason)),
+        };
+        let mode = entry.header().mode().unwrap_or(0o644);
+        match kind {
+            EntryType::Directory => self.extract_dir(&rel, &name, mode),
+            // Old (pre-POSIX) archives mark directories with a trailing slash.
+            EntryType::Regular
+                if entry.header().as_ustar().is_none() && entry.path_bytes().ends_with(b"/") =>
+            {
+                self.extract_dir(&rel, &name, mode)
+            }
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                self.extract_file(entry, &rel, &name, mode)
+            }
+            EntryType::Symlink => self.extract_symlink(entry, &rel, &name),
+            EntryType::Link => self.extract_hard_link(entry, &rel, &name),
+            EntryType::Char => Err(unsupported(&name, "character device")),
+            EntryType::Block => Err(unsupported(&name, "block device")),
+            EntryType::Fifo => Err(unsupported(&name, "fifo")),
+            other => Err(unsupported(
+                &name,
+                &format!("{:?} (type byte {:#04x})", other, other.as_byte()),
+            )),
+        }
+    }
+
+    /// Makes sure every parent of `rel` is a real directory inside the root,
+    /// creating missing ones, and returns the absolute path of `rel`.
+    fn prepare_parents(&mut self, rel: &Path, name: &str) -> Result<PathBuf, ArchiveError> {
+        if let Some(parent) = rel.parent() {
+            let mut current = PathBuf::new();
+            for component in parent.components() {
+                current.push(component);
+                if self.real_dirs.contains(&current) {
+                    continue;
+                }
+                let abs = self.root.join(&current);
+                match fs::symlink_metadata(&abs) {
+                    Ok(meta) if meta.is_dir() => {}
+                    Ok(meta) if meta.file_type().is_symlink() => {
+                        return Err(ArchiveError::UnsafePath {
+                            entry: name.to_owned(),
+                            reason: "a parent directory is a symbolic link",
+                        })
+                    }
+                    Ok(_) => {
+                        return Err(ArchiveError::UnsafePath {
+                            entry: name.to_owned(),
+                            reason: "a parent path exists and is not a directory",
+                        })
+                    }
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                        create_dir(&abs, 0o755).map_err(|err| {
+                            io_error(format!("cannot create directory `{}`", abs.display()), err)
+                        })?;
+                    }
+                    Err(err) => {
+                        return Err(io_error(format!("cannot inspect `{}`", abs.display()), err))
+                    }
+                }
+                self.real_dirs.insert(current.clone());
+            }
+        }
+        Ok(self.root.join(rel))
+    }
+
+    /// Removes an existing file or symbolic link at `abs` so that a new entry
+    /// can be created there without following it.
+    fn clear_path(&self, abs: &Path) -> Result<(), ArchiveError> {
+        match fs::symlink_metadata(abs) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(io_error(format!("cannot inspect `{}`", abs.display()), err)),
+            Ok(meta) if meta.is_dir() => Err(io_error(
+                format!("cannot replace directory `{}`", abs.display()),
+                io::Error::new(io::ErrorKind::AlreadyExists, "a directory is in the way"),
+            )),
+            Ok(_) => fs::remove_file(abs)
+                .map_err(|err| io_error(format!("cannot replace `{}`", abs.display()), err)),
+        }
+    }
+
+    fn extract_dir(&mut self, rel: &Path, name: &str, mode: u32) -> Result<(), ArchiveError> {
+        let abs = self.prepare_parents(rel, name)?;
+        match fs::symlink_metadata(&abs) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(meta) if meta.file_type().is_symlink() => {
+                // Replace the link itself; never create through it.
+                fs::remove_file(&abs)
+                    .map_err(|err| io_error(format!("cannot replace `{}`", abs.display()), err))?;
+                create_dir(&abs, mode).map_err(|err| {
+                    io_error(format!("cannot create directory `{}`", abs.display()), err)
+                })?;
+            }
+            Ok(_) => {
+                return Err(io_error(
+                    format!("cannot create directory `{}`", abs.display()),
+                    io::Error::new(io::ErrorKind::AlreadyExists, "a file is in the way"),
+                ))
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                create_dir(&abs, mode).map_err(|err| {
+                    io_error(format!("cannot create directory `{}`", abs.display()), err)
+                })?;
+            }
+            Err(err) => return Err(io_error(format!("cannot inspect `{}`", abs.display()), err)),
+        }
+        self.real_dirs.insert(rel.to_path_buf());
+        self.summary.dirs += 1;
+        Ok(())
+    }
+
+    fn extract_file<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        rel: &Path,
+        name: &str,
+        mode: u32,
+    ) -> Result<(), ArchiveError> {
+        let abs = self.prepare_parents(rel, name)?;
+        self.clear_path(&abs)?;
+        let mut options = fs::OpenOptions::new();
+        // `create_new` fails on any existing path, including a symbolic link
+        // created meanwhile, so the file is never opened through a link.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(mode & 0o777);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut file = options
+            .open(&abs)
+            .map_err(|err| io_error(format!("cannot create file `{}`", abs.display()), err))?;
+        let mut buf = vec![0u8; CHUNK_SIZE];
+        loop {
+            self.check_cancelled()?;
+            let n = match entry.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(self.read_error(err)),
+            };
+            file.write_all(&buf[..n])
+                .map_err(|err| io_error(format!("cannot write file `{}`", abs.display()), err))?;
+            self.summary.bytes += n as u64;
+        }
+        if let Some(mtime) = entry
+            .header()
+            .mtime()
+            .ok()
+            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)))
+        {
+            // Best effort: some file systems refuse to set times.
+            let _ = file.set_modified(mtime);
+        }
+        self.summary.files += 1;
+        Ok(())
+    }
+
+    fn extract_symlink<R: Read>(
+        &mut self,
+        entry: &tar::Entry<'_, R>,
+        rel: &Path,
+        name: &str,
+    ) -> Result<(), ArchiveError> {
+        let target = entry
+            .link_name()
+            .map_err(ArchiveError::Corrupt)?
+            .ok_or_else(|| ArchiveError::UnsafePath {
+                entry: name.to_owned(),
+                reason: "the symbolic link has no target",
+            })?
+            .into_owned();
+        if !symlink_target_is_inside(rel, &target) {
+            return Err(ArchiveError::LinkEscapes {
+                entry: name.to_owned(),
+                target: target.display().to_string(),
+            });
+        }
+        let abs = self.prepare_parents(rel, name)?;
+        self.clear_path(&abs)?;
+        create_symlink(&target, &abs).map_err(|err| {
+            if err.kind() == io::ErrorKind::Unsupported {
+                unsupported(name, "symbolic link (not supported on this platform)")
+            } else {
+                io_error(
+                    format!("cannot create symbolic link `{}`", abs.display()),
+                    err,
+                )
+            }
+        })?;
+        self.summary.symlinks += 1;
+        Ok(())
+    }
+
+    fn extract_hard_link<R: Read>(
+        &mut self,
+        entry: &tar::Entry<'_, R>,
+        rel: &Path,
+        name: &str,
+    ) -> Result<(), ArchiveError> {
+        let raw_target = entry
+            .link_name()
+            .map_err(ArchiveError::Corrupt)?
+            .ok_or_else(|| ArchiveError::UnsafePath {
+                entry: name.to_owned(),
+                reason: "the hard link has no target",
+            })?
+            .into_owned();
+        let escapes = || ArchiveError::LinkEscapes {
+            entry: name.to_owned(),
+            target: raw_target.display().to_string(),
+        };
+        // Hard link targets are archive paths, relative to the root.
+        let source = match sanitize_inner(&raw_target) {
+            Ok(Some(source)) => source,
+            Ok(None) | Err(_) => return Err(escapes()),
+        };
+        if source == rel {
+            return Err(ArchiveError::UnsafePath {
+                entry: name.to_owned(),
+                reason: "the hard link points to itself",
+            });
+        }
+        // The source must be reached through real directories only.
+        if let Some(parent) = source.parent() {
+            let mut current = PathBuf::new();
+            for component in parent.components() {
+                current.push(component);
+                if self.real_dirs.contains(&current) {
+                    continue;
+                }
+                match fs::symlink_metadata(self.root.join(&current)) {
+                    Ok(meta) if meta.is_dir() => {
+                        self.real_dirs.insert(current.clone());
+                    }
+                    _ => return Err(escapes()),
+                }
+            }
+        }
+        let source_abs = self.root.join(&source);
+        match fs::symlink_metadata(&source_abs) {
+            Ok(meta) if meta.is_file() => {}
+            Ok(_) => {
+                return Err(ArchiveError::UnsafePath {
+                    entry: name.to_owned(),
+                    reason: "the hard link target is not a regular file",
+                })
+            }
+            Err(err) => {
+                return Err(io_error(
+                    format!(
+                        "hard link `{name}` -> `{}`: cannot find the target",
+                        raw_target.display()
+                    ),
+                    err,
+                ))
+            }
+        }
+        let abs = self.prepare_parents(rel, name)?;
+        self.clear_path(&abs)?;
+        fs::hard_link(&source_abs, &abs)
+            .map_err(|err| io_error(format!("cannot create hard link `{}`", abs.display()), err))?;
+        self.summary.files += 1;
+        Ok(())
+    }
+}
+
+fn unsupported(name: &str, kind: &str) -> ArchiveError {
+    ArchiveError::UnsupportedEntry {
+        entry: name.to_owned(),
+        kind: kind.to_owned(),
+    }
+}
+
+/// Creates one directory (not its parents) with the given permission bits,
+/// always keeping it writable by the owner.
+fn create_dir(path: &Path, mode: u32) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode((mode & 0o777) | 0o700);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder.create(path)
+}
+
+#[cfg(unix)]
+fn create_symlink(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn create_symlink(_target: &Path, _link: &Path) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "symbolic links are not supported on this platform",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use std::io::Cursor;
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tar::Header;
+
+    // ----- helpers -------------------------------------------------------
+
+    /// Appends an entry with raw name/link bytes, bypassing the tar crate's
+    /// own path validation (which rejects `..` and absolute paths).
+    fn raw_entry(
+        builder: &mut tar::Builder<Vec<u8>>,
+        name: &[u8],
+        kind: EntryType,
+        link: &[u8],
+        data: &[u8],
+    ) {
+        let mut header = Header::new_gnu();
+        {
+            let old = header.as_old_mut();
+            old.name[..name.len()].copy_from_slice(name);
+            old.linkname[..link.len()].copy_from_slice(link);
+        }
+        header.set_entry_type(kind);
+        header.set_size(data.len() as u64);
+        header.set_mode(if kind == EntryType::Directory {
+            0o755
+        } else {
+            0o644
+        });
+        header.set_mtime(1_700_000_000);
+        header.set_cksum();
+        builder.append(&header, data).unwrap();
+    }
+
+    /// Builds a gzip'd tar archive from `(name, kind, link, data)` entries.
+    fn archive(entries: &[(&str, EntryType, &str, &[u8])]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (name, kind, link, data) in entries {
+            raw_entry(&mut builder, name.as_bytes(), *kind, link.as_bytes(), data);
+        }
+        let tar = builder.into_inner().unwrap();
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(&tar).unwrap();
+        gz.finish().unwrap()
+    }
+
+    /// A temp dir with an (initially missing) extraction target inside it,
+    /// so escapes land in the temp dir and can be checked.
+    struct Sandbox {
+        outer: tempfile::TempDir,
+    }
+
+    impl Sandbox {
+        fn new() -> Self {
+            Self {
+                outer: tempfile::tempdir().unwrap(),
+            }
+        }
+        fn outer(&self) -> &Path {
+            self.outer.path()
+        }
+        fn target(&self) -> PathBuf {
+            self.outer.path().join("a").join("target")
+        }
+        async fn extract(&self, bytes: Vec<u8>) -> Result<ExtractSummary, ArchiveError> {
+            extract_tar_gz(Cursor::new(bytes), &self.target()).await
+        }
+        /// All paths in the outer dir except those below the target.
+        fn outside_entries(&self) -> Vec<PathBuf> {
+            let mut found = Vec::new();
+            let mut stack = vec![self.outer().to_path_buf()];
+            while let Some(dir) = stack.pop() {
+                for entry in fs::read_dir(&dir).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path == self.target() {
+                        continue;
+                    }
+                    let meta = fs::symlink_metadata(&path).unwrap();
+                    if meta.is_dir() {
+                        stack.push(path.clone());
+                    }
+                    if path != self.outer().join("a") {
+                        found.push(path);
+                    }
+                }
+            }
+            found
+        }
+    }
+
+    fn entry_of(err: &ArchiveError) -> &str {
+        match err {
+            ArchiveError::UnsafePath { entry, .. }
+            | ArchiveError::UnsupportedEntry { entry, .. }
+            | ArchiveError::LinkEscapes { entry, .. } => entry,
+            other => panic!("unexpected error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn symlink_target_rules() {
+        let ok =
+            |link: &str, target: &str| symlink_target_is_inside(Path::new(link), Path::new(target));
+        assert!(ok("link", "."));
+        assert!(ok("link", "file"));
+        assert!(ok("a/b/link", "../../file"));
+        assert!(ok("a/link", "./x/y"));
+        assert!(!ok("link", ".."));
+        assert!(!ok("a/link", "../.."));
+        assert!(!ok("link", "/etc"));
+        assert!(!ok("link", ""));
+        assert!(!ok("a/link", "x/../.."));
+        assert!(!ok("a/link", "x/../y"), "`..` after a normal component");
+    }
+
+    // ----- refusals -------------------------------------------------------
+
+    #[tokio::test]
+    async fn refuses_parent_dir_entry() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[("../evil", EntryType::Regular, "", b"pwned")]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::UnsafePath { .. }), "{err:?}");
+        assert_eq!(entry_of(&err), "../evil");
+        assert!(!sb.outer().join("a/evil").exists());
+        assert!(sb.outside_entries().is_empty());
+    }
+
+    #[tokio::test]
+    async fn refuses_nested_parent_dir_entry() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[(
+                "x/../../evil",
+                EntryType::Regular,
+                "",
+                b"pwned",
+            )]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::UnsafePath { .. }), "{err:?}");
+        assert!(sb.outside_entries().is_empty());
+    }
+
+    #[tokio::test]
+    async fn refuses_absolute_entry() {
+        let sb = Sandbox::new();
+        let victim = sb.outer().join("abs");
+        let name = victim.to_str().unwrap().to_owned();
+        let err = sb
+            .extract(archive(&[(&name, EntryType::Regular, "", b"pwned")]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::UnsafePath { .. }), "{err:?}");
+        assert_eq!(entry_of(&err), name);
+        assert!(!victim.exists());
+    }
+
+    #[tokio::test]
+    async fn refuses_symlink_to_absolute_path() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[("a", EntryType::Symlink, "/etc", b"")]))
+            .await
+            .unwrap_err();
+        match &err {
+            ArchiveError::LinkEscapes { entry, target } => {
+                assert_eq!(entry, "a");
+                assert_eq!(target, "/etc");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(fs::symlink_metadata(sb.target().join("a")).is_err());
+    }
+
+    #[tokio::test]
+    async fn refuses_symlink_escaping_with_parent_dirs() {
+        for (name, target) in [("d", ".."), ("x/d", "../.."), ("d", "../../..")] {
+            let sb = Sandbox::new();
+            let err = sb
+                .extract(archive(&[(name, EntryType::Symlink, target, b"")]))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, ArchiveError::LinkEscapes { .. }),
+                "{name} -> {target}: {err:?}"
+            );
+            assert!(fs::symlink_metadata(sb.target().join(name)).is_err());
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_symlink_escaping_through_another_link() {
+        // `l -> .` is harmless, but `t -> l/..` would resolve to the parent
+        // of the target directory.
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[
+                ("l", EntryType::Symlink, ".", b""),
+                ("t", EntryType::Symlink, "l/..", b""),
+            ]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::LinkEscapes { .. }), "{err:?}");
+        assert_eq!(entry_of(&err), "t");
+    }
+
+    #[tokio::test]
+    async fn accepts_symlinks_that_stay_inside() {
+        let sb = Sandbox::new();
+        let summary = sb
+            .extract(archive(&[
+                ("link", EntryType::Symlink, ".", b""),
+                ("dir/", EntryType::Directory, "", b""),
+                ("dir/up", EntryType::Symlink, "../file", b""),
+                ("file", EntryType::Regular, "", b"hi"),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(summary.symlinks, 2);
+        assert_eq!(
+            fs::read_link(sb.target().join("link")).unwrap(),
+            Path::new(".")
+        );
+        assert_eq!(fs::read(sb.target().join("dir/up")).unwrap(), b"hi");
+    }
+
+    #[tokio::test]
+    async fn refuses_hard_link_outside() {
+        let sb = Sandbox::new();
+        fs::write(sb.outer().join("secret"), b"secret").unwrap();
+        for target in ["../../secret", "/etc/passwd"] {
+            let err = sb
+                .extract(archive(&[("h", EntryType::Link, target, b"")]))
+                .await
+                .unwrap_err();
+            match &err {
+                ArchiveError::LinkEscapes { entry, target: t } => {
+                    assert_eq!(entry, "h");
+                    assert_eq!(t, target);
+                }
+                other => panic!("{target}: {other:?}"),
+            }
+            assert!(!sb.target().join("h").exists());
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_hard_link_through_symlinked_dir() {
+        // `l -> .` stays inside, but hard-linking `l/../x`-style paths or
+        // paths through links is refused.
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[
+                ("f", EntryType::Regular, "", b"data"),
+                ("l", EntryType::Symlink, ".", b""),
+                ("h", EntryType::Link, "l/f", b""),
+            ]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::LinkEscapes { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn refuses_hard_link_to_symlink() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[
+                ("d/", EntryType::Directory, "", b""),
+                ("d/l", EntryType::Symlink, "../x", b""),
+                ("h", EntryType::Link, "d/l", b""),
+            ]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::UnsafePath { .. }), "{err:?}");
+        assert_eq!(entry_of(&err), "h");
+    }
+
+    #[tokio::test]
+    async fn extracts_hard_link_inside() {
+        let sb = Sandbox::new();
+        let summary = sb
+            .extract(archive(&[
+                ("d/f", EntryType::Regular, "", b"data"),
+                ("h", EntryType::Link, "d/f", b""),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(summary.files, 2);
+        assert_eq!(fs::read(sb.target().join("h")).unwrap(), b"data");
+    }
+
+    #[tokio::test]
+    async fn refuses_fifo() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[("pipe", EntryType::Fifo, "", b"")]))
+            .await
+            .unwrap_err();
+        match &err {
+            ArchiveError::UnsupportedEntry { entry, kind } => {
+                assert_eq!(entry, "pipe");
+                assert_eq!(kind, "fifo");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(fs::symlink_metadata(sb.target().join("pipe")).is_err());
+    }
+
+    #[tokio::test]
+    async fn refuses_char_device() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[("null", EntryType::Char, "", b"")]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::UnsupportedEntry { kind, .. } if kind == "character device"),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_block_device() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[("sda", EntryType::Block, "", b"")]))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::UnsupportedEntry { kind, .. } if kind == "block device"),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn refuses_writing_through_extracted_symlink() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(archive(&[
+                ("real/", EntryType::Directory, "", b""),
+                ("sub", EntryType::Symlink, "real", b""),
+                ("sub/x", EntryType::Regular, "", b"through the link"),
+            ]))
+            .await
+            .unwrap_err();
+        match &err {
+            ArchiveError::UnsafePath { entry, reason } => {
+                assert_eq!(entry, "sub/x");
+                assert!(reason.contains("symbolic link"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!sb.target().join("real/x").exists());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn refuses_writing_through_preexisting_symlink() {
+        let sb = Sandbox::new();
+        let outside = sb.outer().join("outside");
+        fs::create_dir_all(&outside).unwrap();
+        fs::create_dir_all(sb.target()).unwrap();
+        std::os::unix::fs::symlink(&outside, sb.target().join("ext")).unwrap();
+        let err = sb
+            .extract(archive(&[("ext/x", EntryType::Regular, "", b"pwned")]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::UnsafePath { .. }), "{err:?}");
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn replaces_existing_symlink_instead_of_following_it() {
+        let sb = Sandbox::new();
+        let victim = sb.outer().join("victim");
+        fs::write(&victim, b"original").unwrap();
+        fs::create_dir_all(sb.target()).unwrap();
+        std::os::unix::fs::symlink(&victim, sb.target().join("f")).unwrap();
+        sb.extract(archive(&[("f", EntryType::Regular, "", b"new")]))
+            .await
+            .unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"original");
+        let meta = fs::symlink_metadata(sb.target().join("f")).unwrap();
+        assert!(meta.is_file());
+        assert_eq!(fs::read(sb.target().join("f")).unwrap(), b"new");
+    }
+
+    #[tokio::test]
+    async fn overwriting_hard_linked_file_does_not_change_the_other_link() {
+        let sb = Sandbox::new();
+        sb.extract(archive(&[
+            ("f", EntryType::Regular, "", b"one"),
+            ("h", EntryType::Link, "f", b""),
+            ("h", EntryType::Regular, "", b"two"),
+        ]))
+        .await
+        .unwrap();
+        assert_eq!(fs::read(sb.target().join("f")).unwrap(), b"one");
+        assert_eq!(fs::read(sb.target().join("h")).unwrap(), b"two");
+    }
+
+    #[tokio::test]
+    async fn corrupt_input_is_a_corrupt_error() {
+        let sb = Sandbox::new();
+        let err = sb
+            .extract(b"definitely not gzip".to_vec())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::Corrupt(_)), "{err:?}");
+        // A truncated archive is noticed too.
+        let mut bytes = archive(&[("f", EntryType::Regular, "", &[7u8; 10_000])]);
+        bytes.truncate(bytes.len() / 2);
+        let err = sb.extract(bytes).await.unwrap_err();
+        assert!(matches!(err, ArchiveError::Corrupt(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn input_errors_are_io_errors_not_corrupt() {
+        struct Failing;
+        impl tokio::io::AsyncRead for Failing {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+                _buf: &mut tokio::io::ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                Poll::Ready(Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset")))
+            }
+        }
+        let sb = Sandbox::new();
+        let err = extract_tar_gz(Failing, &sb.target()).await.unwrap_err();
+        match err {
+            ArchiveError::Io { source, .. } => {
+                assert_eq!(source.kind(), io::ErrorKind::ConnectionReset)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn dot_slash_root_entry_is_skipped() {
+        let sb = Sandbox::new();
+        let summary = sb
+            .extract(archive(&[
+                ("./", EntryType::Directory, "", b""),
+                ("./a", EntryType::Regular, "", b"x"),
+            ]))
+            .await
+            .unwrap();
+        assert_eq!(summary.dirs, 0);
+        assert_eq!(summary.files, 1);
+        assert_eq!(fs::read(sb.target().join("a")).unwrap(), b"x");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn setuid_bits_are_dropped_and_huge_mtime_does_not_panic() {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = Header::new_gnu();
+        header.set_path("suid").unwrap();
+        header.set_size(1);
+        header.set_mode(0o4755);
+        header.set_mtime(u64::MAX >> 4);
+        header.set_cksum();
+        builder.append(&header, &b"x"[..]).unwrap();
+        let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+        gz.write_all(&builder.into_inner().unwrap()).unwrap();
+        let sb = Sandbox::new();
+        sb.extract(gz.finish().unwrap()).await.unwrap();
+        let mode = fs::metadata(sb.target().join("suid"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7000, 0);
+    }
+}
