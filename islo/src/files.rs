@@ -1,6 +1,8 @@
 //! Moving files and directories in and out of sandboxes, streamed both ways.
 
-use crate::archive::{extract_tar_gz, tar_gz_stream_factory, ArchiveOptions, ExtractSummary};
+use crate::archive::{
+    extract_tar_gz_with, tar_gz_stream_factory, ArchiveOptions, ExtractLimits, ExtractSummary,
+};
 use crate::error::{Error, Result};
 use crate::Islo;
 use futures_util::{Stream, StreamExt, TryStreamExt};
@@ -216,7 +218,9 @@ impl Islo {
 
     /// Downloads `remote_dir` from `sandbox` as tar.gz and extracts it into `target`, streamed.
     /// Entries that would land outside `target` (`..`, absolute paths, escaping links) and
-    /// device or fifo entries are refused with [`Error::Archive`].
+    /// device, fifo or sparse entries are refused with [`Error::Archive`], and so is an archive
+    /// beyond the default [`ExtractLimits`] (4 GiB of data, a million entries, ...): use
+    /// [`Islo::download_dir_with`] to raise them.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -230,13 +234,37 @@ impl Islo {
         remote_dir: &str,
         target: impl AsRef<Path>,
     ) -> Result<ExtractSummary> {
+        self.download_dir_with(sandbox, remote_dir, target, &ExtractLimits::default())
+            .await
+    }
+
+    /// Like [`Islo::download_dir`], with the given [`ExtractLimits`] instead of the defaults.
+    /// An archive exceeding one is refused with
+    /// [`ArchiveError::LimitExceeded`](crate::archive::ArchiveError::LimitExceeded), naming the
+    /// limit; what was extracted before it stays in `target`.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// use islo::archive::ExtractLimits;
+    /// let limits = ExtractLimits::default().max_total_bytes(16 << 30);
+    /// islo.download_dir_with("my-sandbox", "/workspace/datasets", "./datasets", &limits)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_dir_with(
+        &self,
+        sandbox: &str,
+        remote_dir: &str,
+        target: impl AsRef<Path>,
+        limits: &ExtractLimits,
+    ) -> Result<ExtractSummary> {
         let body = self
             .download_archive(sandbox, remote_dir)
             .await?
             .into_inner()
             .into_inner();
         let reader = StreamReader::new(body.map_err(std::io::Error::other));
-        Ok(extract_tar_gz(reader, target.as_ref()).await?)
+        Ok(extract_tar_gz_with(reader, target.as_ref(), limits).await?)
     }
 }
 

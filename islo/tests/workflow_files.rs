@@ -19,7 +19,7 @@ fn retrying_mock_client(server: &MockServer) -> Islo {
 
 use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
-use islo::archive::{ArchiveError, ArchiveOptions};
+use islo::archive::{ArchiveError, ArchiveOptions, ExtractLimits};
 use islo::mock::FakeIslo;
 use islo::{types, Error, ErrorKind, Islo};
 use std::io::Read;
@@ -39,6 +39,18 @@ async fn fake_with_sandbox() -> (FakeIslo, Islo) {
     .await
     .expect("sandbox created");
     (fake, islo)
+}
+
+/// The error and its sources, as one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// `len` bytes cycling through all 256 byte values (with a stride so runs differ).
@@ -570,6 +582,124 @@ async fn download_dir_extracts_a_safe_archive_with_inner_links() {
     assert_eq!((summary.files, summary.symlinks), (2, 1), "{summary:?}");
     assert_eq!(std::fs::read(target.join("dir/link")).unwrap(), b"aaa");
     assert_eq!(std::fs::read(target.join("hard")).unwrap(), b"aaa");
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_gnu_sparse_bomb_without_writing_it() {
+    // 1 GiB of holes described by one header and 512 bytes of data.
+    let mut h = tar::Header::new_gnu();
+    h.as_old_mut().name[..4].copy_from_slice(b"bomb");
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_size(512);
+    h.set_mode(0o644);
+    let gnu = h.as_gnu_mut().unwrap();
+    gnu.sparse[0].set_offset((1 << 30) - 512);
+    gnu.sparse[0].set_length(512);
+    gnu.set_real_size(1 << 30);
+    h.set_cksum();
+    let archive = tar_gz(|b| b.append(&h, &[b'x'; 512][..]).unwrap());
+    assert!(archive.len() < 200, "{} bytes", archive.len());
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(&e, Error::Archive(ArchiveError::UnsupportedEntry { kind, .. }) if kind.contains("sparse")),
+        "{e:?}"
+    );
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_long_name_record_beyond_the_header_record_limit() {
+    // A GNU long name of 8 MiB: the tar crate would read it into memory whole.
+    let name = vec![b'n'; 8 << 20];
+    let archive = tar_gz(|b| {
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(name.len() as u64);
+        h.set_cksum();
+        b.append(&h, &name[..]).unwrap();
+        raw_entry(b, "x", tar::EntryType::Regular, None, b"data");
+    });
+    let (e, parent) = download_hostile(archive).await;
+    match &e {
+        Error::Archive(ArchiveError::LimitExceeded { limit, max }) => {
+            assert_eq!((*limit, *max), ("max_header_record_bytes", 64 * 1024));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = error_chain(&e);
+    assert!(text.len() < 400, "{text}");
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_with_refuses_an_archive_beyond_its_total_bytes_limit() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    write(src.path(), "a.bin", &binary_data(10_000));
+    write(src.path(), "b.bin", &binary_data(10_000));
+    islo.upload_dir("sb", src.path(), "/workspace/d", ArchiveOptions::default())
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let limits = ExtractLimits::default().max_total_bytes(15_000);
+    let e = islo
+        .download_dir_with("sb", "/workspace/d", out.path().join("t"), &limits)
+        .await
+        .unwrap_err();
+    match &e {
+        Error::Archive(ArchiveError::LimitExceeded { limit, max }) => {
+            assert_eq!((*limit, *max), ("max_total_bytes", 15_000));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = error_chain(&e);
+    assert!(text.contains("ExtractLimits::max_total_bytes"), "{text}");
+    assert_eq!(all_paths(&out.path().join("t")), ["a.bin"]);
+    // The same archive fits the defaults.
+    let summary = islo
+        .download_dir("sb", "/workspace/d", out.path().join("all"))
+        .await
+        .unwrap();
+    assert_eq!((summary.files, summary.bytes), (2, 20_000));
+}
+
+#[tokio::test]
+async fn download_dir_with_refuses_more_entries_than_its_limit() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        write(src.path(), &format!("f{i}"), b"x");
+    }
+    islo.upload_dir(
+        "sb",
+        src.path(),
+        "/workspace/many",
+        ArchiveOptions::default(),
+    )
+    .await
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let e = islo
+        .download_dir_with(
+            "sb",
+            "/workspace/many",
+            out.path().join("t"),
+            &ExtractLimits::default().max_entries(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Archive(ArchiveError::LimitExceeded {
+                limit: "max_entries",
+                max: 2
+            })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(all_paths(&out.path().join("t")).len(), 2);
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use flate2::read::MultiGzDecoder;
@@ -14,7 +14,11 @@ use tokio::io::AsyncRead;
 use tokio::runtime::Handle;
 use tokio_util::io::SyncIoBridge;
 
-use super::{io_error, sanitize_inner, unsafe_path, ArchiveError, ExtractSummary, CHUNK_SIZE};
+use super::limited::{LimitedTarReader, Refusal};
+use super::{
+    io_error, quoted_path, sanitize_inner, unsafe_path, ArchiveError, ExtractLimits,
+    ExtractSummary, CHUNK_SIZE,
+};
 
 /// Whether a symbolic link at `link` (a sanitised relative path) pointing to
 /// `target` stays inside the extraction directory.
@@ -79,6 +83,19 @@ pub async fn extract_tar_gz<R>(reader: R, target: &Path) -> Result<ExtractSummar
 where
     R: AsyncRead + Unpin + Send + 'static,
 {
+    extract_tar_gz_with(reader, target, &ExtractLimits::default()).await
+}
+
+/// Like [`extract_tar_gz`], with the given [`ExtractLimits`] instead of the
+/// defaults.
+pub async fn extract_tar_gz_with<R>(
+    reader: R,
+    target: &Path,
+    limits: &ExtractLimits,
+) -> Result<ExtractSummary, ArchiveError>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
     let handle = Handle::try_current().map_err(|err| {
         io_error(
             "extract_tar_gz must run inside a Tokio runtime",
@@ -92,6 +109,8 @@ where
         root: target.to_path_buf(),
         cancel,
         input_failed: Arc::new(AtomicBool::new(false)),
+        limits: limits.clone(),
+        refusal: Arc::new(OnceLock::new()),
         real_dirs: HashSet::new(),
         summary: ExtractSummary::default(),
     };
@@ -131,6 +150,9 @@ struct Extractor {
     root: PathBuf,
     cancel: Arc<AtomicBool>,
     input_failed: Arc<AtomicBool>,
+    limits: ExtractLimits,
+    /// Why the [`LimitedTarReader`] refused the archive, if it did.
+    refusal: Arc<OnceLock<Refusal>>,
     /// Relative paths known to be real directories (not symbolic links).
     real_dirs: HashSet<PathBuf>,
     summary: ExtractSummary,
@@ -151,7 +173,11 @@ impl Extractor {
             inner: reader,
             failed: Arc::clone(&self.input_failed),
         };
-        let mut archive = tar::Archive::new(MultiGzDecoder::new(reader));
+        let mut archive = tar::Archive::new(LimitedTarReader::new(
+            MultiGzDecoder::new(reader),
+            self.limits.clone(),
+            Arc::clone(&self.refusal),
+        ));
         let entries = archive.entries().map_err(|err| self.read_error(err))?;
         for entry in entries {
             self.check_cancelled()?;
@@ -177,7 +203,9 @@ impl Extractor {
 
     /// Classifies an error from reading the archive.
     fn read_error(&self, err: io::Error) -> ArchiveError {
-        if self.input_failed.load(Ordering::Relaxed) {
+        if let Some(refusal) = self.refusal.get() {
+            refusal.to_error()
+        } else if self.input_failed.load(Ordering::Relaxed) {
             io_error("reading the archive input failed", err)
         } else {
             ArchiveError::Corrupt(err)
@@ -197,8 +225,18 @@ impl Extractor {
             // Metadata records (the tar crate applies the local ones itself).
             return Ok(());
         }
+        let max_path = self.limits.max_path_bytes;
+        let too_long = |bytes: Option<std::borrow::Cow<'_, [u8]>>| {
+            bytes.is_some_and(|bytes| u64::try_from(bytes.len()).map_or(true, |n| n > max_path))
+        };
+        if too_long(Some(entry.path_bytes())) || too_long(entry.link_name_bytes()) {
+            return Err(ArchiveError::LimitExceeded {
+                limit: "max_path_bytes",
+                max: max_path,
+            });
+        }
         let raw_path = entry.path().map_err(ArchiveError::Corrupt)?.into_owned();
-        let name = raw_path.display().to_string();
+        let name = quoted_path(&raw_path);
         let rel = match sanitize_inner(&raw_path) {
             Ok(Some(rel)) => rel,
             // `./` names the extraction directory itself.
@@ -215,9 +253,12 @@ impl Extractor {
             {
                 self.extract_dir(&rel, &name, mode)
             }
-            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+            EntryType::Regular | EntryType::Continuous => {
                 self.extract_file(entry, &rel, &name, mode)
             }
+            // Refused by `LimitedTarReader` before the tar crate expands it;
+            // refused here too should it ever get through.
+            EntryType::GNUSparse => Err(unsupported(&name, "GNU sparse file")),
             EntryType::Symlink => self.extract_symlink(entry, &rel, &name),
             EntryType::Link => self.extract_hard_link(entry, &rel, &name),
             EntryType::Char => Err(unsupported(&name, "character device")),
@@ -381,7 +422,7 @@ impl Extractor {
         if !symlink_target_is_inside(rel, &target) {
             return Err(ArchiveError::LinkEscapes {
                 entry: name.to_owned(),
-                target: target.display().to_string(),
+                target: quoted_path(&target),
             });
         }
         let abs = self.prepare_parents(rel, name)?;
@@ -416,7 +457,7 @@ impl Extractor {
             .into_owned();
         let escapes = || ArchiveError::LinkEscapes {
             entry: name.to_owned(),
-            target: raw_target.display().to_string(),
+            target: quoted_path(&raw_target),
         };
         // Hard link targets are archive paths, relative to the root.
         let source = match sanitize_inner(&raw_target) {
@@ -458,7 +499,7 @@ impl Extractor {
                 return Err(io_error(
                     format!(
                         "hard link `{name}` -> `{}`: cannot find the target",
-                        raw_target.display()
+                        quoted_path(&raw_target)
                     ),
                     err,
                 ))
@@ -991,5 +1032,351 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o7000, 0);
+    }
+
+    // ----- limits ---------------------------------------------------------
+
+    use crate::archive::test_tar::{gzip, sparse_bomb, RawTar};
+
+    /// Total size of the regular files below `dir`.
+    fn bytes_below(dir: &Path) -> u64 {
+        let mut total = 0;
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries {
+                let entry = entry.unwrap();
+                let meta = fs::symlink_metadata(entry.path()).unwrap();
+                if meta.is_dir() {
+                    stack.push(entry.path());
+                } else if meta.is_file() {
+                    total += meta.len();
+                }
+            }
+        }
+        total
+    }
+
+    impl Sandbox {
+        async fn extract_with(
+            &self,
+            bytes: Vec<u8>,
+            limits: &ExtractLimits,
+        ) -> Result<ExtractSummary, ArchiveError> {
+            extract_tar_gz_with(Cursor::new(bytes), &self.target(), limits).await
+        }
+    }
+
+    fn assert_limit(err: &ArchiveError, knob: &str, value: u64) {
+        match err {
+            ArchiveError::LimitExceeded { limit, max } => {
+                assert_eq!((*limit, *max), (knob, value), "{err}");
+                let text = err.to_string();
+                assert!(text.contains(knob), "the message names the knob: {text}");
+            }
+            other => panic!("expected LimitExceeded {{ {knob} }}, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn gnu_sparse_bomb_is_refused_without_writing_anything() {
+        let bomb = sparse_bomb("bomb", 1 << 30);
+        assert!(bomb.len() < 200, "{} compressed bytes", bomb.len());
+        let sb = Sandbox::new();
+        let err = sb.extract(bomb).await.unwrap_err();
+        match &err {
+            ArchiveError::UnsupportedEntry { entry, kind } => {
+                assert_eq!(entry, "bomb");
+                assert!(kind.contains("sparse"), "{kind}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(fs::symlink_metadata(sb.target().join("bomb")).is_err());
+        assert_eq!(bytes_below(sb.outer()), 0);
+    }
+
+    #[tokio::test]
+    async fn pax_sparse_entry_is_refused() {
+        let mut data = b"1\n1073741312\n512\n".to_vec();
+        data.resize(512, 0);
+        data.extend_from_slice(&[b'x'; 512]);
+        let archive = RawTar::default()
+            .pax(&[
+                ("GNU.sparse.major", b"1"),
+                ("GNU.sparse.minor", b"0"),
+                ("GNU.sparse.name", b"big"),
+                ("GNU.sparse.realsize", b"1073741824"),
+            ])
+            .file("GNUSparseFile.0/big", &data)
+            .finish();
+        let sb = Sandbox::new();
+        let err = sb.extract(archive).await.unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::UnsupportedEntry { kind, .. } if kind.contains("sparse")),
+            "{err:?}"
+        );
+        assert_eq!(bytes_below(sb.outer()), 0);
+    }
+
+    #[tokio::test]
+    async fn long_name_record_over_the_header_record_limit_is_refused() {
+        let archive = RawTar::default()
+            .long_name(&vec![b'a'; 2 << 20])
+            .file("x", b"data")
+            .finish();
+        let sb = Sandbox::new();
+        let err = sb.extract(archive).await.unwrap_err();
+        assert_limit(
+            &err,
+            "max_header_record_bytes",
+            ExtractLimits::DEFAULT_MAX_HEADER_RECORD_BYTES,
+        );
+        assert!(err.to_string().len() < 300, "{err}");
+        assert_eq!(bytes_below(sb.outer()), 0);
+    }
+
+    #[tokio::test]
+    async fn long_link_record_over_the_header_record_limit_is_refused() {
+        let archive = RawTar::default()
+            .long_link(&vec![b'a'; 1 << 20])
+            .entry("l", EntryType::Symlink, b"")
+            .finish();
+        let err = Sandbox::new().extract(archive).await.unwrap_err();
+        assert_limit(
+            &err,
+            "max_header_record_bytes",
+            ExtractLimits::DEFAULT_MAX_HEADER_RECORD_BYTES,
+        );
+    }
+
+    #[tokio::test]
+    async fn pax_record_over_the_header_record_limit_is_refused() {
+        let archive = RawTar::default()
+            .pax(&[("comment", &vec![b'c'; 1 << 20])])
+            .file("x", b"data")
+            .finish();
+        let sb = Sandbox::new();
+        let err = sb.extract(archive).await.unwrap_err();
+        assert_limit(
+            &err,
+            "max_header_record_bytes",
+            ExtractLimits::DEFAULT_MAX_HEADER_RECORD_BYTES,
+        );
+        assert!(!sb.target().join("x").exists());
+    }
+
+    #[tokio::test]
+    async fn header_record_limit_can_be_lowered() {
+        let archive = RawTar::default()
+            .long_name(&[b'n'; 600])
+            .file("x", b"data")
+            .finish();
+        let limits = ExtractLimits::default().max_header_record_bytes(512);
+        let err = Sandbox::new()
+            .extract_with(archive, &limits)
+            .await
+            .unwrap_err();
+        assert_limit(&err, "max_header_record_bytes", 512);
+    }
+
+    #[tokio::test]
+    async fn more_entries_than_the_limit_are_refused_after_the_allowed_ones() {
+        let mut tar = RawTar::default();
+        for i in 0..5 {
+            tar.file(&format!("f{i}"), b"x");
+        }
+        let sb = Sandbox::new();
+        let err = sb
+            .extract_with(tar.finish(), &ExtractLimits::default().max_entries(3))
+            .await
+            .unwrap_err();
+        assert_limit(&err, "max_entries", 3);
+        for i in 0..3 {
+            assert!(sb.target().join(format!("f{i}")).exists(), "f{i}");
+        }
+        assert!(!sb.target().join("f3").exists());
+    }
+
+    #[tokio::test]
+    async fn metadata_records_do_not_count_as_entries() {
+        let archive = RawTar::default()
+            .pax(&[("mtime", b"1700000000")])
+            .file("a", b"x")
+            .long_name(b"a-name-longer-than-it-needs-to-be")
+            .file("b", b"x")
+            .pax(&[("path", b"c")])
+            .long_link(b"a")
+            .entry("d", EntryType::Symlink, b"")
+            .finish();
+        let sb = Sandbox::new();
+        let summary = sb
+            .extract_with(archive, &ExtractLimits::default().max_entries(3))
+            .await
+            .unwrap();
+        assert_eq!((summary.files, summary.symlinks), (2, 1), "{summary:?}");
+        assert!(sb
+            .target()
+            .join("a-name-longer-than-it-needs-to-be")
+            .exists());
+        assert_eq!(
+            fs::read_link(sb.target().join("c")).unwrap(),
+            Path::new("a")
+        );
+    }
+
+    #[tokio::test]
+    async fn entry_path_over_the_path_limit_is_refused() {
+        let archive = RawTar::default()
+            .long_name(&[b'p'; 5000])
+            .file("x", b"data")
+            .finish();
+        let sb = Sandbox::new();
+        let err = sb.extract(archive).await.unwrap_err();
+        assert_limit(
+            &err,
+            "max_path_bytes",
+            ExtractLimits::DEFAULT_MAX_PATH_BYTES,
+        );
+        assert_eq!(bytes_below(sb.outer()), 0);
+    }
+
+    #[tokio::test]
+    async fn link_target_over_the_path_limit_is_refused() {
+        let archive = RawTar::default()
+            .long_link(&[b't'; 5000])
+            .entry("l", EntryType::Symlink, b"")
+            .finish();
+        let sb = Sandbox::new();
+        let err = sb.extract(archive).await.unwrap_err();
+        assert_limit(
+            &err,
+            "max_path_bytes",
+            ExtractLimits::DEFAULT_MAX_PATH_BYTES,
+        );
+        assert!(fs::symlink_metadata(sb.target().join("l")).is_err());
+    }
+
+    #[tokio::test]
+    async fn path_of_exactly_the_path_limit_is_accepted() {
+        let limits = ExtractLimits::default().max_path_bytes(10);
+        let sb = Sandbox::new();
+        sb.extract_with(RawTar::default().file("abcdefghij", b"x").finish(), &limits)
+            .await
+            .unwrap();
+        let err = sb
+            .extract_with(
+                RawTar::default().file("abcdefghijk", b"x").finish(),
+                &limits,
+            )
+            .await
+            .unwrap_err();
+        assert_limit(&err, "max_path_bytes", 10);
+        assert!(!sb.target().join("abcdefghijk").exists());
+    }
+
+    #[tokio::test]
+    async fn data_over_the_total_bytes_limit_is_refused_before_it_is_written() {
+        let archive = RawTar::default()
+            .file("a", &[1u8; 6000])
+            .file("b", &[2u8; 6000])
+            .finish();
+        let sb = Sandbox::new();
+        let err = sb
+            .extract_with(archive, &ExtractLimits::default().max_total_bytes(10_000))
+            .await
+            .unwrap_err();
+        assert_limit(&err, "max_total_bytes", 10_000);
+        assert_eq!(fs::read(sb.target().join("a")).unwrap(), [1u8; 6000]);
+        assert!(!sb.target().join("b").exists());
+        assert_eq!(bytes_below(sb.outer()), 6000);
+    }
+
+    #[tokio::test]
+    async fn data_after_the_end_of_the_archive_counts_toward_total_bytes() {
+        let mut tar = RawTar::default().file("a", b"x").tar();
+        tar.resize(tar.len() + (1 << 20), 0);
+        let err = Sandbox::new()
+            .extract_with(
+                gzip(&tar),
+                &ExtractLimits::default().max_total_bytes(64 * 1024),
+            )
+            .await
+            .unwrap_err();
+        assert_limit(&err, "max_total_bytes", 64 * 1024);
+    }
+
+    #[tokio::test]
+    async fn pax_size_override_counts_toward_total_bytes() {
+        // The PAX `size` replaces the header's size for the entry's data.
+        let mut tar = RawTar::default();
+        tar.pax(&[("size", b"20000")]);
+        tar.push(
+            &RawTar::header(b"big", EntryType::Regular, 0),
+            &[7u8; 20000],
+        );
+        let sb = Sandbox::new();
+        let limits = ExtractLimits::default().max_total_bytes(10_000);
+        let err = sb.extract_with(tar.finish(), &limits).await.unwrap_err();
+        assert_limit(&err, "max_total_bytes", 10_000);
+        assert!(!sb.target().join("big").exists());
+        // Within the limit, the override is honoured.
+        let summary = sb
+            .extract_with(tar.finish(), &ExtractLimits::default())
+            .await
+            .unwrap();
+        assert_eq!(summary.bytes, 20000);
+        assert_eq!(fs::read(sb.target().join("big")).unwrap(), [7u8; 20000]);
+    }
+
+    #[tokio::test]
+    async fn entry_names_quoted_in_errors_are_truncated() {
+        let name = "n".repeat(3000);
+        let archive = RawTar::default()
+            .long_name(name.as_bytes())
+            .entry("x", EntryType::Fifo, b"")
+            .finish();
+        let err = Sandbox::new().extract(archive).await.unwrap_err();
+        let shown = entry_of(&err);
+        assert_eq!(shown, format!("{}…", "n".repeat(200)));
+        assert!(err.to_string().len() < 400, "{err}");
+
+        let target = format!("/{}", "t".repeat(3000));
+        let archive = RawTar::default()
+            .long_link(target.as_bytes())
+            .entry("l", EntryType::Symlink, b"")
+            .finish();
+        let err = Sandbox::new().extract(archive).await.unwrap_err();
+        match &err {
+            ArchiveError::LinkEscapes { target, .. } => {
+                assert_eq!(target.chars().count(), 201, "{target}");
+                assert!(target.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn limit_setters_replace_the_defaults() {
+        let limits = ExtractLimits::default()
+            .max_total_bytes(1)
+            .max_entries(2)
+            .max_path_bytes(3)
+            .max_header_record_bytes(4);
+        assert_eq!(
+            (
+                limits.max_total_bytes,
+                limits.max_entries,
+                limits.max_path_bytes,
+                limits.max_header_record_bytes
+            ),
+            (1, 2, 3, 4)
+        );
+        let defaults = ExtractLimits::default();
+        assert_eq!(defaults.max_total_bytes, 4 << 30);
+        assert_eq!(defaults.max_entries, 1_000_000);
+        assert_eq!(defaults.max_path_bytes, 4096);
+        assert_eq!(defaults.max_header_record_bytes, 64 * 1024);
     }
 }
