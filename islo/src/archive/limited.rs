@@ -15,8 +15,9 @@ use std::io::{self, Read};
 use std::sync::{Arc, OnceLock};
 
 use tar::{EntryType, Header, PaxExtensions};
+use tokio_util::sync::CancellationToken;
 
-use super::{quoted_bytes, ArchiveError, ExtractLimits};
+use super::{cancelled_error, quoted_bytes, ArchiveError, ExtractLimits};
 
 /// Size of a tar block.
 const BLOCK: u64 = 512;
@@ -91,6 +92,8 @@ pub(super) struct LimitedTarReader<R> {
     inner: R,
     limits: ExtractLimits,
     refusal: Arc<OnceLock<Refusal>>,
+    /// Checked on every read.
+    cancel: CancellationToken,
     phase: Phase,
     /// Bytes read ahead from `inner` (a header block, or a metadata record
     /// with its header and padding) and not yet handed out.
@@ -109,11 +112,17 @@ pub(super) struct LimitedTarReader<R> {
 }
 
 impl<R: Read> LimitedTarReader<R> {
-    pub(super) fn new(inner: R, limits: ExtractLimits, refusal: Arc<OnceLock<Refusal>>) -> Self {
+    pub(super) fn new(
+        inner: R,
+        limits: ExtractLimits,
+        refusal: Arc<OnceLock<Refusal>>,
+        cancel: CancellationToken,
+    ) -> Self {
         Self {
             inner,
             limits,
             refusal,
+            cancel,
             phase: Phase::Header,
             ahead: Vec::new(),
             ahead_pos: 0,
@@ -352,6 +361,10 @@ impl<R: Read> Read for LimitedTarReader<R> {
         if self.failed {
             return Err(io::Error::other("reading the archive already failed"));
         }
+        if self.cancel.is_cancelled() {
+            self.failed = true;
+            return Err(cancelled_error());
+        }
         loop {
             if self.ahead_pos < self.ahead.len() {
                 let n = buf.len().min(self.ahead.len() - self.ahead_pos);
@@ -426,8 +439,12 @@ mod tests {
         LimitedTarReader<&[u8]>,
     ) {
         let refusal = Arc::new(OnceLock::new());
-        let mut archive =
-            tar::Archive::new(LimitedTarReader::new(tar, limits, Arc::clone(&refusal)));
+        let mut archive = tar::Archive::new(LimitedTarReader::new(
+            tar,
+            limits,
+            Arc::clone(&refusal),
+            CancellationToken::new(),
+        ));
         let (entries, error) = read_entries(&mut archive);
         let mut reader = archive.into_inner();
         let error = error.or_else(|| io::copy(&mut reader, &mut io::sink()).err());

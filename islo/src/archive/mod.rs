@@ -257,6 +257,12 @@ pub(super) fn unsafe_path(path: &Path, reason: &'static str) -> ArchiveError {
     }
 }
 
+/// The read error of an extraction that was cancelled (its future dropped).
+/// Not [`io::ErrorKind::Interrupted`], which readers retry.
+pub(super) fn cancelled_error() -> io::Error {
+    io::Error::other("the archive extraction was cancelled")
+}
+
 /// Longest entry name, in characters, that an error quotes; longer names are
 /// cut there and end with `…`.
 const MAX_QUOTED_NAME_CHARS: usize = 200;

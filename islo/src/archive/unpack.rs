@@ -11,13 +11,14 @@ use std::time::{Duration, UNIX_EPOCH};
 use flate2::read::MultiGzDecoder;
 use tar::EntryType;
 use tokio::io::AsyncRead;
+use tokio::io::AsyncReadExt;
 use tokio::runtime::Handle;
-use tokio_util::io::SyncIoBridge;
+use tokio_util::sync::CancellationToken;
 
 use super::limited::{LimitedTarReader, Refusal};
 use super::{
-    io_error, quoted_path, sanitize_inner, unsafe_path, ArchiveError, ExtractLimits,
-    ExtractSummary, CHUNK_SIZE,
+    cancelled_error, io_error, quoted_path, sanitize_inner, unsafe_path, ArchiveError,
+    ExtractLimits, ExtractSummary, CHUNK_SIZE,
 };
 
 /// Whether a symbolic link at `link` (a sanitised relative path) pointing to
@@ -54,8 +55,10 @@ fn symlink_target_is_inside(link: &Path, target: &Path) -> bool {
 ///
 /// The input is streamed through a blocking task; the archive is never held
 /// in memory. `target` is created if missing. Must be called inside a Tokio
-/// runtime. Dropping the returned future stops the extraction at the next
-/// entry or data block.
+/// runtime. Dropping the returned future stops the extraction at its next
+/// read of the input or of the decompressed archive (including while it
+/// waits for input, skips the data of an entry, or drains the stream after
+/// the end of the archive).
 ///
 /// Rules (each violation aborts with a typed error naming the entry; entries
 /// before it stay extracted):
@@ -102,53 +105,73 @@ where
             io::Error::other(err),
         )
     })?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    let _cancel_on_drop = CancelOnDrop(Arc::clone(&cancel));
-    let bridge = SyncIoBridge::new_with_handle(reader, handle.clone());
+    let cancel = CancellationToken::new();
+    // Dropping the returned future cancels the blocking task, which checks
+    // on every read (and stops waiting for input).
+    let _cancel_on_drop = cancel.clone().drop_guard();
+    let input_failed = Arc::new(AtomicBool::new(false));
+    let input = InputBridge {
+        reader,
+        handle: handle.clone(),
+        cancel: cancel.clone(),
+        failed: Arc::clone(&input_failed),
+    };
     let extractor = Extractor {
         root: target.to_path_buf(),
         cancel,
-        input_failed: Arc::new(AtomicBool::new(false)),
+        input_failed,
         limits: limits.clone(),
         refusal: Arc::new(OnceLock::new()),
         real_dirs: HashSet::new(),
         summary: ExtractSummary::default(),
     };
     handle
-        .spawn_blocking(move || extractor.run(bridge))
+        .spawn_blocking(move || extractor.run(input))
         .await
         .map_err(ArchiveError::Task)?
 }
 
-/// Sets the flag when the extraction future is dropped.
-struct CancelOnDrop(Arc<AtomicBool>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Records whether the underlying input failed, to tell transport errors
-/// from corrupt data.
-struct TrackingReader<R> {
-    inner: R,
+/// The blocking extraction task's view of the caller's [`AsyncRead`]: each
+/// read waits on the runtime until the input answers or the extraction is
+/// cancelled, whichever comes first, and an input error is recorded to tell
+/// transport errors from corrupt data.
+struct InputBridge<R> {
+    reader: R,
+    handle: Handle,
+    cancel: CancellationToken,
     failed: Arc<AtomicBool>,
 }
 
-impl<R: Read> Read for TrackingReader<R> {
+impl<R: AsyncRead + Unpin> Read for InputBridge<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).inspect_err(|err| {
-            if err.kind() != io::ErrorKind::Interrupted {
-                self.failed.store(true, Ordering::Relaxed);
+        if self.cancel.is_cancelled() {
+            return Err(cancelled_error());
+        }
+        let Self {
+            reader,
+            handle,
+            cancel,
+            failed,
+        } = self;
+        let result = handle.block_on(async {
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => Err(cancelled_error()),
+                read = reader.read(buf) => read,
             }
-        })
+        });
+        if let Err(err) = &result {
+            if err.kind() != io::ErrorKind::Interrupted {
+                failed.store(true, Ordering::Relaxed);
+            }
+        }
+        result
     }
 }
 
 struct Extractor {
     root: PathBuf,
-    cancel: Arc<AtomicBool>,
+    cancel: CancellationToken,
     input_failed: Arc<AtomicBool>,
     limits: ExtractLimits,
     /// Why the [`LimitedTarReader`] refused the archive, if it did.
@@ -169,14 +192,11 @@ impl Extractor {
                 err,
             )
         })?;
-        let reader = TrackingReader {
-            inner: reader,
-            failed: Arc::clone(&self.input_failed),
-        };
         let mut archive = tar::Archive::new(LimitedTarReader::new(
             MultiGzDecoder::new(reader),
             self.limits.clone(),
             Arc::clone(&self.refusal),
+            self.cancel.clone(),
         ));
         let entries = archive.entries().map_err(|err| self.read_error(err))?;
         for entry in entries {
@@ -191,7 +211,7 @@ impl Extractor {
     }
 
     fn check_cancelled(&self) -> Result<(), ArchiveError> {
-        if self.cancel.load(Ordering::Relaxed) {
+        if self.cancel.is_cancelled() {
             Err(io_error(
                 "archive extraction was cancelled",
                 io::Error::new(io::ErrorKind::Interrupted, "cancelled"),
@@ -203,7 +223,9 @@ impl Extractor {
 
     /// Classifies an error from reading the archive.
     fn read_error(&self, err: io::Error) -> ArchiveError {
-        if let Some(refusal) = self.refusal.get() {
+        if let Err(cancelled) = self.check_cancelled() {
+            cancelled
+        } else if let Some(refusal) = self.refusal.get() {
             refusal.to_error()
         } else if self.input_failed.load(Ordering::Relaxed) {
             io_error("reading the archive input failed", err)
@@ -1378,5 +1400,144 @@ mod tests {
         assert_eq!(defaults.max_entries, 1_000_000);
         assert_eq!(defaults.max_path_bytes, 4096);
         assert_eq!(defaults.max_header_record_bytes, 64 * 1024);
+    }
+}
+
+#[cfg(test)]
+mod cancellation_tests {
+    use super::*;
+    use crate::archive::test_tar::RawTar;
+    use flate2::write::GzEncoder;
+    use flate2::Compression;
+    use std::pin::Pin;
+    use std::sync::atomic::AtomicU64;
+    use std::task::{Context, Poll};
+    use tokio::io::ReadBuf;
+
+    /// Uncompressed bytes added to the stream per refill.
+    const REFILL: u64 = 1 << 20;
+
+    /// A gzip stream of `prefix` followed by zeros without end, produced on
+    /// demand. Counts the uncompressed bytes produced (the prefix included)
+    /// and records its drop
+    /// (which happens when the extraction task releases its input). With
+    /// `stall`, it stops producing anything after the prefix, forever.
+    struct EndlessGzip {
+        encoder: GzEncoder<Vec<u8>>,
+        prefix: Option<Vec<u8>>,
+        out: Vec<u8>,
+        pos: usize,
+        stall: bool,
+        produced: Arc<AtomicU64>,
+        dropped: Arc<AtomicBool>,
+    }
+
+    impl Drop for EndlessGzip {
+        fn drop(&mut self) {
+            self.dropped.store(true, Ordering::SeqCst);
+        }
+    }
+
+    impl AsyncRead for EndlessGzip {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let this = self.get_mut();
+            if this.pos == this.out.len() {
+                if let Some(prefix) = this.prefix.take() {
+                    this.encoder.write_all(&prefix)?;
+                    this.produced
+                        .fetch_add(prefix.len() as u64, Ordering::SeqCst);
+                } else if this.stall {
+                    // Never ready again, and never wakes the task.
+                    return Poll::Pending;
+                } else {
+                    this.encoder.write_all(&[0u8; REFILL as usize])?;
+                    this.produced.fetch_add(REFILL, Ordering::SeqCst);
+                }
+                this.encoder.flush()?;
+                this.out = std::mem::take(this.encoder.get_mut());
+                this.pos = 0;
+            }
+            let n = buf.remaining().min(this.out.len() - this.pos);
+            buf.put_slice(&this.out[this.pos..this.pos + n]);
+            this.pos += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Starts extracting an endless stream after `prefix`, drops the
+    /// extraction once it has read `read_before_drop` bytes, and checks that
+    /// reading stops: the input is released, having produced at most a few
+    /// refills after the drop.
+    async fn assert_dropping_stops_reading(prefix: Vec<u8>, stall: bool, read_before_drop: u64) {
+        let produced = Arc::new(AtomicU64::new(0));
+        let dropped = Arc::new(AtomicBool::new(false));
+        let input = EndlessGzip {
+            encoder: GzEncoder::new(Vec::new(), Compression::fast()),
+            prefix: Some(prefix),
+            out: Vec::new(),
+            pos: 0,
+            stall,
+            produced: Arc::clone(&produced),
+            dropped: Arc::clone(&dropped),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        let mut extraction = Box::pin(extract_tar_gz(input, &target));
+        while produced.load(Ordering::SeqCst) < read_before_drop {
+            tokio::select! {
+                result = &mut extraction => panic!("the extraction ended: {result:?}"),
+                () = tokio::time::sleep(Duration::from_millis(2)) => {}
+            }
+        }
+        drop(extraction);
+        let at_drop = produced.load(Ordering::SeqCst);
+        // Give the blocking task time to notice; it fails the test only if it
+        // never does.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !dropped.load(Ordering::SeqCst) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the extraction is still reading: {} bytes since the drop",
+                produced.load(Ordering::SeqCst) - at_drop
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let after = produced.load(Ordering::SeqCst) - at_drop;
+        assert!(
+            after <= 4 * REFILL,
+            "{after} bytes were read after the drop"
+        );
+    }
+
+    #[tokio::test]
+    async fn dropping_the_extraction_stops_reading_inside_a_large_file() {
+        let mut tar = RawTar::default();
+        tar.push(&RawTar::header(b"big", EntryType::Regular, 3 << 30), b"");
+        assert_dropping_stops_reading(tar.tar()[..512].to_vec(), false, 8 * REFILL).await;
+    }
+
+    #[tokio::test]
+    async fn dropping_the_extraction_stops_reading_while_skipping_entry_data() {
+        // The data of a directory entry is skipped, not written.
+        let mut tar = RawTar::default();
+        tar.push(&RawTar::header(b"d/", EntryType::Directory, 3 << 30), b"");
+        assert_dropping_stops_reading(tar.tar()[..512].to_vec(), false, 8 * REFILL).await;
+    }
+
+    #[tokio::test]
+    async fn dropping_the_extraction_stops_reading_after_the_end_of_the_archive() {
+        let tar = RawTar::default().file("a", b"x").tar();
+        assert_dropping_stops_reading(tar, false, 8 * REFILL).await;
+    }
+
+    #[tokio::test]
+    async fn dropping_the_extraction_releases_an_input_that_never_answers() {
+        let mut tar = RawTar::default();
+        tar.push(&RawTar::header(b"big", EntryType::Regular, 3 << 30), b"");
+        assert_dropping_stops_reading(tar.tar()[..512].to_vec(), true, 512).await;
     }
 }
