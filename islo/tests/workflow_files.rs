@@ -307,6 +307,103 @@ async fn upload_dir_then_download_dir_round_trips() {
     assert_eq!(entries(out.path()), ["copy"]);
 }
 
+/// Relative path -> kind of every entry below `root`: `dir`, `link -> <target>`, or
+/// `file <exec|plain> <contents>`.
+#[cfg(unix)]
+fn tree(root: &Path) -> std::collections::BTreeMap<String, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let kind = if meta.file_type().is_symlink() {
+                format!("link -> {}", std::fs::read_link(&path).unwrap().display())
+            } else if meta.is_dir() {
+                stack.push(path.clone());
+                "dir".to_owned()
+            } else {
+                let exec = if meta.permissions().mode() & 0o111 != 0 {
+                    "exec"
+                } else {
+                    "plain"
+                };
+                let data = std::fs::read(&path).unwrap();
+                format!("file {exec} {}", String::from_utf8_lossy(&data))
+            };
+            out.insert(rel, kind);
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn upload_dir_then_download_dir_keeps_links_empty_dirs_and_the_executable_bit() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    let s = src.path();
+    write(s, "bin/run.sh", b"#!/bin/sh\necho hi\n");
+    std::fs::set_permissions(s.join("bin/run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(s, "data/plain.txt", b"plain");
+    std::fs::set_permissions(
+        s.join("data/plain.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::create_dir_all(s.join("empty/nested-empty")).unwrap();
+    std::fs::create_dir(s.join("empty-top")).unwrap();
+    symlink("../data/plain.txt", s.join("bin/plain-link")).unwrap();
+    symlink("data", s.join("data-link")).unwrap();
+    symlink("missing-target", s.join("dangling")).unwrap();
+    let expected = tree(s);
+    assert_eq!(expected.len(), 10, "{expected:#?}");
+
+    islo.upload_dir("sb", s, "/workspace/tree", ArchiveOptions::default())
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("copy");
+    let summary = islo
+        .download_dir("sb", "/workspace/tree", &copy)
+        .await
+        .unwrap();
+    assert_eq!(tree(&copy), expected);
+    assert_eq!(
+        (summary.files, summary.dirs, summary.symlinks),
+        (2, 5, 3),
+        "{summary:?}"
+    );
+}
+
+#[tokio::test]
+async fn upload_dir_of_an_empty_directory_then_download_dir_gives_an_empty_directory() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    islo.upload_dir(
+        "sb",
+        src.path(),
+        "/workspace/void",
+        ArchiveOptions::default(),
+    )
+    .await
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let summary = islo
+        .download_dir("sb", "/workspace/void", out.path().join("copy"))
+        .await
+        .unwrap();
+    assert_eq!(summary, islo::archive::ExtractSummary::default());
+    assert!(entries(&out.path().join("copy")).is_empty());
+}
+
 #[tokio::test]
 async fn download_dir_of_a_missing_directory_is_404() {
     let (_fake, islo) = fake_with_sandbox().await;
