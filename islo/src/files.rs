@@ -137,7 +137,10 @@ impl Islo {
     }
 
     /// Downloads `remote_path` from `sandbox` to the local file `local`. The data goes to a
-    /// temporary file beside it first, renamed into place only when complete.
+    /// temporary file beside it first (`.<name>.<random>.islo-partial`, created new, so never
+    /// through an existing file or symbolic link), renamed into place only when complete: a
+    /// reader of `local` sees the old file or the whole new one, concurrent downloads to one
+    /// path each complete, and a failed or dropped download leaves no temporary file.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -151,29 +154,23 @@ impl Islo {
         local: impl AsRef<Path>,
     ) -> Result<u64> {
         let local = local.as_ref();
-        let tmp = partial_path(local);
-        let mut file = tokio::fs::File::create(&tmp)
-            .await
-            .map_err(io_err(format!("cannot create `{}`", tmp.display())))?;
+        let (partial, file) = PartialFile::create(local).await?;
+        // Declared after `partial`, so dropped before it (the file is closed before it is
+        // removed) even when this future is dropped midway.
+        let mut file = file;
         let result = self
             .download_to_writer(sandbox, remote_path, &mut file)
             .await;
         drop(file);
-        match result {
-            Ok(n) => {
-                tokio::fs::rename(&tmp, local)
-                    .await
-                    .map_err(io_err(format!(
-                        "cannot move the download to `{}`",
-                        local.display()
-                    )))?;
-                Ok(n)
-            }
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                Err(e)
-            }
-        }
+        let n = result?;
+        tokio::fs::rename(&partial.path, local)
+            .await
+            .map_err(io_err(format!(
+                "cannot move the download to `{}`",
+                local.display()
+            )))?;
+        partial.keep();
+        Ok(n)
     }
 
     /// Uploads the local directory `dir` to `remote_dir` as a tar.gz built on the fly
@@ -268,11 +265,89 @@ impl Islo {
     }
 }
 
-fn partial_path(local: &Path) -> PathBuf {
-    let mut name = local
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".islo-partial");
-    local.with_file_name(name)
+/// Attempts at finding an unused temporary name before giving up.
+const PARTIAL_NAME_ATTEMPTS: u32 = 16;
+
+/// Characters of the destination's name kept in the temporary file's name.
+const PARTIAL_NAME_PREFIX_CHARS: usize = 64;
+
+/// The temporary file of a download in progress, removed when dropped unless
+/// [`PartialFile::keep`] was called (after it was renamed into place).
+struct PartialFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl PartialFile {
+    /// Creates a new, empty `.<name>.<random>.islo-partial` beside `local` and opens it for
+    /// writing. Creating with `create_new` fails on any existing path, symbolic links
+    /// included, so nothing planted there is ever opened.
+    async fn create(local: &Path) -> Result<(Self, tokio::fs::File)> {
+        let name = local.file_name().ok_or_else(|| Error::Io {
+            context: format!("`{}` does not name a file", local.display()),
+            source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
+        })?;
+        let prefix: String = name
+            .to_string_lossy()
+            .chars()
+            .take(PARTIAL_NAME_PREFIX_CHARS)
+            .collect();
+        let mut last = None;
+        for _ in 0..PARTIAL_NAME_ATTEMPTS {
+            let path =
+                local.with_file_name(format!(".{prefix}.{:016x}.islo-partial", random_u64()));
+            match tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .await
+            {
+                Ok(file) => return Ok((Self { path, keep: false }, file)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => {
+                    return Err(Error::Io {
+                        context: format!("cannot create `{}`", path.display()),
+                        source: e,
+                    })
+                }
+            }
+        }
+        Err(Error::Io {
+            context: format!(
+                "cannot create a temporary file beside `{}`: every name tried exists",
+                local.display()
+            ),
+            source: last.unwrap_or_else(|| std::io::ErrorKind::AlreadyExists.into()),
+        })
+    }
+
+    /// Leaves the file in place (it has been renamed).
+    fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            // Best effort: the download already failed or was dropped.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A random-enough number for temporary names: the standard library's randomly keyed hasher
+/// over a process-wide counter, the process id and the time. Uniqueness is enforced by
+/// `create_new`, not by this.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
 }

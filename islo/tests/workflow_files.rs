@@ -116,6 +116,109 @@ async fn download_path_replaces_an_existing_file() {
     assert_eq!(std::fs::read(&dst).unwrap(), b"new content");
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn download_path_never_writes_through_a_symlink_planted_at_the_old_temp_name() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    islo.upload_reader("sb", &b"downloaded"[..], "/workspace/f.txt")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "original").unwrap();
+    let planted = dir.path().join("out.txt.islo-partial");
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let dst = dir.path().join("out.txt");
+    islo.download_path("sb", "/workspace/f.txt", &dst)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "original");
+    assert!(std::fs::symlink_metadata(&dst).unwrap().is_file());
+    assert_eq!(std::fs::read(&dst).unwrap(), b"downloaded");
+    assert_eq!(std::fs::read_link(&planted).unwrap(), victim);
+    assert_eq!(entries(dir.path()), ["out.txt", "out.txt.islo-partial"]);
+}
+
+#[tokio::test]
+async fn concurrent_download_path_to_one_path_both_succeed_with_one_whole_content() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let first = vec![b'1'; 4 * 1024 * 1024];
+    let second: Vec<u8> = binary_data(3 * 1024 * 1024 + 5);
+    islo.upload_reader("sb", std::io::Cursor::new(first.clone()), "/workspace/1")
+        .await
+        .unwrap();
+    islo.upload_reader("sb", std::io::Cursor::new(second.clone()), "/workspace/2")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("same.bin");
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            islo.download_path("sb", "/workspace/1", &dst),
+            islo.download_path("sb", "/workspace/2", &dst),
+        );
+        assert_eq!(a.unwrap(), first.len() as u64);
+        assert_eq!(b.unwrap(), second.len() as u64);
+        let got = std::fs::read(&dst).unwrap();
+        assert!(
+            got == first || got == second,
+            "mixed content of {} bytes",
+            got.len()
+        );
+        assert_eq!(entries(dir.path()), ["same.bin"], "no temporary file left");
+    }
+}
+
+#[tokio::test]
+async fn download_path_failing_at_the_rename_leaves_no_temp_file() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    islo.upload_reader("sb", &b"data"[..], "/workspace/f")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A non-empty directory at the destination: the final rename fails.
+    let dst = dir.path().join("taken");
+    write(&dst, "inside", b"keep");
+    let e = islo
+        .download_path("sb", "/workspace/f", &dst)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    assert_eq!(entries(dir.path()), ["taken"]);
+    assert_eq!(std::fs::read(dst.join("inside")).unwrap(), b"keep");
+}
+
+#[tokio::test]
+async fn dropping_download_path_midway_leaves_no_temp_file() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let data = binary_data(64 * 1024 * 1024);
+    islo.upload_reader("sb", std::io::Cursor::new(data), "/workspace/big")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("big");
+    let mut download = Box::pin(islo.download_path("sb", "/workspace/big", &dst));
+    // Poll until the temporary file exists, then drop the download.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while entries(dir.path()).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no temporary file appeared"
+        );
+        tokio::select! {
+            r = &mut download => panic!("the download finished first: {r:?}"),
+            () = tokio::time::sleep(Duration::from_millis(1)) => {}
+        }
+    }
+    drop(download);
+    assert!(
+        entries(dir.path()).is_empty(),
+        "left behind: {:?}",
+        entries(dir.path())
+    );
+}
+
 #[tokio::test]
 async fn upload_reader_streams_everything_the_reader_yields() {
     let (fake, islo) = fake_with_sandbox().await;
