@@ -8,7 +8,10 @@
 //! [`extract_tar_gz`] unpacks a `tar.gz` stream into a directory without ever
 //! writing outside of it: every entry path, link target and parent directory
 //! is checked before anything is written (see its documentation for the exact
-//! rules).
+//! rules), and the archive is bounded by [`ExtractLimits`] (total data,
+//! entries, path length, metadata record size), enforced on the raw tar
+//! blocks before the `tar` crate reads them; [`extract_tar_gz_with`] takes
+//! other limits.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};

@@ -76,8 +76,16 @@ fn symlink_target_is_inside(link: &Path, target: &Path) -> bool {
 /// * hard link targets must be safe entry paths naming an already extracted
 ///   regular file reached through real directories —
 ///   [`ArchiveError::LinkEscapes`] or [`ArchiveError::UnsafePath`];
-/// * character and block devices, FIFOs and unknown entry types are refused —
-///   [`ArchiveError::UnsupportedEntry`].
+/// * character and block devices, FIFOs, sparse files (GNU `S` entries and
+///   PAX `GNU.sparse.*` ones) and unknown entry types are refused —
+///   [`ArchiveError::UnsupportedEntry`];
+/// * the archive must stay within the default [`ExtractLimits`] (4 GiB of
+///   data, a million entries, 4096-byte paths, 64 KiB metadata records),
+///   checked before the offending entry or record is read —
+///   [`ArchiveError::LimitExceeded`]; use [`extract_tar_gz_with`] for other
+///   limits.
+///
+/// Names quoted in errors are cut after 200 characters.
 ///
 /// File permissions are restored without setuid, setgid and sticky bits
 /// (subject to the umask); directories always stay writable by the owner.
