@@ -702,7 +702,7 @@ fn fix_checksum(h: &mut [u8]) {
 }
 
 fn extract_seeds() -> Vec<Vec<u8>> {
-    let long = "d/".repeat(60) + "f";
+    let long = "long-directory-name/".repeat(6) + "f";
     vec![
         TarBlocks::default()
             .entry("dir/", b'5', "", b"")

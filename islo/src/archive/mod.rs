@@ -90,8 +90,9 @@ pub struct ExtractLimits {
     pub max_total_bytes: u64,
     /// Most entries the archive may hold (default
     /// [`Self::DEFAULT_MAX_ENTRIES`], 1,000,000). Files, directories and links
-    /// count; the metadata records describing an entry (PAX extended headers,
-    /// GNU long names) do not.
+    /// count, and so does each missing parent directory created for an entry
+    /// (so this also bounds the directories created); the metadata records
+    /// describing an entry (PAX extended headers, GNU long names) do not.
     pub max_entries: u64,
     /// Longest entry path, or link target, in bytes (default
     /// [`Self::DEFAULT_MAX_PATH_BYTES`], 4096).

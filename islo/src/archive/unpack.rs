@@ -131,6 +131,9 @@ where
         limits: limits.clone(),
         refusal: Arc::new(OnceLock::new()),
         real_dirs: HashSet::new(),
+        real_dirs_bytes: 0,
+        entries: 0,
+        created_parents: 0,
         summary: ExtractSummary::default(),
     };
     handle
@@ -138,6 +141,10 @@ where
         .await
         .map_err(ArchiveError::Task)?
 }
+
+/// Most bytes of paths kept in the extractor's cache of known real
+/// directories.
+const MAX_KNOWN_DIRS_BYTES: usize = 1 << 20;
 
 /// The blocking extraction task's view of the caller's [`AsyncRead`]: each
 /// read waits on the runtime until the input answers or the extraction is
@@ -184,8 +191,15 @@ struct Extractor {
     limits: ExtractLimits,
     /// Why the [`LimitedTarReader`] refused the archive, if it did.
     refusal: Arc<OnceLock<Refusal>>,
-    /// Relative paths known to be real directories (not symbolic links).
+    /// Relative paths known to be real directories (not symbolic links): a
+    /// cache of at most [`MAX_KNOWN_DIRS_BYTES`] bytes of paths.
     real_dirs: HashSet<PathBuf>,
+    /// Bytes of the paths in `real_dirs`.
+    real_dirs_bytes: usize,
+    /// Entries read from the archive so far.
+    entries: u64,
+    /// Missing parent directories created so far.
+    created_parents: u64,
     summary: ExtractSummary,
 }
 
@@ -210,6 +224,7 @@ impl Extractor {
         for entry in entries {
             self.check_cancelled()?;
             let mut entry = entry.map_err(|err| self.read_error(err))?;
+            self.entries = self.entries.saturating_add(1);
             self.extract_entry(&mut entry)?;
         }
         // Read to the end of the gzip stream so its checksum is verified and
@@ -301,6 +316,40 @@ impl Extractor {
         }
     }
 
+    /// Counts a missing parent directory about to be created against
+    /// [`ExtractLimits::max_entries`], like an entry: otherwise one entry with
+    /// a deep path could create thousands of directories.
+    fn count_created_parent(&mut self) -> Result<(), ArchiveError> {
+        let max = self.limits.max_entries;
+        if self.entries.saturating_add(self.created_parents) >= max {
+            return Err(ArchiveError::LimitExceeded {
+                limit: "max_entries",
+                max,
+            });
+        }
+        self.created_parents = self.created_parents.saturating_add(1);
+        Ok(())
+    }
+
+    /// Records `rel` as a real directory. The record is only a cache (a
+    /// directory is never replaced during the extraction, and a path missing
+    /// from it is checked on disk), so it is emptied rather than allowed to
+    /// grow past [`MAX_KNOWN_DIRS_BYTES`].
+    fn remember_real_dir(&mut self, rel: &Path) {
+        if self.real_dirs.contains(rel) {
+            return;
+        }
+        let len = rel.as_os_str().len();
+        if self.real_dirs_bytes.saturating_add(len) > MAX_KNOWN_DIRS_BYTES {
+            self.real_dirs.clear();
+            self.real_dirs_bytes = 0;
+        }
+        if len <= MAX_KNOWN_DIRS_BYTES {
+            self.real_dirs.insert(rel.to_path_buf());
+            self.real_dirs_bytes += len;
+        }
+    }
+
     /// Makes sure every parent of `rel` is a real directory inside the root,
     /// creating missing ones, and returns the absolute path of `rel`.
     fn prepare_parents(&mut self, rel: &Path, name: &str) -> Result<PathBuf, ArchiveError> {
@@ -327,6 +376,7 @@ impl Extractor {
                         })
                     }
                     Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                        self.count_created_parent()?;
                         create_dir(&abs, 0o755).map_err(|err| {
                             io_error(format!("cannot create directory `{}`", abs.display()), err)
                         })?;
@@ -335,7 +385,7 @@ impl Extractor {
                         return Err(io_error(format!("cannot inspect `{}`", abs.display()), err))
                     }
                 }
-                self.real_dirs.insert(current.clone());
+                self.remember_real_dir(&current);
             }
         }
         Ok(self.root.join(rel))
@@ -381,8 +431,8 @@ impl Extractor {
             }
             Err(err) => return Err(io_error(format!("cannot inspect `{}`", abs.display()), err)),
         }
-        self.real_dirs.insert(rel.to_path_buf());
-        self.summary.dirs += 1;
+        self.remember_real_dir(rel);
+        self.summary.dirs = self.summary.dirs.saturating_add(1);
         Ok(())
     }
 
@@ -420,7 +470,7 @@ impl Extractor {
             };
             file.write_all(&buf[..n])
                 .map_err(|err| io_error(format!("cannot write file `{}`", abs.display()), err))?;
-            self.summary.bytes += n as u64;
+            self.summary.bytes = self.summary.bytes.saturating_add(n as u64);
         }
         if let Some(mtime) = entry
             .header()
@@ -431,7 +481,7 @@ impl Extractor {
             // Best effort: some file systems refuse to set times.
             let _ = file.set_modified(mtime);
         }
-        self.summary.files += 1;
+        self.summary.files = self.summary.files.saturating_add(1);
         Ok(())
     }
 
@@ -467,7 +517,7 @@ impl Extractor {
                 )
             }
         })?;
-        self.summary.symlinks += 1;
+        self.summary.symlinks = self.summary.symlinks.saturating_add(1);
         Ok(())
     }
 
@@ -509,9 +559,7 @@ impl Extractor {
                     continue;
                 }
                 match fs::symlink_metadata(self.root.join(&current)) {
-                    Ok(meta) if meta.is_dir() => {
-                        self.real_dirs.insert(current.clone());
-                    }
+                    Ok(meta) if meta.is_dir() => self.remember_real_dir(&current),
                     _ => return Err(escapes()),
                 }
             }
@@ -539,7 +587,7 @@ impl Extractor {
         self.clear_path(&abs)?;
         fs::hard_link(&source_abs, &abs)
             .map_err(|err| io_error(format!("cannot create hard link `{}`", abs.display()), err))?;
-        self.summary.files += 1;
+        self.summary.files = self.summary.files.saturating_add(1);
         Ok(())
     }
 }
@@ -1385,6 +1433,81 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn missing_parent_directories_count_toward_max_entries() {
+        // 2 missing parents + the file: exactly the limit.
+        let sb = Sandbox::new();
+        let limits = ExtractLimits::default().max_entries(3);
+        sb.extract_with(RawTar::default().file("a/b/f", b"x").finish(), &limits)
+            .await
+            .unwrap();
+        // One entry that would create 2000 directories.
+        let deep = "d/".repeat(2000) + "f";
+        let archive = RawTar::default()
+            .long_name(deep.as_bytes())
+            .file("x", b"x")
+            .finish();
+        let sb = Sandbox::new();
+        let limits = ExtractLimits::default().max_entries(50);
+        let err = sb.extract_with(archive, &limits).await.unwrap_err();
+        assert_limit(&err, "max_entries", 50);
+        let mut depth = 0;
+        let mut dir = sb.target();
+        while dir.join("d").is_dir() {
+            dir = dir.join("d");
+            depth += 1;
+        }
+        assert_eq!(depth, 49, "directories created");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn known_directory_cache_stays_bounded() {
+        let root = tempfile::tempdir().unwrap();
+        let mut extractor = Extractor {
+            root: root.path().to_path_buf(),
+            cancel: CancellationToken::new(),
+            input_failed: Arc::new(AtomicBool::new(false)),
+            limits: ExtractLimits::default(),
+            refusal: Arc::new(OnceLock::new()),
+            real_dirs: HashSet::new(),
+            real_dirs_bytes: 0,
+            entries: 0,
+            created_parents: 0,
+            summary: ExtractSummary::default(),
+        };
+        // 12 entries, each below 100 fresh nested directories with long
+        // names: about 1.9 MB of directory paths.
+        let mut cleared = false;
+        for i in 0..12 {
+            let mut rel = PathBuf::from(format!("top{i}"));
+            for _ in 0..100 {
+                rel.push("a".repeat(30));
+            }
+            rel.push("f");
+            extractor.prepare_parents(&rel, "f").unwrap();
+            assert!(
+                extractor.real_dirs_bytes <= MAX_KNOWN_DIRS_BYTES,
+                "{} bytes of known directories",
+                extractor.real_dirs_bytes
+            );
+            cleared |= extractor.real_dirs.len() < 100 * (i + 1);
+        }
+        assert!(cleared, "the paths never reached the cache's bound");
+        // Directories forgotten by the cache are still checked on disk.
+        let mut through_link = PathBuf::from("top0");
+        std::os::unix::fs::symlink(".", root.path().join("top0/link")).unwrap();
+        through_link.push("link/f");
+        let err = extractor.prepare_parents(&through_link, "f").unwrap_err();
+        assert!(matches!(err, ArchiveError::UnsafePath { .. }), "{err:?}");
+        let counted: usize = extractor
+            .real_dirs
+            .iter()
+            .map(|p| p.as_os_str().len())
+            .sum();
+        assert_eq!(counted, extractor.real_dirs_bytes);
     }
 
     #[test]
