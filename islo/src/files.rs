@@ -1,7 +1,9 @@
 //! Moving files and directories in and out of a sandbox, streamed both ways (nothing is
 //! held in memory whole), with progress reports when asked ([`Sandbox::with_progress`]).
 
-use crate::archive::{extract_tar_gz, tar_gz_stream_factory, ArchiveOptions, ExtractSummary};
+use crate::archive::{
+    extract_tar_gz_with, tar_gz_stream_factory, ArchiveOptions, ExtractLimits, ExtractSummary,
+};
 use crate::error::{Error, Result};
 use crate::sandbox::Sandbox;
 use crate::Islo;
@@ -214,27 +216,21 @@ impl Sandbox {
     /// ```
     pub async fn download_file(&self, remote_path: &str, local: impl AsRef<Path>) -> Result<u64> {
         let local = local.as_ref();
-        let tmp = partial_path(local);
-        let mut file = tokio::fs::File::create(&tmp)
-            .await
-            .map_err(io_err(format!("cannot create `{}`", tmp.display())))?;
+        let (partial, file) = PartialFile::create(local).await?;
+        // Declared after `partial`, so dropped before it (the file is closed before it is
+        // removed) even when this future is dropped midway.
+        let mut file = file;
         let result = self.download_to_writer(remote_path, &mut file).await;
         drop(file);
-        match result {
-            Ok(n) => {
-                tokio::fs::rename(&tmp, local)
-                    .await
-                    .map_err(io_err(format!(
-                        "cannot move the download to `{}`",
-                        local.display()
-                    )))?;
-                Ok(n)
-            }
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&tmp).await;
-                Err(e)
-            }
-        }
+        let n = result?;
+        tokio::fs::rename(&partial.path, local)
+            .await
+            .map_err(io_err(format!(
+                "cannot move the download to `{}`",
+                local.display()
+            )))?;
+        partial.keep();
+        Ok(n)
     }
 
     /// Uploads the local directory `dir` to `remote_dir` as a tar.gz built on the fly
@@ -277,9 +273,10 @@ impl Sandbox {
         .await
     }
 
-    /// Downloads `remote_dir` as tar.gz and extracts it into `target`, streamed. Entries
-    /// that would land outside `target` (`..`, absolute paths, escaping links) and device or
-    /// fifo entries are refused with [`Error::Archive`].
+    /// Downloads `remote_dir` as tar.gz and extracts it into `target`, streamed, within the
+    /// default [`ExtractLimits`]. Entries that would land outside `target` (`..`, absolute
+    /// paths, escaping links), device, fifo and sparse entries are refused with
+    /// [`Error::Archive`]. Dropping the future stops the extraction.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -292,6 +289,30 @@ impl Sandbox {
         remote_dir: &str,
         target: impl AsRef<Path>,
     ) -> Result<ExtractSummary> {
+        self.download_dir_with(remote_dir, target, &ExtractLimits::default())
+            .await
+    }
+
+    /// Like [`Sandbox::download_dir`], with the given [`ExtractLimits`] instead of the
+    /// defaults. An archive exceeding one is refused with
+    /// [`ArchiveError::LimitExceeded`](crate::archive::ArchiveError::LimitExceeded), naming
+    /// the limit; what was extracted before it stays in `target`.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// use islo::archive::ExtractLimits;
+    /// let limits = ExtractLimits::default().max_total_bytes(16 << 30);
+    /// islo.sandbox("my-sandbox")
+    ///     .download_dir_with("/workspace/datasets", "./datasets", &limits)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_dir_with(
+        &self,
+        remote_dir: &str,
+        target: impl AsRef<Path>,
+        limits: &ExtractLimits,
+    ) -> Result<ExtractSummary> {
         let answer = self.islo.download_archive(self.name(), remote_dir).await?;
         let total = content_length(answer.headers());
         let body = counted(
@@ -301,7 +322,7 @@ impl Sandbox {
             self.progress.clone(),
         );
         let reader = StreamReader::new(body.map_err(std::io::Error::other));
-        Ok(extract_tar_gz(Box::pin(reader), target.as_ref()).await?)
+        Ok(extract_tar_gz_with(Box::pin(reader), target.as_ref(), limits).await?)
     }
 }
 
@@ -316,11 +337,89 @@ fn content_length(headers: &reqwest::header::HeaderMap) -> Option<u64> {
         .ok()
 }
 
-fn partial_path(local: &Path) -> PathBuf {
-    let mut name = local
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".islo-partial");
-    local.with_file_name(name)
+/// Attempts at finding an unused temporary name before giving up.
+const PARTIAL_NAME_ATTEMPTS: u32 = 16;
+
+/// Characters of the destination's name kept in the temporary file's name.
+const PARTIAL_NAME_PREFIX_CHARS: usize = 64;
+
+/// The temporary file of a download in progress, removed when dropped unless
+/// [`PartialFile::keep`] was called (after it was renamed into place).
+struct PartialFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl PartialFile {
+    /// Creates a new, empty `.<name>.<random>.islo-partial` beside `local` and opens it for
+    /// writing. Creating with `create_new` fails on any existing path, symbolic links
+    /// included, so nothing planted there is ever opened.
+    async fn create(local: &Path) -> Result<(Self, tokio::fs::File)> {
+        let name = local.file_name().ok_or_else(|| Error::Io {
+            context: format!("`{}` does not name a file", local.display()),
+            source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
+        })?;
+        let prefix: String = name
+            .to_string_lossy()
+            .chars()
+            .take(PARTIAL_NAME_PREFIX_CHARS)
+            .collect();
+        let mut last = None;
+        for _ in 0..PARTIAL_NAME_ATTEMPTS {
+            let path =
+                local.with_file_name(format!(".{prefix}.{:016x}.islo-partial", random_u64()));
+            match tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .await
+            {
+                Ok(file) => return Ok((Self { path, keep: false }, file)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => {
+                    return Err(Error::Io {
+                        context: format!("cannot create `{}`", path.display()),
+                        source: e,
+                    })
+                }
+            }
+        }
+        Err(Error::Io {
+            context: format!(
+                "cannot create a temporary file beside `{}`: every name tried exists",
+                local.display()
+            ),
+            source: last.unwrap_or_else(|| std::io::ErrorKind::AlreadyExists.into()),
+        })
+    }
+
+    /// Leaves the file in place (it has been renamed).
+    fn keep(mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            // Best effort: the download already failed or was dropped.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A random-enough number for temporary names: the standard library's randomly keyed hasher
+/// over a process-wide counter, the process id and the time. Uniqueness is enforced by
+/// `create_new`, not by this.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u32(std::process::id());
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    hasher.finish()
 }

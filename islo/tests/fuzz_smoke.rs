@@ -1,10 +1,16 @@
 //! A small, self-contained, coverage-less fuzzer that runs on stable Rust as an ordinary test.
 //!
-//! Three targets:
+//! Four targets:
 //! * `sse`: [`islo::sse::SseParser`] on mutated event streams split into random chunks —
 //!   no panic, and the same events (or the same error kind) whatever the chunking;
 //! * `sanitize`: [`islo::archive::sanitize_entry_path`] on mutated paths — no panic, and
 //!   every `Ok` path is relative, non-empty, made only of normal components, and stable;
+//! * `extract`: [`islo::archive::extract_tar_gz_with`] under small limits on mutated tar
+//!   streams (GNU long names and links, PAX and sparse records, crafted headers, gzip-wrapped,
+//!   truncated or not) — no panic, a typed error or success, never more bytes written than
+//!   the limit and nothing outside the target. Its seed is fixed and, without
+//!   `ISLO_FUZZ_SECONDS`, so is its number of iterations: every CI run checks the same
+//!   inputs;
 //! * `normalize`: [`islo_normalize::normalize`] on mutated OpenAPI documents (the vendored
 //!   `openapi/islo.json` and small specs) — no panic, and every `Ok` output is OpenAPI
 //!   3.0.3 without `const` or `anyOf: [.., {"type": "null"}]` in any schema.
@@ -21,7 +27,7 @@
 //! ISLO_FUZZ_SECONDS=600 cargo test --release -p islo --test fuzz_smoke -- --nocapture
 //! ```
 
-use islo::archive::sanitize_entry_path;
+use islo::archive::{extract_tar_gz_with, sanitize_entry_path, ArchiveError, ExtractLimits};
 use islo::sse::{SseError, SseEvent, SseParser};
 use serde_json::{json, Value};
 use std::ffi::OsStr;
@@ -616,6 +622,436 @@ fn regression_sanitize_seeds() {
     for seed in PATH_SEEDS {
         check_sanitized(seed).unwrap_or_else(|e| panic!("{}: {e}", escape(seed)));
     }
+}
+
+// ---------------------------------------------------------------------------
+// Target: archive extraction under small limits
+// ---------------------------------------------------------------------------
+
+/// The limits of the extraction target: small enough that mutated inputs reach every one.
+fn small_extract_limits() -> ExtractLimits {
+    ExtractLimits::default()
+        .max_total_bytes(64 * 1024)
+        .max_entries(40)
+        .max_path_bytes(200)
+        .max_header_record_bytes(1024)
+}
+
+/// Iterations of the extraction target when `ISLO_FUZZ_SECONDS` is not set (CI): a fixed
+/// number, from a fixed seed, so that every CI run checks the same inputs.
+const EXTRACT_CI_ITERATIONS: u64 = 400;
+
+/// The fixed base seed of the extraction target (unless `ISLO_FUZZ_SEED` is set).
+const EXTRACT_CI_SEED: u64 = 0x7a12_9e5e_ed00_0001;
+
+/// A tar stream assembled block by block, without validation.
+#[derive(Default, Clone)]
+struct TarBlocks(Vec<u8>);
+
+impl TarBlocks {
+    fn header(name: &[u8], kind: u8, size: u64, link: &[u8], gnu: bool) -> [u8; 512] {
+        let mut h = [0u8; 512];
+        h[..name.len().min(100)].copy_from_slice(&name[..name.len().min(100)]);
+        h[100..108].copy_from_slice(b"0000644\0");
+        h[108..116].copy_from_slice(b"0000000\0");
+        h[116..124].copy_from_slice(b"0000000\0");
+        set_size(&mut h, size);
+        h[136..148].copy_from_slice(b"14577325620\0");
+        h[156] = kind;
+        h[157..157 + link.len().min(100)].copy_from_slice(&link[..link.len().min(100)]);
+        if gnu {
+            h[257..265].copy_from_slice(b"ustar  \0");
+        } else {
+            h[257..265].copy_from_slice(b"ustar\x0000");
+        }
+        fix_checksum(&mut h);
+        h
+    }
+    fn push(&mut self, header: [u8; 512], data: &[u8]) -> &mut Self {
+        self.0.extend_from_slice(&header);
+        self.0.extend_from_slice(data);
+        self.0.resize(self.0.len().div_ceil(512) * 512, 0);
+        self
+    }
+    fn entry(&mut self, name: &str, kind: u8, link: &str, data: &[u8]) -> &mut Self {
+        let h = Self::header(
+            name.as_bytes(),
+            kind,
+            data.len() as u64,
+            link.as_bytes(),
+            true,
+        );
+        self.push(h, data)
+    }
+    fn record(&mut self, kind: u8, data: &[u8]) -> &mut Self {
+        let h = Self::header(b"././@LongLink", kind, data.len() as u64, b"", true);
+        self.push(h, data)
+    }
+    fn pax(&mut self, kind: u8, records: &[(&str, &str)]) -> &mut Self {
+        let mut data = Vec::new();
+        for (key, value) in records {
+            let rest = key.len() + value.len() + 3;
+            let mut len = rest + 1;
+            while len != rest + len.to_string().len() {
+                len = rest + len.to_string().len();
+            }
+            data.extend_from_slice(format!("{len} {key}={value}\n").as_bytes());
+        }
+        let h = Self::header(b"PaxHeaders/x", kind, data.len() as u64, b"", false);
+        self.push(h, &data)
+    }
+    fn end(&mut self) -> Vec<u8> {
+        let mut out = self.0.clone();
+        out.resize(out.len() + 1024, 0);
+        out
+    }
+}
+
+/// Writes `size` into a header's size field: octal when it fits, GNU base-256 otherwise.
+fn set_size(h: &mut [u8], size: u64) {
+    if size < 8u64.pow(11) {
+        h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    } else {
+        h[124] = 0x80;
+        h[125..128].fill(0);
+        h[128..136].copy_from_slice(&size.to_be_bytes());
+    }
+}
+
+/// Recomputes a header's checksum (the `tar` format's rule).
+fn fix_checksum(h: &mut [u8]) {
+    h[148..156].fill(b' ');
+    let sum: u32 = h[..512].iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+}
+
+fn extract_seeds() -> Vec<Vec<u8>> {
+    let long = "long-directory-name/".repeat(6) + "f";
+    vec![
+        TarBlocks::default()
+            .entry("dir/", b'5', "", b"")
+            .entry("dir/a.txt", b'0', "", b"alpha")
+            .entry("dir/link", b'2', "a.txt", b"")
+            .entry("hard", b'1', "dir/a.txt", b"")
+            .end(),
+        TarBlocks::default()
+            .record(b'L', format!("{long}\0").as_bytes())
+            .entry("short", b'0', "", &[7u8; 700])
+            .record(b'K', b"target-of-a-long-link\0")
+            .entry("l", b'2', "", b"")
+            .end(),
+        TarBlocks::default()
+            .pax(b'x', &[("path", "pax/name"), ("size", "3")])
+            .entry("x", b'0', "", b"abc")
+            .pax(b'g', &[("comment", "global")])
+            .entry("y", b'0', "", b"")
+            .end(),
+        TarBlocks::default()
+            .pax(
+                b'x',
+                &[("GNU.sparse.major", "1"), ("GNU.sparse.minor", "0")],
+            )
+            .entry("GNUSparseFile.0/s", b'0', "", b"1\n0\n5\n")
+            .end(),
+        {
+            let mut h = TarBlocks::header(b"sparse", b'S', 512, b"", true);
+            // One block of 512 bytes at offset 4096, of a 4608-byte file.
+            h[386..398].copy_from_slice(b"00000010000\0");
+            h[398..410].copy_from_slice(b"00000001000\0");
+            h[483..495].copy_from_slice(b"00000011000\0");
+            fix_checksum(&mut h);
+            TarBlocks::default().push(h, &[b's'; 512]).end()
+        },
+        TarBlocks::default()
+            .entry("../evil", b'0', "", b"x")
+            .entry("/abs", b'0', "", b"x")
+            .entry("fifo", b'6', "", b"")
+            .end(),
+        TarBlocks::default()
+            .entry("big", b'0', "", &[1u8; 40_000])
+            .entry("big2", b'0', "", &[2u8; 40_000])
+            .end(),
+    ]
+}
+
+const TAR_TYPES: &[u8] = b"0125LKxgS3467VMN\0A";
+
+/// Mutates a header block in place, keeping its checksum valid most of the time (otherwise
+/// most inputs would stop at the first checksum).
+fn mutate_tar_header(rng: &mut Rng, tar: &mut [u8]) {
+    let blocks = tar.len() / 512;
+    if blocks == 0 {
+        return;
+    }
+    let at = rng.below(blocks) * 512;
+    let h = &mut tar[at..at + 512];
+    match rng.below(7) {
+        0 => h[156] = *rng.pick(TAR_TYPES),
+        1 => {
+            let size = *rng.pick(&[
+                0,
+                1,
+                511,
+                512,
+                513,
+                4096,
+                70_000,
+                1 << 20,
+                1 << 33,
+                u64::MAX >> 1,
+                u64::MAX,
+            ]);
+            set_size(h, size);
+        }
+        2 => {
+            let n = rng.below(101);
+            for b in &mut h[..n] {
+                *b = *rng.pick(b"a/./..x\xff");
+            }
+            h[n..100].fill(0);
+        }
+        3 => {
+            const MAGICS: [[u8; 8]; 3] = [*b"ustar  \0", *b"ustar\x0000", [0u8; 8]];
+            let magic: [u8; 8] = *rng.pick(&MAGICS);
+            h[257..265].copy_from_slice(&magic);
+        }
+        4 => {
+            let n = rng.below(101);
+            for b in &mut h[157..157 + n] {
+                *b = *rng.pick(b"a/./..x/");
+            }
+            h[157 + n..257].fill(0);
+        }
+        5 => {
+            // GNU sparse map entry, real size and extension flag.
+            let field = 386 + 12 * rng.below(9);
+            let value = format!("{:011o}\0", rng.below(1 << 20));
+            h[field..field + 12].copy_from_slice(value.as_bytes());
+            h[482] = u8::from(rng.chance(4));
+        }
+        _ => {
+            let i = rng.below(512);
+            h[i] = rng.next() as u8;
+        }
+    }
+    if !rng.chance(8) {
+        fix_checksum(h);
+    }
+}
+
+/// How the tar stream is handed to the extraction.
+#[derive(Debug, Clone, Copy)]
+enum GzipForm {
+    /// Compressed whole.
+    Whole,
+    /// Compressed, then cut after this fraction (per mille) of the output.
+    Truncated(usize),
+    /// Compressed, then one byte (at this per-mille position) flipped.
+    Flipped(usize),
+    /// Not compressed at all.
+    Raw,
+}
+
+fn gzip_form(tar: &[u8], form: GzipForm) -> Vec<u8> {
+    let gz = || {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, tar).unwrap();
+        enc.finish().unwrap()
+    };
+    match form {
+        GzipForm::Whole => gz(),
+        GzipForm::Truncated(permille) => {
+            let mut out = gz();
+            out.truncate(out.len() * permille / 1000);
+            out
+        }
+        GzipForm::Flipped(permille) => {
+            let mut out = gz();
+            let i = (out.len() * permille / 1000).min(out.len() - 1);
+            out[i] ^= 0x55;
+            out
+        }
+        GzipForm::Raw => tar.to_vec(),
+    }
+}
+
+/// Bytes of regular files below `dir`, each file counted once (hard links share theirs).
+fn bytes_on_disk(dir: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(meta) = std::fs::symlink_metadata(e.path()) else {
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push(e.path());
+            } else if meta.is_file() && seen.insert((meta.dev(), meta.ino())) {
+                total += meta.len();
+            }
+        }
+    }
+    total
+}
+
+/// Extracts `tar` (in `form`) under the small limits. `Ok(label)` names the outcome; `Err`
+/// describes a violated property.
+fn check_extraction(
+    runtime: &tokio::runtime::Runtime,
+    tar: &[u8],
+    form: GzipForm,
+) -> Result<&'static str, String> {
+    let input = gzip_form(tar, form);
+    let outer = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
+    let target = outer.path().join("t");
+    let limits = small_extract_limits();
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        runtime.block_on(extract_tar_gz_with(
+            std::io::Cursor::new(input),
+            &target,
+            &limits,
+        ))
+    }))
+    .map_err(|_| "extraction panicked".to_owned())?;
+    let written = bytes_on_disk(outer.path());
+    if written > limits.max_total_bytes {
+        return Err(format!("{written} bytes written, over the limit"));
+    }
+    let outside: Vec<_> = std::fs::read_dir(outer.path())
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n != "t")
+        .collect();
+    if !outside.is_empty() {
+        return Err(format!("wrote outside the target: {outside:?}"));
+    }
+    Ok(match result {
+        Ok(summary) if summary.bytes > limits.max_total_bytes => {
+            return Err(format!("summary reports {} bytes", summary.bytes));
+        }
+        Ok(_) => "ok",
+        Err(ArchiveError::Task(e)) => return Err(format!("extraction task failed: {e}")),
+        Err(ArchiveError::LimitExceeded { .. }) => "limit",
+        Err(ArchiveError::UnsupportedEntry { .. }) => "unsupported",
+        Err(ArchiveError::UnsafePath { .. } | ArchiveError::LinkEscapes { .. }) => "unsafe",
+        Err(ArchiveError::Corrupt(_)) => "corrupt",
+        Err(ArchiveError::Io { .. }) => "io",
+        Err(other) => return Err(format!("unexpected error: {other:?}")),
+    })
+}
+
+#[test]
+fn fuzz_extract_tar_gz_under_small_limits() {
+    let timed = std::env::var_os("ISLO_FUZZ_SECONDS").is_some();
+    let base = std::env::var("ISLO_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(EXTRACT_CI_SEED);
+    let mut rep = Report::new("extract");
+    rep.seed = base;
+    let mut rng = Rng::new(rep.seed);
+    let deadline = rep.started + budget();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut corpus = extract_seeds();
+    let dict: &[&[u8]] = &[
+        b"././@LongLink",
+        b"ustar  \0",
+        b"ustar\x0000",
+        b"GNU.sparse.",
+    ];
+    let mut outcomes = std::collections::BTreeMap::<&str, u64>::new();
+    let more = |rep: &Report| {
+        if timed {
+            Instant::now() < deadline || rep.iterations == 0
+        } else {
+            rep.iterations < EXTRACT_CI_ITERATIONS
+        }
+    };
+    while more(&rep) {
+        rep.iterations += 1;
+        let base = rng.pick(&corpus).clone();
+        let mut tar = match rng.below(4) {
+            0 => mutate(&mut rng, &base, dict, &corpus),
+            _ => base,
+        };
+        for _ in 0..1 + rng.below(3) {
+            mutate_tar_header(&mut rng, &mut tar);
+        }
+        if rng.chance(16) {
+            // A long run of zeros: compresses to nothing, decompresses past the total limit.
+            let at = rng.below(tar.len() / 512 + 1) * 512;
+            tar.splice(
+                at..at,
+                std::iter::repeat_n(0u8, 512 * (1 + rng.below(2048))),
+            );
+        }
+        let form = match rng.below(10) {
+            0 => GzipForm::Truncated(rng.below(1000)),
+            1 => GzipForm::Flipped(rng.below(1000)),
+            2 => GzipForm::Raw,
+            _ => GzipForm::Whole,
+        };
+        match check_extraction(&runtime, &tar, form) {
+            Ok(outcome) => *outcomes.entry(outcome).or_default() += 1,
+            Err(why) => {
+                let min = minimize(tar.clone(), |t| {
+                    check_extraction(&runtime, t, form).is_err()
+                });
+                panic!(
+                    "extract: {why} (seed {}, iteration {}, {form:?}); minimised tar: b\"{}\"",
+                    rep.seed,
+                    rep.iterations,
+                    escape(&min)
+                );
+            }
+        }
+        if corpus.len() < 256 && tar.len() < 16 * 1024 && rng.chance(8) {
+            corpus.push(tar);
+        }
+    }
+    rep.notes.push(format!("outcomes {outcomes:?}"));
+    rep.print();
+    // Each kind of outcome is reached: the inputs get past the checksum and the limits bite.
+    for outcome in ["ok", "limit", "unsupported", "corrupt"] {
+        assert!(
+            outcomes.contains_key(outcome),
+            "no `{outcome}` outcome in {} iterations: {outcomes:?}",
+            rep.iterations
+        );
+    }
+}
+
+#[test]
+fn regression_extract_seeds_hold_the_properties() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let outcomes: Vec<_> = extract_seeds()
+        .iter()
+        .map(|tar| check_extraction(&runtime, tar, GzipForm::Whole).unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "ok",
+            "ok",
+            "ok",
+            "unsupported",
+            "unsupported",
+            "unsafe",
+            "limit"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -19,7 +19,7 @@ fn retrying_mock_client(server: &MockServer) -> Islo {
 
 use httpmock::prelude::*;
 use httpmock::HttpMockResponse;
-use islo::archive::{ArchiveError, ArchiveOptions};
+use islo::archive::{ArchiveError, ArchiveOptions, ExtractLimits};
 use islo::mock::FakeIslo;
 use islo::{types, Error, ErrorKind, Islo};
 use std::io::Read;
@@ -39,6 +39,18 @@ async fn fake_with_sandbox() -> (FakeIslo, Islo) {
     .await
     .expect("sandbox created");
     (fake, islo)
+}
+
+/// The error and its sources, as one line.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// `len` bytes cycling through all 256 byte values (with a stride so runs differ).
@@ -106,6 +118,118 @@ async fn download_path_replaces_an_existing_file() {
         .await
         .unwrap();
     assert_eq!(std::fs::read(&dst).unwrap(), b"new content");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn download_path_never_writes_through_a_symlink_planted_at_the_old_temp_name() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    islo.sandbox("sb")
+        .upload_reader(&b"downloaded"[..], "/workspace/f.txt")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "original").unwrap();
+    let planted = dir.path().join("out.txt.islo-partial");
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+    let dst = dir.path().join("out.txt");
+    islo.sandbox("sb")
+        .download_file("/workspace/f.txt", &dst)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "original");
+    assert!(std::fs::symlink_metadata(&dst).unwrap().is_file());
+    assert_eq!(std::fs::read(&dst).unwrap(), b"downloaded");
+    assert_eq!(std::fs::read_link(&planted).unwrap(), victim);
+    assert_eq!(entries(dir.path()), ["out.txt", "out.txt.islo-partial"]);
+}
+
+#[tokio::test]
+async fn concurrent_download_path_to_one_path_both_succeed_with_one_whole_content() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let first = vec![b'1'; 4 * 1024 * 1024];
+    let second: Vec<u8> = binary_data(3 * 1024 * 1024 + 5);
+    islo.sandbox("sb")
+        .upload_reader(std::io::Cursor::new(first.clone()), "/workspace/1")
+        .await
+        .unwrap();
+    islo.sandbox("sb")
+        .upload_reader(std::io::Cursor::new(second.clone()), "/workspace/2")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("same.bin");
+    for _ in 0..3 {
+        let sb = islo.sandbox("sb");
+        let (a, b) = tokio::join!(
+            sb.download_file("/workspace/1", &dst),
+            sb.download_file("/workspace/2", &dst),
+        );
+        assert_eq!(a.unwrap(), first.len() as u64);
+        assert_eq!(b.unwrap(), second.len() as u64);
+        let got = std::fs::read(&dst).unwrap();
+        assert!(
+            got == first || got == second,
+            "mixed content of {} bytes",
+            got.len()
+        );
+        assert_eq!(entries(dir.path()), ["same.bin"], "no temporary file left");
+    }
+}
+
+#[tokio::test]
+async fn download_path_failing_at_the_rename_leaves_no_temp_file() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    islo.sandbox("sb")
+        .upload_reader(&b"data"[..], "/workspace/f")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A non-empty directory at the destination: the final rename fails.
+    let dst = dir.path().join("taken");
+    write(&dst, "inside", b"keep");
+    let e = islo
+        .sandbox("sb")
+        .download_file("/workspace/f", &dst)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Io { .. }), "{e:?}");
+    assert_eq!(entries(dir.path()), ["taken"]);
+    assert_eq!(std::fs::read(dst.join("inside")).unwrap(), b"keep");
+}
+
+#[tokio::test]
+async fn dropping_download_path_midway_leaves_no_temp_file() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let data = binary_data(64 * 1024 * 1024);
+    islo.sandbox("sb")
+        .upload_reader(std::io::Cursor::new(data), "/workspace/big")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("big");
+    let sb = islo.sandbox("sb");
+    let mut download = Box::pin(sb.download_file("/workspace/big", &dst));
+    // Poll until the temporary file exists, then drop the download.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while entries(dir.path()).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no temporary file appeared"
+        );
+        tokio::select! {
+            r = &mut download => panic!("the download finished first: {r:?}"),
+            () = tokio::time::sleep(Duration::from_millis(1)) => {}
+        }
+    }
+    drop(download);
+    assert!(
+        entries(dir.path()).is_empty(),
+        "left behind: {:?}",
+        entries(dir.path())
+    );
 }
 
 #[tokio::test]
@@ -304,6 +428,102 @@ async fn upload_dir_then_download_dir_round_trips() {
         );
     }
     assert_eq!(entries(out.path()), ["copy"]);
+}
+
+/// Relative path -> kind of every entry below `root`: `dir`, `link -> <target>`, or
+/// `file <exec|plain> <contents>`.
+#[cfg(unix)]
+fn tree(root: &Path) -> std::collections::BTreeMap<String, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let kind = if meta.file_type().is_symlink() {
+                format!("link -> {}", std::fs::read_link(&path).unwrap().display())
+            } else if meta.is_dir() {
+                stack.push(path.clone());
+                "dir".to_owned()
+            } else {
+                let exec = if meta.permissions().mode() & 0o111 != 0 {
+                    "exec"
+                } else {
+                    "plain"
+                };
+                let data = std::fs::read(&path).unwrap();
+                format!("file {exec} {}", String::from_utf8_lossy(&data))
+            };
+            out.insert(rel, kind);
+        }
+    }
+    out
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn upload_dir_then_download_dir_keeps_links_empty_dirs_and_the_executable_bit() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    let s = src.path();
+    write(s, "bin/run.sh", b"#!/bin/sh\necho hi\n");
+    std::fs::set_permissions(s.join("bin/run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    write(s, "data/plain.txt", b"plain");
+    std::fs::set_permissions(
+        s.join("data/plain.txt"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    std::fs::create_dir_all(s.join("empty/nested-empty")).unwrap();
+    std::fs::create_dir(s.join("empty-top")).unwrap();
+    symlink("../data/plain.txt", s.join("bin/plain-link")).unwrap();
+    symlink("data", s.join("data-link")).unwrap();
+    symlink("missing-target", s.join("dangling")).unwrap();
+    let expected = tree(s);
+    assert_eq!(expected.len(), 10, "{expected:#?}");
+
+    islo.sandbox("sb")
+        .upload_dir(s, "/workspace/tree", ArchiveOptions::default())
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let copy = out.path().join("copy");
+    let summary = islo
+        .sandbox("sb")
+        .download_dir("/workspace/tree", &copy)
+        .await
+        .unwrap();
+    assert_eq!(tree(&copy), expected);
+    assert_eq!(
+        (summary.files, summary.dirs, summary.symlinks),
+        (2, 5, 3),
+        "{summary:?}"
+    );
+}
+
+#[tokio::test]
+async fn upload_dir_of_an_empty_directory_then_download_dir_gives_an_empty_directory() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    islo.sandbox("sb")
+        .upload_dir(src.path(), "/workspace/void", ArchiveOptions::default())
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let summary = islo
+        .sandbox("sb")
+        .download_dir("/workspace/void", out.path().join("copy"))
+        .await
+        .unwrap();
+    assert_eq!(summary, islo::archive::ExtractSummary::default());
+    assert!(entries(&out.path().join("copy")).is_empty());
 }
 
 #[tokio::test]
@@ -584,6 +804,123 @@ async fn download_dir_extracts_a_safe_archive_with_inner_links() {
     assert_eq!((summary.files, summary.symlinks), (2, 1), "{summary:?}");
     assert_eq!(std::fs::read(target.join("dir/link")).unwrap(), b"aaa");
     assert_eq!(std::fs::read(target.join("hard")).unwrap(), b"aaa");
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_gnu_sparse_bomb_without_writing_it() {
+    // 1 GiB of holes described by one header and 512 bytes of data.
+    let mut h = tar::Header::new_gnu();
+    h.as_old_mut().name[..4].copy_from_slice(b"bomb");
+    h.set_entry_type(tar::EntryType::GNUSparse);
+    h.set_size(512);
+    h.set_mode(0o644);
+    let gnu = h.as_gnu_mut().unwrap();
+    gnu.sparse[0].set_offset((1 << 30) - 512);
+    gnu.sparse[0].set_length(512);
+    gnu.set_real_size(1 << 30);
+    h.set_cksum();
+    let archive = tar_gz(|b| b.append(&h, &[b'x'; 512][..]).unwrap());
+    assert!(archive.len() < 200, "{} bytes", archive.len());
+    let (e, parent) = download_hostile(archive).await;
+    assert!(
+        matches!(&e, Error::Archive(ArchiveError::UnsupportedEntry { kind, .. }) if kind.contains("sparse")),
+        "{e:?}"
+    );
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_refuses_a_long_name_record_beyond_the_header_record_limit() {
+    // A GNU long name of 8 MiB: the tar crate would read it into memory whole.
+    let name = vec![b'n'; 8 << 20];
+    let archive = tar_gz(|b| {
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+        h.set_entry_type(tar::EntryType::GNULongName);
+        h.set_size(name.len() as u64);
+        h.set_cksum();
+        b.append(&h, &name[..]).unwrap();
+        raw_entry(b, "x", tar::EntryType::Regular, None, b"data");
+    });
+    let (e, parent) = download_hostile(archive).await;
+    match &e {
+        Error::Archive(ArchiveError::LimitExceeded { limit, max }) => {
+            assert_eq!((*limit, *max), ("max_header_record_bytes", 64 * 1024));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = error_chain(&e);
+    assert!(text.len() < 400, "{text}");
+    assert!(all_paths(&parent.path().join("target")).is_empty());
+}
+
+#[tokio::test]
+async fn download_dir_with_refuses_an_archive_beyond_its_total_bytes_limit() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    write(src.path(), "a.bin", &binary_data(10_000));
+    write(src.path(), "b.bin", &binary_data(10_000));
+    islo.sandbox("sb")
+        .upload_dir(src.path(), "/workspace/d", ArchiveOptions::default())
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let limits = ExtractLimits::default().max_total_bytes(15_000);
+    let e = islo
+        .sandbox("sb")
+        .download_dir_with("/workspace/d", out.path().join("t"), &limits)
+        .await
+        .unwrap_err();
+    match &e {
+        Error::Archive(ArchiveError::LimitExceeded { limit, max }) => {
+            assert_eq!((*limit, *max), ("max_total_bytes", 15_000));
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = error_chain(&e);
+    assert!(text.contains("ExtractLimits::max_total_bytes"), "{text}");
+    assert_eq!(all_paths(&out.path().join("t")), ["a.bin"]);
+    // The same archive fits the defaults.
+    let summary = islo
+        .sandbox("sb")
+        .download_dir("/workspace/d", out.path().join("all"))
+        .await
+        .unwrap();
+    assert_eq!((summary.files, summary.bytes), (2, 20_000));
+}
+
+#[tokio::test]
+async fn download_dir_with_refuses_more_entries_than_its_limit() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let src = tempfile::tempdir().unwrap();
+    for i in 0..5 {
+        write(src.path(), &format!("f{i}"), b"x");
+    }
+    islo.sandbox("sb")
+        .upload_dir(src.path(), "/workspace/many", ArchiveOptions::default())
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let e = islo
+        .sandbox("sb")
+        .download_dir_with(
+            "/workspace/many",
+            out.path().join("t"),
+            &ExtractLimits::default().max_entries(2),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Archive(ArchiveError::LimitExceeded {
+                limit: "max_entries",
+                max: 2
+            })
+        ),
+        "{e:?}"
+    );
+    assert_eq!(all_paths(&out.path().join("t")).len(), 2);
 }
 
 // ---------------------------------------------------------------------------

@@ -191,13 +191,58 @@ pub(crate) fn parse_multipart(body: &Bytes, boundary: &str) -> Result<Vec<Part>,
     }
 }
 
-/// Unpacks a tar.gz (or plain tar) archive under `dest` into `fs`. Returns
-/// the number of files written.
-pub(crate) fn unpack_archive(
-    data: &[u8],
-    dest: &str,
-    fs: &mut BTreeMap<String, Bytes>,
-) -> Result<usize, String> {
+/// One node of a sandbox's in-memory file system, keyed by its normalised
+/// absolute path. Parent directories are implied by the paths below them and
+/// need no node of their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Node {
+    /// A regular file.
+    File {
+        /// Its contents.
+        data: Bytes,
+        /// Permission bits (`0o644`, `0o755`, ...).
+        mode: u32,
+    },
+    /// A directory (possibly empty).
+    Dir {
+        /// Permission bits.
+        mode: u32,
+    },
+    /// A symbolic link.
+    Symlink {
+        /// The link target, as stored.
+        target: String,
+    },
+}
+
+impl Node {
+    /// A regular file with the usual `0o644` permissions.
+    #[cfg(test)]
+    pub(crate) fn file(data: Bytes) -> Self {
+        Node::File { data, mode: 0o644 }
+    }
+
+    /// The contents of a regular file.
+    pub(crate) fn data(&self) -> Option<&Bytes> {
+        match self {
+            Node::File { data, .. } => Some(data),
+            _ => None,
+        }
+    }
+}
+
+/// A sandbox's in-memory file system.
+pub(crate) type Fs = BTreeMap<String, Node>;
+
+/// Permission bits kept from an archive entry (no setuid, setgid, sticky).
+const MODE_BITS: u32 = 0o777;
+
+/// Unpacks a tar.gz (or plain tar) archive under `dest` into `fs`: regular
+/// files with their permissions, directories (empty ones included), symbolic
+/// links, and hard links (as copies of their target). Other entry types are
+/// skipped. `dest` itself becomes a directory if nothing is there. Returns
+/// the number of entries stored.
+pub(crate) fn unpack_archive(data: &[u8], dest: &str, fs: &mut Fs) -> Result<usize, String> {
     let gz = data.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read + '_> = if gz {
         Box::new(flate2::read::GzDecoder::new(data))
@@ -207,12 +252,11 @@ pub(crate) fn unpack_archive(
     let mut ar = tar::Archive::new(reader);
     let mut n = 0;
     let entries = ar.entries().map_err(|e| format!("bad archive: {e}"))?;
+    fs.entry(dest.to_owned())
+        .or_insert(Node::Dir { mode: 0o755 });
     for entry in entries {
         let mut entry = entry.map_err(|e| format!("bad archive entry: {e}"))?;
         let kind = entry.header().entry_type();
-        if !kind.is_file() {
-            continue;
-        }
         let rel = entry
             .path()
             .map_err(|e| format!("bad entry path: {e}"))?
@@ -223,54 +267,102 @@ pub(crate) fn unpack_archive(
                 "archive member {rel:?} escapes the target directory"
             ));
         }
-        let mut buf = Vec::new();
-        entry
-            .read_to_end(&mut buf)
-            .map_err(|e| format!("bad archive data: {e}"))?;
-        fs.insert(normalize(&rel, dest), Bytes::from(buf));
+        let path = normalize(&rel, dest);
+        let mode = entry.header().mode().unwrap_or(0o644) & MODE_BITS;
+        let link = || -> Result<String, String> {
+            entry
+                .link_name()
+                .map_err(|e| format!("bad link name: {e}"))?
+                .map(|l| l.to_string_lossy().into_owned())
+                .ok_or_else(|| format!("link {rel:?} without a target"))
+        };
+        let node = match kind {
+            tar::EntryType::Directory => Node::Dir { mode },
+            tar::EntryType::Symlink => Node::Symlink { target: link()? },
+            tar::EntryType::Link => {
+                let source = normalize(&link()?, dest);
+                match fs.get(&source) {
+                    Some(node @ Node::File { .. }) => node.clone(),
+                    _ => return Err(format!("hard link {rel:?} to a missing file")),
+                }
+            }
+            kind if kind.is_file() => {
+                let mut buf = Vec::new();
+                entry
+                    .read_to_end(&mut buf)
+                    .map_err(|e| format!("bad archive data: {e}"))?;
+                Node::File {
+                    data: Bytes::from(buf),
+                    mode,
+                }
+            }
+            _ => continue,
+        };
+        if path == dest && !matches!(node, Node::Dir { .. }) {
+            return Err(format!(
+                "archive member {rel:?} replaces the target directory"
+            ));
+        }
+        fs.insert(path, node);
         n += 1;
     }
     Ok(n)
 }
 
-/// Packs the file at `root` or the files under directory `root` into a
-/// tar.gz (paths relative to `root`; a single file keeps its base name).
-/// `None` when nothing exists there.
-pub(crate) fn pack_archive(
-    fs: &BTreeMap<String, Bytes>,
-    root: &str,
-) -> Result<Option<Vec<u8>>, String> {
-    let mut entries: Vec<(String, &Bytes)> = Vec::new();
-    if let Some(data) = fs.get(root) {
-        let base = root.rsplit('/').next().unwrap_or(root).to_owned();
-        entries.push((base, data));
-    } else {
-        let prefix = if root == "/" {
-            "/".to_owned()
-        } else {
-            format!("{root}/")
-        };
-        for (p, d) in fs.range(prefix.clone()..) {
-            match p.strip_prefix(&prefix) {
-                Some(rel) => entries.push((rel.to_owned(), d)),
-                None => break,
-            }
+/// Packs `root` into a tar.gz: the node at `root` alone when it is a file or
+/// a symbolic link (named by its base name), or everything below the
+/// directory `root` (paths relative to it, directories before their
+/// contents). `None` when nothing exists there.
+pub(crate) fn pack_archive(fs: &Fs, root: &str) -> Result<Option<Vec<u8>>, String> {
+    let mut entries: Vec<(String, &Node)> = Vec::new();
+    match fs.get(root) {
+        Some(node @ (Node::File { .. } | Node::Symlink { .. })) => {
+            let base = root.rsplit('/').next().unwrap_or(root).to_owned();
+            entries.push((base, node));
         }
-        if entries.is_empty() {
-            return Ok(None);
+        found => {
+            let prefix = if root == "/" {
+                "/".to_owned()
+            } else {
+                format!("{root}/")
+            };
+            for (p, node) in fs.range(prefix.clone()..) {
+                match p.strip_prefix(&prefix) {
+                    Some(rel) => entries.push((rel.to_owned(), node)),
+                    None => break,
+                }
+            }
+            if entries.is_empty() && found.is_none() {
+                return Ok(None);
+            }
         }
     }
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     let mut builder = tar::Builder::new(gz);
-    for (rel, data) in entries {
+    for (rel, node) in entries {
         let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
         h.set_mtime(1_767_225_600);
-        h.set_entry_type(tar::EntryType::Regular);
-        builder
-            .append_data(&mut h, &rel, &data[..])
-            .map_err(|e| format!("tar: {e}"))?;
+        let appended = match node {
+            Node::File { data, mode } => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(data.len() as u64);
+                h.set_mode(*mode);
+                builder.append_data(&mut h, &rel, &data[..])
+            }
+            Node::Dir { mode } => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_size(0);
+                h.set_mode(*mode);
+                builder.append_data(&mut h, &rel, std::io::empty())
+            }
+            Node::Symlink { target } => {
+                h.set_entry_type(tar::EntryType::Symlink);
+                h.set_size(0);
+                h.set_mode(0o777);
+                builder.append_link(&mut h, &rel, target)
+            }
+        };
+        appended.map_err(|e| format!("tar: {e}"))?;
     }
     let gz = builder.into_inner().map_err(|e| format!("tar: {e}"))?;
     let mut out = gz.finish().map_err(|e| format!("gzip: {e}"))?;
@@ -308,15 +400,82 @@ mod tests {
 
     #[test]
     fn archive_round_trip() {
-        let mut fs = BTreeMap::new();
-        fs.insert("/w/d/a.txt".to_owned(), Bytes::from_static(b"A"));
-        fs.insert("/w/d/sub/b.txt".to_owned(), Bytes::from_static(b"B"));
-        fs.insert("/w/dx".to_owned(), Bytes::from_static(b"X"));
+        let mut fs = Fs::new();
+        fs.insert(
+            "/w/d/a.txt".to_owned(),
+            Node::file(Bytes::from_static(b"A")),
+        );
+        fs.insert(
+            "/w/d/sub/b.txt".to_owned(),
+            Node::file(Bytes::from_static(b"B")),
+        );
+        fs.insert("/w/dx".to_owned(), Node::file(Bytes::from_static(b"X")));
         let tgz = pack_archive(&fs, "/w/d").unwrap().unwrap();
-        let mut out = BTreeMap::new();
+        let mut out = Fs::new();
         assert_eq!(unpack_archive(&tgz, "/dst", &mut out).unwrap(), 2);
-        assert_eq!(out.get("/dst/a.txt").map(|b| &b[..]), Some(&b"A"[..]));
-        assert_eq!(out.get("/dst/sub/b.txt").map(|b| &b[..]), Some(&b"B"[..]));
+        assert_eq!(
+            out.get("/dst/a.txt").and_then(Node::data).map(|b| &b[..]),
+            Some(&b"A"[..])
+        );
+        assert_eq!(
+            out.get("/dst/sub/b.txt")
+                .and_then(Node::data)
+                .map(|b| &b[..]),
+            Some(&b"B"[..])
+        );
         assert!(pack_archive(&fs, "/nope").unwrap().is_none());
+    }
+
+    #[test]
+    fn archive_round_trip_keeps_directories_links_and_modes() {
+        let mut fs = Fs::new();
+        let node = |path: &str, node: Node| (format!("/w/d{path}"), node);
+        let nodes = [
+            node("", Node::Dir { mode: 0o755 }),
+            node("/empty", Node::Dir { mode: 0o700 }),
+            node("/empty/inner", Node::Dir { mode: 0o755 }),
+            node(
+                "/run.sh",
+                Node::File {
+                    data: Bytes::from_static(b"#!/bin/sh"),
+                    mode: 0o755,
+                },
+            ),
+            node(
+                "/link",
+                Node::Symlink {
+                    target: "run.sh".into(),
+                },
+            ),
+            node(
+                &format!("/{}", "long/".repeat(30)),
+                Node::Symlink {
+                    target: "x".repeat(300),
+                },
+            ),
+        ];
+        fs.extend(nodes.iter().cloned());
+        let tgz = pack_archive(&fs, "/w/d").unwrap().unwrap();
+        let mut out = Fs::new();
+        assert_eq!(unpack_archive(&tgz, "/w/d", &mut out).unwrap(), 5);
+        let normalized: Fs = nodes
+            .iter()
+            .map(|(p, n)| (normalize(p, "/"), n.clone()))
+            .collect();
+        assert_eq!(out, normalized);
+        // An empty directory packs into an empty archive, not "not found".
+        let tgz = pack_archive(&fs, "/w/d/empty/inner").unwrap().unwrap();
+        let mut out = Fs::new();
+        assert_eq!(unpack_archive(&tgz, "/e", &mut out).unwrap(), 0);
+        // A symbolic link packs alone, under its base name.
+        let tgz = pack_archive(&fs, "/w/d/link").unwrap().unwrap();
+        let mut out = Fs::new();
+        unpack_archive(&tgz, "/l", &mut out).unwrap();
+        assert_eq!(
+            out.get("/l/link"),
+            Some(&Node::Symlink {
+                target: "run.sh".into()
+            })
+        );
     }
 }

@@ -47,7 +47,7 @@ struct Sandbox {
     vcpus: i64,
     lifecycle: Option<Value>,
     gets_until_running: u32,
-    files: BTreeMap<String, Bytes>,
+    files: files::Fs,
     execs: HashMap<String, ExecRecord>,
     shares: Vec<Share>,
     /// Open sessions: name and when they started (Unix milliseconds).
@@ -73,7 +73,7 @@ struct Snapshot {
     sandbox_id: String,
     status: &'static str,
     created_at: String,
-    files: BTreeMap<String, Bytes>,
+    files: files::Fs,
 }
 
 #[derive(Serialize)]
@@ -141,7 +141,12 @@ impl Share {
 
 impl Snapshot {
     fn view(&self) -> Value {
-        let size: usize = self.files.values().map(Bytes::len).sum();
+        let size: usize = self
+            .files
+            .values()
+            .filter_map(files::Node::data)
+            .map(Bytes::len)
+            .sum();
         json!({
             "id": self.id,
             "name": self.name,
@@ -222,6 +227,7 @@ impl State {
         let sb = self.sandboxes.get(sandbox)?;
         sb.files
             .get(&files::normalize(path, &sb.workdir))
+            .and_then(files::Node::data)
             .map(|b| b.to_vec())
     }
 }
@@ -596,7 +602,7 @@ fn create_sandbox(shared: &Shared, status: u16, body: &Bytes) -> R {
                 ))
             }
         },
-        None => BTreeMap::new(),
+        None => files::Fs::new(),
     };
     let starting = shared.config.starting_gets;
     let sb = Sandbox {
@@ -849,6 +855,7 @@ fn download_file(shared: &Shared, status: u16, name: &str, q: &Query) -> R {
     let data = sb
         .files
         .get(&full)
+        .and_then(files::Node::data)
         .ok_or_else(|| wire::error(404, "FILE_NOT_FOUND", &format!("file {full:?} not found")))?;
     Ok(wire::respond(status, Some(&wire::OCTET), data.clone()))
 }
@@ -920,7 +927,18 @@ fn upload(
         files::unpack_archive(&file.data, &full, &mut sb.files)
             .map_err(|e| wire::error(400, "FILE_OPERATION_ERROR", &e))?;
     } else {
-        sb.files.insert(full, file.data);
+        // Overwriting a file keeps its permissions.
+        let mode = match sb.files.get(&full) {
+            Some(files::Node::File { mode, .. }) => *mode,
+            _ => 0o644,
+        };
+        sb.files.insert(
+            full,
+            files::Node::File {
+                data: file.data,
+                mode,
+            },
+        );
     }
     Ok(wire::json(status, &json!({"status": "uploaded"})))
 }

@@ -685,9 +685,15 @@ async fn files_round_trip() {
     assert_eq!(c.get("/sandboxes/box/files").await.status(), 422);
 
     // Archive upload → individual files → archive download.
-    let mut src = BTreeMap::new();
-    src.insert("/src/a.txt".to_owned(), Bytes::from_static(b"A"));
-    src.insert("/src/dir/b.txt".to_owned(), Bytes::from_static(b"BB"));
+    let mut src = files::Fs::new();
+    src.insert(
+        "/src/a.txt".to_owned(),
+        files::Node::file(Bytes::from_static(b"A")),
+    );
+    src.insert(
+        "/src/dir/b.txt".to_owned(),
+        files::Node::file(Bytes::from_static(b"BB")),
+    );
     let tgz = files::pack_archive(&src, "/src").unwrap().unwrap();
     let r = c
         .post_multipart(
@@ -711,12 +717,13 @@ async fn files_round_trip() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/gzip");
     let back = r.bytes().await.unwrap();
-    let mut out = BTreeMap::new();
+    let mut out = files::Fs::new();
     files::unpack_archive(&back, "/x", &mut out).unwrap();
     assert_eq!(
         out.keys().collect::<Vec<_>>(),
-        vec!["/x/a.txt", "/x/dir/b.txt"]
+        vec!["/x", "/x/a.txt", "/x/dir/b.txt"]
     );
+    assert_eq!(out["/x"], files::Node::Dir { mode: 0o755 });
     assert_error(
         c.get("/sandboxes/box/files-archive?path=/nothing").await,
         404,
@@ -964,8 +971,11 @@ async fn spec_conformance_for_every_operation() {
                 rb = rb.json(&b);
             } else if content.keys().any(|k| k.starts_with("multipart/")) {
                 let data = if meta.path.ends_with("files-archive") {
-                    let mut fs = BTreeMap::new();
-                    fs.insert("/s/a".to_owned(), Bytes::from_static(b"a"));
+                    let mut fs = files::Fs::new();
+                    fs.insert(
+                        "/s/a".to_owned(),
+                        files::Node::file(Bytes::from_static(b"a")),
+                    );
                     files::pack_archive(&fs, "/s").unwrap().unwrap()
                 } else {
                     b"data".to_vec()

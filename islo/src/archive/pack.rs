@@ -1,0 +1,808 @@
+//! Building a `tar.gz` stream of a directory.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::fs;
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use futures_util::Stream;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use tar::{EntryType, Header, HeaderMode};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{ArchiveOptions, CHUNK_SIZE};
+
+/// Number of chunks that may wait in the channel between the archiving task
+/// and the stream consumer.
+const CHANNEL_CAPACITY: usize = 4;
+
+/// Adds `path` to the message of an I/O error, keeping its kind.
+fn with_path(err: io::Error, what: &str, path: &Path) -> io::Error {
+    io::Error::new(err.kind(), format!("{what} `{}`: {err}", path.display()))
+}
+
+/// Streams `dir` as a gzip-compressed tar archive, built on the fly.
+///
+/// Nothing happens until the stream is first polled, which must be inside a
+/// Tokio runtime (otherwise the stream yields an error). The archive is then
+/// produced by a blocking task; at most a few chunks of [`CHUNK_SIZE`] bytes
+/// are held in memory at any time, whatever the size of the directory. If the
+/// stream is dropped, the task stops at its next write.
+///
+/// Entries are paths relative to `dir` (the directory itself is not an
+/// entry), in sorted order, each directory before its contents. Regular
+/// files, directories and symbolic links (stored as links, never followed)
+/// are archived with their permissions and modification times; sockets,
+/// FIFOs and devices are skipped. Paths matching [`ArchiveOptions::exclude`]
+/// are left out.
+///
+/// Errors (an unreadable file, an invalid exclude pattern, a file that shrank
+/// while being read) are yielded as the stream's last item, with the path in
+/// the message.
+///
+/// Calling this is cheap: to send the same directory again (for example on a
+/// retried upload), call it again or use [`tar_gz_stream_factory`].
+pub fn tar_gz_stream(dir: impl Into<PathBuf>, options: ArchiveOptions) -> TarGzStream {
+    TarGzStream::new(Job {
+        dir: dir.into(),
+        options,
+        progress: None,
+    })
+}
+
+/// Returns a function that starts a fresh [`tar_gz_stream`] of `dir` on every
+/// call, e.g. to rebuild a request body for each upload attempt.
+pub fn tar_gz_stream_factory(
+    dir: impl Into<PathBuf>,
+    options: ArchiveOptions,
+) -> impl Fn() -> TarGzStream + Clone + Send + Sync + 'static {
+    let dir = dir.into();
+    move || tar_gz_stream(dir.clone(), options.clone())
+}
+
+/// The stream returned by [`tar_gz_stream`]: chunks of a `tar.gz` archive.
+///
+/// It is `Send`, `Sync` and `Unpin`.
+pub struct TarGzStream {
+    state: StreamState,
+}
+
+enum StreamState {
+    NotStarted(Job),
+    Running {
+        chunks: mpsc::Receiver<Bytes>,
+        task: JoinHandle<io::Result<()>>,
+    },
+    Finishing(JoinHandle<io::Result<()>>),
+    Done,
+}
+
+impl fmt::Debug for TarGzStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            StreamState::NotStarted(_) => "not started",
+            StreamState::Running { .. } => "running",
+            StreamState::Finishing(_) => "finishing",
+            StreamState::Done => "done",
+        };
+        f.debug_struct("TarGzStream")
+            .field("state", &state)
+            .finish()
+    }
+}
+
+impl TarGzStream {
+    fn new(job: Job) -> Self {
+        Self {
+            state: StreamState::NotStarted(job),
+        }
+    }
+}
+
+impl Stream for TarGzStream {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            match std::mem::replace(&mut this.state, StreamState::Done) {
+                StreamState::NotStarted(job) => {
+                    let handle = match Handle::try_current() {
+                        Ok(handle) => handle,
+                        Err(_) => {
+                            return Poll::Ready(Some(Err(io::Error::other(
+                                "the tar.gz stream must be polled inside a Tokio runtime",
+                            ))))
+                        }
+                    };
+                    let (tx, chunks) = mpsc::channel(CHANNEL_CAPACITY);
+                    let task = handle.spawn_blocking(move || job.run(tx));
+                    this.state = StreamState::Running { chunks, task };
+                }
+                StreamState::Running { mut chunks, task } => match chunks.poll_recv(cx) {
+                    Poll::Ready(Some(chunk)) => {
+                        this.state = StreamState::Running { chunks, task };
+                        return Poll::Ready(Some(Ok(chunk)));
+                    }
+                    Poll::Ready(None) => this.state = StreamState::Finishing(task),
+                    Poll::Pending => {
+                        this.state = StreamState::Running { chunks, task };
+                        return Poll::Pending;
+                    }
+                },
+                StreamState::Finishing(mut task) => {
+                    return match Pin::new(&mut task).poll(cx) {
+                        Poll::Pending => {
+                            this.state = StreamState::Finishing(task);
+                            Poll::Pending
+                        }
+                        Poll::Ready(Ok(Ok(()))) => Poll::Ready(None),
+                        Poll::Ready(Ok(Err(err))) => Poll::Ready(Some(Err(err))),
+                        Poll::Ready(Err(join)) => Poll::Ready(Some(Err(io::Error::other(
+                            format!("the tar.gz archiving task failed: {join}"),
+                        )))),
+                    };
+                }
+                StreamState::Done => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+/// Everything the blocking archiving task needs.
+struct Job {
+    dir: PathBuf,
+    options: ArchiveOptions,
+    /// Test hook: counts the file bytes read so far.
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl Job {
+    fn run(self, tx: mpsc::Sender<Bytes>) -> io::Result<()> {
+        let excluder = Excluder::new(&self.options.exclude)?;
+        let meta = fs::metadata(&self.dir)
+            .map_err(|err| with_path(err, "cannot read source directory", &self.dir))?;
+        if !meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("`{}` is not a directory", self.dir.display()),
+            ));
+        }
+        let writer = ChannelWriter {
+            tx: tx.clone(),
+            buf: BytesMut::with_capacity(CHUNK_SIZE),
+            aborted: false,
+        };
+        let mut builder = tar::Builder::new(GzEncoder::new(writer, Compression::default()));
+        builder.follow_symlinks(false);
+        if let Err(err) = self.append_tree(&mut builder, &excluder, &tx) {
+            // Dropping the builder and the encoder would otherwise write the
+            // end-of-archive blocks and gzip trailer, making the truncated
+            // archive look complete.
+            builder.get_mut().get_mut().aborted = true;
+            return Err(err);
+        }
+        let encoder = builder.into_inner()?;
+        let mut writer = encoder.finish()?;
+        writer.send_buffered()
+    }
+
+    /// Appends every entry below the source directory, depth first and in
+    /// sorted order.
+    fn append_tree<W: Write>(
+        &self,
+        builder: &mut tar::Builder<W>,
+        excluder: &Excluder,
+        tx: &mpsc::Sender<Bytes>,
+    ) -> io::Result<()> {
+        // Directories still to list, as paths relative to `self.dir`.
+        let mut pending = vec![PathBuf::new()];
+        while let Some(rel_dir) = pending.pop() {
+            let abs_dir = self.dir.join(&rel_dir);
+            let mut names = fs::read_dir(&abs_dir)
+                .and_then(|entries| {
+                    entries
+                        .map(|entry| entry.map(|entry| entry.file_name()))
+                        .collect::<io::Result<Vec<_>>>()
+                })
+                .map_err(|err| with_path(err, "cannot list directory", &abs_dir))?;
+            names.sort();
+            let mut subdirs = Vec::new();
+            for name in names {
+                if tx.is_closed() {
+                    return Err(consumer_gone());
+                }
+                let rel = rel_dir.join(&name);
+                if excluder.is_excluded(&rel, &name) {
+                    continue;
+                }
+                if self.append(builder, &rel)? {
+                    subdirs.push(rel);
+                }
+            }
+            // Pop subdirectories in sorted order.
+            pending.extend(subdirs.into_iter().rev());
+        }
+        Ok(())
+    }
+
+    /// Appends one file system entry; returns whether it is a directory whose
+    /// contents must be archived too.
+    fn append<W: Write>(&self, builder: &mut tar::Builder<W>, rel: &Path) -> io::Result<bool> {
+        let path = self.dir.join(rel);
+        let meta =
+            fs::symlink_metadata(&path).map_err(|err| with_path(err, "cannot read", &path))?;
+        let file_type = meta.file_type();
+        let mut header = Header::new_gnu();
+        if file_type.is_dir() {
+            header.set_metadata_in_mode(&meta, HeaderMode::Complete);
+            header.set_size(0);
+            builder
+                .append_data(&mut header, rel, io::empty())
+                .map_err(|err| with_path(err, "cannot archive directory", &path))?;
+            Ok(true)
+        } else if file_type.is_file() {
+            let file = fs::File::open(&path).map_err(|err| with_path(err, "cannot open", &path))?;
+            // Use the metadata of the opened file, in case it was replaced.
+            let meta = file
+                .metadata()
+                .map_err(|err| with_path(err, "cannot read", &path))?;
+            header.set_metadata_in_mode(&meta, HeaderMode::Complete);
+            let reader = ExactReader {
+                inner: file,
+                remaining: meta.len(),
+                progress: self.progress.clone(),
+            };
+            builder
+                .append_data(&mut header, rel, reader)
+                .map_err(|err| with_path(err, "cannot archive file", &path))?;
+            Ok(false)
+        } else if file_type.is_symlink() {
+            let target =
+                fs::read_link(&path).map_err(|err| with_path(err, "cannot read link", &path))?;
+            header.set_metadata_in_mode(&meta, HeaderMode::Complete);
+            header.set_entry_type(EntryType::Symlink);
+            header.set_size(0);
+            builder
+                .append_link(&mut header, rel, &target)
+                .map_err(|err| with_path(err, "cannot archive symbolic link", &path))?;
+            Ok(false)
+        } else {
+            // Sockets, FIFOs and devices have no meaningful archived form.
+            Ok(false)
+        }
+    }
+}
+
+fn consumer_gone() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "the tar.gz stream was dropped by its consumer",
+    )
+}
+
+/// Reads exactly `remaining` bytes, failing if the file shrank meanwhile
+/// (which would otherwise corrupt the archive).
+struct ExactReader<R> {
+    inner: R,
+    remaining: u64,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for ExactReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.remaining == 0 || buf.is_empty() {
+            return Ok(0);
+        }
+        let max = usize::try_from(self.remaining).map_or(buf.len(), |r| r.min(buf.len()));
+        let n = self.inner.read(&mut buf[..max])?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file shrank while it was being archived",
+            ));
+        }
+        self.remaining -= n as u64;
+        if let Some(progress) = &self.progress {
+            progress.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Collects written bytes into chunks of [`CHUNK_SIZE`] and sends them
+/// through the channel, blocking while it is full.
+struct ChannelWriter {
+    tx: mpsc::Sender<Bytes>,
+    buf: BytesMut,
+    /// Set when archiving failed: refuse all further output.
+    aborted: bool,
+}
+
+impl ChannelWriter {
+    fn send_buffered(&mut self) -> io::Result<()> {
+        if self.aborted {
+            return Err(io::Error::other("archiving was aborted"));
+        }
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = self.buf.split().freeze();
+        self.tx.blocking_send(chunk).map_err(|_| consumer_gone())?;
+        self.buf.reserve(CHUNK_SIZE);
+        Ok(())
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.aborted {
+            return Err(io::Error::other("archiving was aborted"));
+        }
+        let n = data.len().min(CHUNK_SIZE - self.buf.len());
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() >= CHUNK_SIZE {
+            self.send_buffered()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // Chunks are sent when full and at the end; flushing early would
+        // only produce small chunks.
+        Ok(())
+    }
+}
+
+/// Compiled [`ArchiveOptions::exclude`] patterns.
+struct Excluder {
+    /// Patterns matched against the whole relative path.
+    paths: GlobSet,
+    /// Patterns matched against the file name only.
+    names: GlobSet,
+}
+
+impl Excluder {
+    fn new(patterns: &[String]) -> io::Result<Self> {
+        let mut paths = GlobSetBuilder::new();
+        let mut names = GlobSetBuilder::new();
+        for raw in patterns {
+            let trimmed = raw.trim();
+            let anchored = trimmed.starts_with('/');
+            let mut pattern = trimmed.trim_start_matches('/').trim_end_matches('/');
+            while let Some(rest) = pattern.strip_prefix("./") {
+                pattern = rest;
+            }
+            if pattern.is_empty() {
+                continue;
+            }
+            let glob = |pattern: &str| {
+                GlobBuilder::new(pattern)
+                    .literal_separator(true)
+                    .build()
+                    .map_err(|err| {
+                        io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!("invalid exclude pattern `{raw}`: {err}"),
+                        )
+                    })
+            };
+            if anchored || pattern.contains('/') {
+                paths.add(glob(pattern)?);
+                if let Some(dir) = pattern.strip_suffix("/**") {
+                    if !dir.is_empty() {
+                        paths.add(glob(dir)?);
+                    }
+                }
+            } else {
+                names.add(glob(pattern)?);
+            }
+        }
+        let build = |builder: GlobSetBuilder| {
+            builder.build().map_err(|err| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("invalid exclude patterns: {err}"),
+                )
+            })
+        };
+        Ok(Self {
+            paths: build(paths)?,
+            names: build(names)?,
+        })
+    }
+
+    fn is_excluded(&self, rel: &Path, name: &OsStr) -> bool {
+        self.names.is_match(name) || self.paths.is_match(rel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{extract_tar_gz, sanitize_entry_path};
+    use futures_util::StreamExt;
+    use std::io::Cursor;
+    #[cfg(unix)]
+    use std::os::unix::fs::PermissionsExt;
+    use std::time::Duration;
+
+    fn write(path: &Path, data: &[u8]) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, data).unwrap();
+    }
+
+    async fn collect(stream: TarGzStream) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut stream = stream;
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    /// Relative path -> description of every entry below `root`.
+    fn snapshot(root: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+        let mut map = std::collections::BTreeMap::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path.strip_prefix(root).unwrap().to_path_buf();
+                let meta = fs::symlink_metadata(&path).unwrap();
+                let desc = if meta.file_type().is_symlink() {
+                    format!("link {}", fs::read_link(&path).unwrap().display())
+                } else if meta.is_dir() {
+                    stack.push(path.clone());
+                    "dir".to_owned()
+                } else {
+                    #[cfg(unix)]
+                    let mode = meta.permissions().mode() & 0o777;
+                    #[cfg(not(unix))]
+                    let mode = 0;
+                    format!("file {mode:o} {:?}", fs::read(&path).unwrap())
+                };
+                map.insert(rel, desc);
+            }
+        }
+        map
+    }
+
+    #[tokio::test]
+    async fn round_trip_preserves_tree_and_applies_excludes() {
+        let src = tempfile::tempdir().unwrap();
+        let s = src.path();
+        write(&s.join("a.txt"), b"alpha");
+        write(&s.join("nested/deep/b.bin"), &[0, 1, 2, 255]);
+        write(&s.join("nested/keep.txt"), b"keep");
+        write(&s.join("run.sh"), b"#!/bin/sh\necho hi\n");
+        fs::create_dir_all(s.join("empty")).unwrap();
+        // Longer than the 100 bytes of a plain tar header.
+        let long = format!("nested/{}/{}.txt", "d".repeat(90), "f".repeat(120));
+        write(&s.join(&long), b"long name");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&long, s.join("long-link")).unwrap();
+            fs::set_permissions(s.join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+            std::os::unix::fs::symlink("nested/deep/b.bin", s.join("link")).unwrap();
+            std::os::unix::fs::symlink("../a.txt", s.join("nested/up")).unwrap();
+        }
+        // Excluded below.
+        write(&s.join("target/debug/big"), b"build output");
+        write(&s.join("x.log"), b"log");
+        write(&s.join("nested/deep/y.log"), b"log");
+        write(&s.join(".git/HEAD"), b"ref");
+        write(&s.join("nested/.git/config"), b"cfg");
+        write(&s.join("docs/skip.pdf"), b"pdf");
+        write(&s.join("docs/keep/inner.pdf"), b"pdf");
+        let options = ArchiveOptions {
+            exclude: vec![
+                "target/**".into(),
+                "*.log".into(),
+                ".git".into(),
+                "docs/*.pdf".into(),
+            ],
+        };
+        let bytes = collect(tar_gz_stream(s, options)).await.unwrap();
+
+        // Entry names are clean relative paths.
+        let mut names = Vec::new();
+        let mut listing = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+        for entry in listing.entries().unwrap() {
+            let entry = entry.unwrap();
+            let path = entry.path().unwrap().into_owned();
+            assert!(sanitize_entry_path(&path).is_ok(), "{}", path.display());
+            names.push(path);
+        }
+        assert!(names.iter().any(|n| n == Path::new("nested/deep/b.bin")));
+
+        let dst = tempfile::tempdir().unwrap();
+        let summary = extract_tar_gz(Cursor::new(bytes), dst.path())
+            .await
+            .unwrap();
+
+        let mut expected = snapshot(s);
+        for excluded in [
+            "target",
+            "target/debug",
+            "target/debug/big",
+            "x.log",
+            "nested/deep/y.log",
+            ".git",
+            ".git/HEAD",
+            "nested/.git",
+            "nested/.git/config",
+            "docs/skip.pdf",
+        ] {
+            assert!(expected.remove(Path::new(excluded)).is_some(), "{excluded}");
+        }
+        assert_eq!(snapshot(dst.path()), expected);
+        assert!(dst.path().join("docs/keep/inner.pdf").exists());
+        #[cfg(unix)]
+        assert_eq!(summary.symlinks, 3);
+        assert_eq!(summary.files, 6);
+        // nested, nested/deep, nested/ddd..., empty, docs, docs/keep
+        assert_eq!(summary.dirs, 6);
+    }
+
+    #[tokio::test]
+    async fn factory_builds_identical_streams() {
+        let src = tempfile::tempdir().unwrap();
+        write(&src.path().join("f"), b"data");
+        let factory = tar_gz_stream_factory(src.path(), ArchiveOptions::default());
+        let first = collect(factory()).await.unwrap();
+        let second = collect(factory()).await.unwrap();
+        assert_eq!(first, second);
+        assert!(!first.is_empty());
+    }
+
+    #[tokio::test]
+    async fn invalid_exclude_pattern_is_a_stream_error() {
+        let src = tempfile::tempdir().unwrap();
+        let options = ArchiveOptions {
+            exclude: vec!["a[".into()],
+        };
+        let err = collect(tar_gz_stream(src.path(), options))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("a["), "{err}");
+    }
+
+    #[tokio::test]
+    async fn missing_source_dir_error_names_the_path() {
+        let src = tempfile::tempdir().unwrap();
+        let missing = src.path().join("nope");
+        let err = collect(tar_gz_stream(&missing, ArchiveOptions::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn file_shrinking_mid_stream_fails_without_completing_the_archive() {
+        const LEN: usize = 8 * 1024 * 1024;
+        let src = tempfile::tempdir().unwrap();
+        let path = src.path().join("a");
+        write_random(&path, LEN);
+        let mut stream = tar_gz_stream(src.path(), ArchiveOptions::default());
+        let mut bytes = stream.next().await.unwrap().unwrap().to_vec();
+        // Back-pressure keeps the producer within the first MiBs of the file.
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        let err = loop {
+            match stream.next().await {
+                Some(Ok(chunk)) => bytes.extend_from_slice(&chunk),
+                Some(Err(err)) => break err,
+                None => panic!("stream ended without an error"),
+            }
+        };
+        assert!(stream.next().await.is_none());
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+        // No gzip trailer was written, so the output is not a valid archive.
+        let mut decoded = Vec::new();
+        assert!(flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_end(&mut decoded)
+            .is_err());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn unreadable_file_error_names_the_path() {
+        let src = tempfile::tempdir().unwrap();
+        let path = src.path().join("secret");
+        write(&path, b"x");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
+        if fs::File::open(&path).is_ok() {
+            // Running as root: permissions are not enforced.
+            return;
+        }
+        let err = collect(tar_gz_stream(src.path(), ArchiveOptions::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
+        assert!(err.to_string().contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn shrinking_file_is_an_error() {
+        let mut reader = ExactReader {
+            inner: Cursor::new(vec![1u8; 10]),
+            remaining: 20,
+            progress: None,
+        };
+        let err = io::copy(&mut reader, &mut io::sink()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn polling_outside_a_runtime_is_an_error_not_a_panic() {
+        let mut stream = tar_gz_stream("/nonexistent", ArchiveOptions::default());
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        match Pin::new(&mut stream).poll_next(&mut cx) {
+            Poll::Ready(Some(Err(err))) => assert!(err.to_string().contains("Tokio")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn stream_is_send_sync_unpin_static() {
+        fn check<T: Send + Sync + Unpin + 'static>(_: &T) {}
+        check(&tar_gz_stream(".", ArchiveOptions::default()));
+    }
+
+    /// Writes `len` bytes of incompressible pseudo-random data.
+    fn write_random(path: &Path, len: usize) {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut data = Vec::with_capacity(len);
+        while data.len() < len {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            data.extend_from_slice(&state.to_le_bytes());
+        }
+        data.truncate(len);
+        fs::write(path, data).unwrap();
+    }
+
+    #[tokio::test]
+    async fn stream_memory_is_bounded_by_backpressure() {
+        const LEN: usize = 8 * 1024 * 1024;
+        let src = tempfile::tempdir().unwrap();
+        write_random(&src.path().join("random"), LEN);
+        let progress = Arc::new(AtomicU64::new(0));
+        let mut stream = TarGzStream::new(Job {
+            dir: src.path().to_path_buf(),
+            options: ArchiveOptions::default(),
+            progress: Some(Arc::clone(&progress)),
+        });
+        let mut received = 0u64;
+        let mut max_chunk = 0;
+        let mut max_ahead = 0u64;
+        let mut first_chunk_progress = None;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.unwrap();
+            let read = progress.load(Ordering::Relaxed);
+            first_chunk_progress.get_or_insert(read);
+            received += chunk.len() as u64;
+            max_chunk = max_chunk.max(chunk.len());
+            // Input read by the producer but not yet delivered to us: this
+            // bounds what is buffered in between (random data does not
+            // compress, so output bytes track input bytes).
+            max_ahead = max_ahead.max(read.saturating_sub(received));
+            if received == chunk.len() as u64 {
+                // Stall once, giving an unbounded producer time to run far
+                // ahead; a bounded one blocks on the full channel instead.
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+        }
+        assert!(received >= LEN as u64);
+        assert!(max_chunk <= CHUNK_SIZE, "max chunk {max_chunk}");
+        assert!(
+            max_ahead < 2 * 1024 * 1024,
+            "producer ran {max_ahead} bytes ahead"
+        );
+        let first = first_chunk_progress.unwrap();
+        assert!(
+            first < LEN as u64 / 2,
+            "first chunk only after {first} bytes were read"
+        );
+    }
+
+    #[tokio::test]
+    async fn large_sparse_file_streams_in_small_chunks() {
+        const LEN: u64 = 200 * 1024 * 1024;
+        let src = tempfile::tempdir().unwrap();
+        fs::File::create(src.path().join("zeros"))
+            .unwrap()
+            .set_len(LEN)
+            .unwrap();
+        let mut stream = tar_gz_stream(src.path(), ArchiveOptions::default());
+        let mut chunks = 0;
+        let mut max_chunk = 0;
+        let mut total = 0;
+        let mut head = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.unwrap();
+            chunks += 1;
+            max_chunk = max_chunk.max(chunk.len());
+            total += chunk.len();
+            if head.len() < 4096 {
+                head.extend_from_slice(&chunk);
+            }
+        }
+        assert!(max_chunk <= CHUNK_SIZE, "max chunk {max_chunk}");
+        assert!(chunks > 1, "output arrives in several chunks");
+        assert!(total < 4 * 1024 * 1024, "zeros compress well: {total}");
+        // The first header describes the whole file.
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&head[..]));
+        let mut entries = archive.entries().unwrap();
+        let entry = entries.next().unwrap().unwrap();
+        assert_eq!(entry.path().unwrap(), Path::new("zeros"));
+        assert_eq!(entry.size(), LEN);
+    }
+
+    #[tokio::test]
+    async fn dropping_the_stream_stops_the_producer() {
+        const LEN: usize = 8 * 1024 * 1024;
+        let src = tempfile::tempdir().unwrap();
+        write_random(&src.path().join("random"), LEN);
+        let progress = Arc::new(AtomicU64::new(0));
+        let mut stream = TarGzStream::new(Job {
+            dir: src.path().to_path_buf(),
+            options: ArchiveOptions::default(),
+            progress: Some(Arc::clone(&progress)),
+        });
+        stream.next().await.unwrap().unwrap();
+        drop(stream);
+        // The producer holds clones of `progress` until it returns.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while Arc::strong_count(&progress) > 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "producer still running"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(progress.load(Ordering::Relaxed) < LEN as u64 / 2);
+    }
+
+    #[test]
+    fn exclude_pattern_semantics() {
+        let ex = Excluder::new(&[
+            "*.log".into(),
+            "/build".into(),
+            "src/*.tmp".into(),
+            "node_modules/".into(),
+            "out/**".into(),
+        ])
+        .unwrap();
+        let is = |p: &str| {
+            let path = Path::new(p);
+            ex.is_excluded(path, path.file_name().unwrap())
+        };
+        assert!(is("a.log") && is("deep/er/a.log"));
+        assert!(is("build") && !is("sub/build"));
+        assert!(is("src/x.tmp") && !is("src/a/x.tmp") && !is("x.tmp"));
+        assert!(is("node_modules") && is("pkg/node_modules"));
+        assert!(is("out") && is("out/a/b"));
+        assert!(!is("src/main.rs"));
+    }
+}
