@@ -1,6 +1,8 @@
 //! Generates the raw Islo bindings from the vendored spec at every build: normalize (see
-//! `islo-normalize`) → progenitor → prettyplease, plus the types the generated types name
-//! that are not progenitor's: the open enums and `DateTime` (`build/date_time.rs`). Progenitor's output is written as it emits it (only formatted); nothing generated is
+//! `islo-normalize`) → progenitor → prettyplease, plus what our own generator emits from the
+//! normalized spec in place of typify's types: the open enums and the update bodies (whose
+//! nullable fields are `islo_wire::Patch`es; date-times are `islo_wire::DateTime`s).
+//! Progenitor's output is written as it emits it (only formatted); nothing generated is
 //! checked in.
 //!
 //! The spec is this package's copy, `islo.json` (`cargo xtask regen` writes it from the
@@ -8,11 +10,6 @@
 //! `ISLO_OPENAPI_SPEC` (how `cargo xtask regen` checks a candidate before writing it). Its
 //! path is passed on to the `islo` crate's build script (`DEP_ISLO_GENERATED_SPEC`), which
 //! generates the typed request layer from the same document.
-
-#[path = "build/date_time.rs"]
-mod date_time;
-#[path = "build/patch.rs"]
-mod patch;
 
 use islo_normalize::Normalized;
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
@@ -43,8 +40,6 @@ fn main() {
     };
     write("codegen.rs", generate_client(&normalized));
     write("open_enums.rs", open_enums(&normalized));
-    write("date_time.rs", date_time::SOURCE.to_string());
-    write("patch.rs", patch::SOURCE.to_string());
     write(
         "updates.rs",
         updates(&normalized).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display())),
@@ -101,7 +96,7 @@ fn settings(n: &Normalized) -> GenerationSettings {
             format: Some("date-time".to_string()),
             ..Default::default()
         },
-        "crate::DateTime",
+        "::islo_wire::DateTime",
         [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
     );
     for b in &n.update_bodies {
@@ -288,7 +283,7 @@ fn field_type(n: &Normalized, schema: &serde_json::Value) -> Result<String, Stri
     }
     Ok(match schema.get("type").and_then(Value::as_str) {
         Some("string") => match format {
-            Some("date-time") => "crate::DateTime".into(),
+            Some("date-time") => "::islo_wire::DateTime".into(),
             Some("date") => "::chrono::NaiveDate".into(),
             Some("binary") => return Err(format!("a binary field in an update body: {schema}")),
             _ => "::std::string::String".into(),
@@ -384,7 +379,7 @@ fn updates(n: &Normalized) -> Result<String, String> {
                     three_state.push((ident.clone(), inner.clone()));
                     attrs.push("default".into());
                     attrs.push("skip_serializing_if = \"crate::Patch::is_absent\"".into());
-                    format!("crate::Patch<{inner}>")
+                    format!("::islo_wire::Patch<{inner}>")
                 }
                 (false, false) => {
                     attrs.push("default".into());

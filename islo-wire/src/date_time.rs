@@ -1,9 +1,5 @@
-//! The Rust source of `islo_generated::DateTime` (written to `OUT_DIR/date_time.rs` by
-//! `build.rs`; typify is told to use it for every `format: date-time` string). Not part of the
-//! build script's logic: a template, kept apart so that it reads as Rust.
+//! [`DateTime`]: a date-time as the API sent it.
 
-/// The module's source.
-pub const SOURCE: &str = r##"
 /// A date-time as the API sent it.
 ///
 /// Decodes RFC 3339 (`2026-04-12T14:26:35.005991Z`, `2026-04-12T16:26:35+02:00`) and ISO
@@ -19,7 +15,7 @@ pub const SOURCE: &str = r##"
 /// equals `…T14:26:35Z` and `…T14:26:35`.
 ///
 /// ```
-/// use islo_generated::DateTime;
+/// use islo_wire::DateTime;
 ///
 /// let naive: DateTime = "2026-04-12T14:26:35.005991".parse()?;
 /// assert!(naive.is_naive());
@@ -60,7 +56,11 @@ impl ::std::fmt::Display for DateTimeError {
 impl ::std::error::Error for DateTimeError {}
 
 /// The layouts of an ISO 8601 date-time without an offset (fraction optional).
-const NAIVE_LAYOUTS: [&str; 3] = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dt%H:%M:%S%.f"];
+const NAIVE_LAYOUTS: [&str; 3] = [
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dt%H:%M:%S%.f",
+];
 
 impl DateTime {
     /// Parses RFC 3339, or ISO 8601 without an offset (read as UTC), keeping `text`.
@@ -187,24 +187,31 @@ impl ::std::hash::Hash for DateTime {
 }
 
 impl ::serde::Serialize for DateTime {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.text)
     }
 }
 
 impl<'de> ::serde::Deserialize<'de> for DateTime {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
         struct Visitor;
         impl ::serde::de::Visitor<'_> for Visitor {
             type Value = DateTime;
             fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str("a date-time (RFC 3339, or ISO 8601 without an offset)")
             }
-            fn visit_str<E: ::serde::de::Error>(self, text: &str) -> ::std::result::Result<DateTime, E> {
+            fn visit_str<E: ::serde::de::Error>(
+                self,
+                text: &str,
+            ) -> ::std::result::Result<DateTime, E> {
                 DateTime::parse(text).map_err(E::custom)
             }
         }
         deserializer.deserialize_str(Visitor)
     }
 }
-"##;

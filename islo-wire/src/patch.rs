@@ -1,21 +1,27 @@
-//! The Rust source of `islo_generated::Patch` (written to `OUT_DIR/patch.rs` by `build.rs`;
-//! the update bodies `build.rs` generates type their optional nullable fields with it). A
-//! template, kept apart so that it reads as Rust.
+//! [`Patch`]: an update body's field, three-state.
 
-/// The module's source.
-pub const SOURCE: &str = r##"
 /// A field of an update body: left out, sent as `null`, or sent with a value.
 ///
 /// The server reads the three differently: a field left out keeps its value, `null` clears
 /// it, a value sets it (this is how the official Python SDK sends updates). The update
-/// bodies ([`crate::updates`]) type every optional field that can be `null` with it; the
-/// default is [`Patch::Absent`], so `..Default::default()` leaves every other field alone.
+/// bodies of the Islo API type every optional field that can be `null` with it; the default
+/// is [`Patch::Absent`], so `..Default::default()` leaves every other field alone.
 ///
 /// ```
-/// use islo_generated::{updates::GatewayProfileUpdate, Patch};
+/// use islo_wire::Patch;
 ///
-/// // Rename the profile and clear its description; leave everything else as it is.
-/// let body = GatewayProfileUpdate {
+/// #[derive(serde::Serialize, serde::Deserialize, Default)]
+/// struct ProfileUpdate {
+///     #[serde(default, skip_serializing_if = "Patch::is_absent")]
+///     name: Patch<String>,
+///     #[serde(default, skip_serializing_if = "Patch::is_absent")]
+///     description: Patch<String>,
+///     #[serde(default, skip_serializing_if = "Patch::is_absent")]
+///     priority: Patch<i64>,
+/// }
+///
+/// // Rename, clear the description, leave the priority as it is.
+/// let body = ProfileUpdate {
 ///     name: Patch::Value("edge".to_string()),
 ///     description: Patch::Null,
 ///     ..Default::default()
@@ -26,7 +32,7 @@ pub const SOURCE: &str = r##"
 /// );
 ///
 /// // Decoding tells the three apart too.
-/// let back: GatewayProfileUpdate = serde_json::from_str(r#"{"description": null}"#)?;
+/// let back: ProfileUpdate = serde_json::from_str(r#"{"description": null}"#)?;
 /// assert_eq!(back.description, Patch::Null);
 /// assert_eq!(back.name, Patch::Absent);
 /// # Ok::<(), serde_json::Error>(())
@@ -105,7 +111,10 @@ impl<T> ::std::convert::From<T> for Patch<T> {
 /// A value is written as itself, absent and `null` as `null` (an update body leaves an
 /// absent field out before it gets here).
 impl<T: ::serde::Serialize> ::serde::Serialize for Patch<T> {
-    fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
         match self {
             Self::Value(v) => serializer.serialize_some(v),
             Self::Absent | Self::Null => serializer.serialize_none(),
@@ -116,8 +125,11 @@ impl<T: ::serde::Serialize> ::serde::Serialize for Patch<T> {
 /// `null` is [`Patch::Null`], anything else a value; a field missing from an update body is
 /// [`Patch::Absent`] (its default).
 impl<'de, T: ::serde::Deserialize<'de>> ::serde::Deserialize<'de> for Patch<T> {
-    fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-        Ok(Self::or_null(::std::option::Option::<T>::deserialize(deserializer)?))
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        Ok(Self::or_null(::std::option::Option::<T>::deserialize(
+            deserializer,
+        )?))
     }
 }
-"##;
