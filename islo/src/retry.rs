@@ -3,7 +3,7 @@
 //! rebuild their body to retry), and the polling helpers (`exec`, `wait_until_running`) all
 //! ask this module.
 //!
-//! The rules ([`RetryPolicy::classify`]):
+//! The rules ([`RetryPolicy::classify_status`], [`RetryPolicy::classify_error`]):
 //!
 //! | answer or failure | idempotent call (GET, PUT, DELETE) | POST, PATCH |
 //! |---|---|---|
