@@ -270,10 +270,8 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.spawn_with(command, &options)
-            .await?
-            .wait_with(&options)
-            .await
+        let job = self.spawn_with(command, &options).await?;
+        job.wait_with(options).await
     }
 
     /// Starts `command` without waiting for it. The handle's id can be stored and the
@@ -462,11 +460,11 @@ impl Exec {
 
     /// Waits until it finishes (default polling, no time limit).
     pub async fn wait(&self) -> Result<ExecOutput> {
-        self.wait_with(&ExecOptions::default()).await
+        self.wait_with(ExecOptions::default()).await
     }
 
     /// Waits until it finishes or `options.timeout` passes, polling as the options say.
-    pub async fn wait_with(&self, options: &ExecOptions) -> Result<ExecOutput> {
+    pub async fn wait_with(&self, options: ExecOptions) -> Result<ExecOutput> {
         let result = crate::retry::poll_until(options.polling(), || async {
             let seen = self.poll().await?;
             Ok(if seen.status.is_finished() {

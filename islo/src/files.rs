@@ -240,7 +240,7 @@ impl Sandbox {
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// use islo::archive::ArchiveOptions;
-    /// let opts = ArchiveOptions { exclude: vec!["target/**".into(), ".git".into()] };
+    /// let opts = ArchiveOptions::new().exclude("target/**").exclude(".git");
     /// islo.sandbox("my-sandbox").upload_dir("./my-project", "/workspace/project", opts).await?;
     /// # Ok(()) }
     /// ```
@@ -289,7 +289,7 @@ impl Sandbox {
         remote_dir: &str,
         target: impl AsRef<Path>,
     ) -> Result<ExtractSummary> {
-        self.download_dir_with(remote_dir, target, &ExtractLimits::default())
+        self.download_dir_with(remote_dir, target, ExtractLimits::default())
             .await
     }
 
@@ -303,7 +303,7 @@ impl Sandbox {
     /// use islo::archive::ExtractLimits;
     /// let limits = ExtractLimits::default().max_total_bytes(16 << 30);
     /// islo.sandbox("my-sandbox")
-    ///     .download_dir_with("/workspace/datasets", "./datasets", &limits)
+    ///     .download_dir_with("/workspace/datasets", "./datasets", limits)
     ///     .await?;
     /// # Ok(()) }
     /// ```
@@ -311,7 +311,7 @@ impl Sandbox {
         &self,
         remote_dir: &str,
         target: impl AsRef<Path>,
-        limits: &ExtractLimits,
+        limits: ExtractLimits,
     ) -> Result<ExtractSummary> {
         let answer = self.islo.download_archive(self.name(), remote_dir).await?;
         let total = content_length(answer.headers());
@@ -322,7 +322,7 @@ impl Sandbox {
             self.progress.clone(),
         );
         let reader = StreamReader::new(body.map_err(std::io::Error::other));
-        Ok(extract_tar_gz_with(Box::pin(reader), target.as_ref(), limits).await?)
+        Ok(extract_tar_gz_with(Box::pin(reader), target.as_ref(), &limits).await?)
     }
 }
 

@@ -62,6 +62,7 @@ pub enum ParamLocation {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Param {
     /// The wire name.
     pub name: &'static str,
@@ -73,6 +74,7 @@ pub struct Param {
 
 /// A documented error status and the schema of its JSON body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorStatus {
     /// The HTTP status.
     pub status: u16,

@@ -76,6 +76,7 @@ pub enum RetryReason {
 
 /// The verdict on one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Retry {
     /// Why.
     pub reason: RetryReason,
@@ -85,7 +86,7 @@ pub struct Retry {
 
 /// What an attempt ended with, as the send loop sees it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Outcome<'a> {
+pub(crate) enum Attempted<'a> {
     /// reqwest failed.
     Http(&'a reqwest::Error),
     /// The body of a success could not be read.
@@ -116,15 +117,17 @@ impl RetryPolicy {
         })
     }
 
-    pub(crate) fn classify(&self, outcome: Outcome<'_>, replay_ok: bool) -> Option<Retry> {
+    pub(crate) fn classify(&self, outcome: Attempted<'_>, replay_ok: bool) -> Option<Retry> {
         let replay_ok = replay_ok || self.retry_non_idempotent;
         let reason = match outcome {
-            Outcome::Http(e) if e.is_connect() => RetryReason::ConnectFailed,
-            Outcome::Http(e) if replay_ok && (e.is_timeout() || e.is_request() || e.is_body()) => {
+            Attempted::Http(e) if e.is_connect() => RetryReason::ConnectFailed,
+            Attempted::Http(e)
+                if replay_ok && (e.is_timeout() || e.is_request() || e.is_body()) =>
+            {
                 RetryReason::Interrupted
             }
-            Outcome::BodyCut if replay_ok => RetryReason::Interrupted,
-            Outcome::Sdk(Error::Auth(a)) if exchange_retryable(a) => RetryReason::Exchange,
+            Attempted::BodyCut if replay_ok => RetryReason::Interrupted,
+            Attempted::Sdk(Error::Auth(a)) if exchange_retryable(a) => RetryReason::Exchange,
             _ => return None,
         };
         Some(Retry {
@@ -140,9 +143,9 @@ impl RetryPolicy {
         match error {
             Error::Api(api) => self.classify_status(api.status(), api.headers(), replay_ok),
             Error::Transport { source, .. } | Error::Timeout { source, .. } => {
-                self.classify(Outcome::Http(source), replay_ok)
+                self.classify(Attempted::Http(source), replay_ok)
             }
-            other => self.classify(Outcome::Sdk(other), replay_ok),
+            other => self.classify(Attempted::Sdk(other), replay_ok),
         }
     }
 

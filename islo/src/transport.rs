@@ -5,7 +5,7 @@
 use crate::auth::{Exchange, TokenSlot};
 use crate::error::{carrier_response, ApiError, Error};
 use crate::meta::{OperationMeta, Plane, RequestBody, ResponseBody};
-use crate::retry::{Outcome as Attempted, RetryPolicy};
+use crate::retry::{Attempted, RetryPolicy};
 use crate::secret::{redact, Secret};
 use bytes::Bytes;
 use futures_util::future::{Either, FutureExt as _};

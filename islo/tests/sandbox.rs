@@ -235,7 +235,7 @@ async fn waiting_for_a_background_command_can_time_out_with_what_was_seen() {
     let job = sb.spawn(["sleep", "1000"]).await.unwrap();
     let out = job
         .wait_with(
-            &ExecOptions::new()
+            ExecOptions::new()
                 .timeout(Duration::from_millis(200))
                 .poll_interval(Duration::from_millis(10), Duration::from_millis(20)),
         )

@@ -373,9 +373,10 @@ async fn upload_dir_uploads_included_files_and_skips_excluded_ones() {
     let (fake, islo) = fake_with_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
     project(dir.path());
-    let opts = ArchiveOptions {
-        exclude: vec!["target/**".into(), "*.log".into(), ".git".into()],
-    };
+    let opts = ArchiveOptions::new()
+        .exclude("target/**")
+        .exclude("*.log")
+        .exclude(".git");
     islo.sandbox("sb")
         .upload_dir(dir.path(), "/workspace/proj", opts)
         .await
@@ -868,7 +869,7 @@ async fn download_dir_with_refuses_an_archive_beyond_its_total_bytes_limit() {
     let limits = ExtractLimits::default().max_total_bytes(15_000);
     let e = islo
         .sandbox("sb")
-        .download_dir_with("/workspace/d", out.path().join("t"), &limits)
+        .download_dir_with("/workspace/d", out.path().join("t"), limits)
         .await
         .unwrap_err();
     match &e {
@@ -906,7 +907,7 @@ async fn download_dir_with_refuses_more_entries_than_its_limit() {
         .download_dir_with(
             "/workspace/many",
             out.path().join("t"),
-            &ExtractLimits::default().max_entries(2),
+            ExtractLimits::default().max_entries(2),
         )
         .await
         .unwrap_err();

@@ -28,8 +28,15 @@ pub use unpack::{extract_tar_gz, extract_tar_gz_with};
 /// Maximum size of one chunk yielded by [`TarGzStream`].
 pub const CHUNK_SIZE: usize = 64 * 1024;
 
-/// Options for [`tar_gz_stream`].
+/// Options for [`tar_gz_stream`] and `Sandbox::upload_dir`.
+///
+/// ```
+/// use islo::archive::ArchiveOptions;
+/// let opts = ArchiveOptions::new().exclude("target/**").exclude(".git");
+/// assert_eq!(opts.exclude, ["target/**", ".git"]);
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct ArchiveOptions {
     /// Glob patterns of paths to leave out of the archive.
     ///
@@ -46,8 +53,22 @@ pub struct ArchiveOptions {
     pub exclude: Vec<String>,
 }
 
+impl ArchiveOptions {
+    /// Nothing excluded.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Leaves out paths matching `pattern` (see [`ArchiveOptions::exclude`](Self#structfield.exclude)).
+    pub fn exclude(mut self, pattern: impl Into<String>) -> Self {
+        self.exclude.push(pattern.into());
+        self
+    }
+}
+
 /// Counts of what [`extract_tar_gz`] wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ExtractSummary {
     /// Regular files written (hard links included).
     pub files: u64,
