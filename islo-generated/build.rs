@@ -211,42 +211,6 @@ impl<'de> ::serde::Deserialize<'de> for {name} {{
     s
 }
 
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen",
-];
-
-/// A field name as a Rust identifier: snake case, `_` after a keyword (typify's rule).
-fn field_ident(name: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && prev_lower {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        } else {
-            if !out.is_empty() && !out.ends_with('_') {
-                out.push('_');
-            }
-            prev_lower = false;
-        }
-    }
-    let mut out = out.trim_end_matches('_').to_string();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    if KEYWORDS.contains(&out.as_str()) {
-        out.push('_');
-    }
-    out
-}
-
 /// The Rust type of a field schema of an update body (the shapes typify would give it).
 fn field_type(n: &Normalized, schema: &serde_json::Value) -> Result<String, String> {
     use serde_json::Value;
@@ -361,7 +325,7 @@ fn updates(n: &Normalized) -> Result<String, String> {
         let mut required_fields = Vec::new();
         let mut three_state = Vec::new();
         for (wire, field) in props {
-            let ident = field_ident(wire);
+            let ident = islo_normalize::snake_case_ident(wire);
             let inner = field_type(n, field).map_err(|e| format!("{}.{wire}: {e}", body.name))?;
             let nullable = field.get("nullable") == Some(&Value::Bool(true));
             let is_required = required.contains(&wire.as_str());
@@ -437,7 +401,7 @@ fn updates(n: &Normalized) -> Result<String, String> {
                 "\n\n```\nuse islo_generated::{{updates::{ty}, Patch}};\n\n// Clear `{field}`, leave the other optional fields as they are.\nlet body = {ctor};\nlet json = serde_json::to_value(&body)?;\nassert_eq!(json[{wire:?}], serde_json::Value::Null);\n# Ok::<(), serde_json::Error>(())\n```",
                 wire = props
                     .keys()
-                    .find(|k| field_ident(k) == *field)
+                    .find(|k| islo_normalize::snake_case_ident(k) == *field)
                     .cloned()
                     .unwrap_or_default(),
             );
@@ -460,7 +424,7 @@ fn updates(n: &Normalized) -> Result<String, String> {
             let inits: Vec<String> = props
                 .keys()
                 .map(|k| {
-                    let f = field_ident(k);
+                    let f = islo_normalize::snake_case_ident(k);
                     if required_fields.iter().any(|(r, _)| *r == f) {
                         f
                     } else {

@@ -156,40 +156,6 @@ fn operation_table(n: &Normalized) -> String {
     s
 }
 
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen",
-];
-
-/// The identifier progenitor gives a parameter: snake case, `_` after a keyword.
-fn ident(name: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && prev_lower {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        } else {
-            if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-            prev_lower = false;
-        }
-    }
-    let out = out.trim_end_matches('_').to_string();
-    if KEYWORDS.contains(&out.as_str()) {
-        format!("{out}_")
-    } else {
-        out
-    }
-}
-
 fn ref_type(reference: &str) -> Option<String> {
     reference
         .strip_prefix("#/components/schemas/")
@@ -383,7 +349,7 @@ fn fields(op: &Operation) -> Result<Vec<Field>, String> {
             ParamLocation::Header => "header",
         };
         out.push(Field {
-            name: ident(&p.name),
+            name: islo_normalize::snake_case_ident(&p.name),
             wire: p.name.clone(),
             ty: rust_type(&p.schema).map_err(|e| format!("{} parameter {}: {e}", op.id, p.name))?,
             required: p.required,

@@ -382,6 +382,52 @@ pub fn pointer_segment(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
+/// Rust's keywords (strict and reserved), which an identifier made from a name must avoid.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen",
+];
+
+/// A wire name (a parameter or field) as the snake-case identifier progenitor and typify
+/// give it: words split on non-alphanumerics and lower→upper boundaries, `_` in front of a
+/// leading digit, `_` after a keyword (`type` → `type_`).
+///
+/// ```
+/// assert_eq!(islo_normalize::snake_case_ident("sandboxName"), "sandbox_name");
+/// assert_eq!(islo_normalize::snake_case_ident("x-trace-id"), "x_trace_id");
+/// assert_eq!(islo_normalize::snake_case_ident("type"), "type_");
+/// assert_eq!(islo_normalize::snake_case_ident("2fa"), "_2fa");
+/// ```
+pub fn snake_case_ident(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let mut out = out.trim_end_matches('_').to_string();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
+}
+
 /// Converts a name to PascalCase the way the generated types are named
 /// (split on non-alphanumerics and lower→upper boundaries, capitalise each word).
 pub fn pascal_case(name: &str) -> String {
