@@ -56,10 +56,10 @@ pub mod typed {
     pub use islo_generated::mock::*;
 }
 
-mod exec;
 mod files;
 mod routes;
 mod server;
+mod shell;
 mod spec;
 mod state;
 mod wire;
@@ -72,7 +72,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use server::{ServerHandle, Shared};
+use server::{ServerHandle, ServerState};
 
 /// A schema-valid example of the JSON that operation `operation_id` answers with: the answer
 /// the fake gives for operations it does not model, and a realistic fixture for typed mocks.
@@ -292,7 +292,7 @@ impl ExecOutcome {
     ///
     /// Status is `"completed"` for exit code 0 and `"failed"` otherwise.
     pub fn builtin(call: &ExecCall) -> Self {
-        exec::run_builtin(call)
+        shell::run_builtin(call)
     }
 }
 
@@ -313,8 +313,8 @@ impl FakeIslo {
         FakeIsloBuilder::default()
     }
 
-    fn shared(&self) -> &Shared {
-        &self.handle.shared
+    fn server(&self) -> &ServerState {
+        &self.handle.server
     }
 
     /// Base URL of the control-plane listener, e.g. `http://127.0.0.1:40123`.
@@ -329,7 +329,7 @@ impl FakeIslo {
 
     /// The API key the token endpoint accepts.
     pub fn api_key(&self) -> String {
-        self.shared().config.api_key.clone()
+        self.server().config.api_key.clone()
     }
 
     /// An [`IsloBuilder`](crate::IsloBuilder) pointed at this fake: its key and both planes,
@@ -350,7 +350,7 @@ impl FakeIslo {
     /// Every `n`th non-auth request (counting from the call) answers `503`
     /// with an `ErrorResponse` (`0` turns it off).
     pub fn fail_every_nth(&self, n: u64) {
-        let f = &self.shared().faults;
+        let f = &self.server().faults;
         f.nth_counter.store(0, Ordering::SeqCst);
         f.fail_every_nth.store(n, Ordering::SeqCst);
     }
@@ -358,7 +358,7 @@ impl FakeIslo {
     /// The next `count` non-auth requests answer `429` with a `Retry-After`
     /// header (whole seconds, rounded up).
     pub fn rate_limit_next(&self, count: u64, retry_after: Duration) {
-        let f = &self.shared().faults;
+        let f = &self.server().faults;
         let mut secs = retry_after.as_secs();
         if retry_after.subsec_nanos() > 0 {
             secs += 1;
@@ -370,13 +370,13 @@ impl FakeIslo {
     /// Invalidates every token issued so far (they answer `401`); tokens
     /// issued afterwards work.
     pub fn revoke_tokens(&self) {
-        self.shared().auth.revoke_all();
+        self.server().auth.revoke_all();
     }
 
     /// Adds `d` of latency before every response (`Duration::ZERO` = off).
     pub fn set_latency(&self, d: Duration) {
         let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.shared()
+        self.server()
             .faults
             .latency_nanos
             .store(nanos, Ordering::SeqCst);
@@ -386,7 +386,7 @@ impl FakeIslo {
     /// (`None` restores normal behaviour).
     pub fn fail_token_exchange(&self, status: Option<u16>) {
         let v = status.map_or(0, u64::from);
-        self.shared().faults.token_status.store(v, Ordering::SeqCst);
+        self.server().faults.token_status.store(v, Ordering::SeqCst);
     }
 
     /// Scripts command execution: the hook decides the outcome of every
@@ -394,17 +394,17 @@ impl FakeIslo {
     /// fall back to the default behaviour.
     pub fn on_exec(&self, f: impl Fn(&ExecCall) -> ExecOutcome + Send + Sync + 'static) {
         let hook: Arc<ExecHook> = Arc::new(f);
-        *server::lock(&self.shared().exec_hook) = Some(hook);
+        *server::lock(&self.server().exec_hook) = Some(hook);
     }
 
     /// Removes the [`FakeIslo::on_exec`] hook.
     pub fn clear_on_exec(&self) {
-        *server::lock(&self.shared().exec_hook) = None;
+        *server::lock(&self.server().exec_hook) = None;
     }
 
     /// Number of `POST /auth/token` requests that issued a token.
     pub fn token_exchanges(&self) -> u64 {
-        self.shared().auth.exchanges.load(Ordering::SeqCst)
+        self.server().auth.exchanges.load(Ordering::SeqCst)
     }
 
     /// Requests received for an operation, by method and path template as in
@@ -412,18 +412,18 @@ impl FakeIslo {
     /// Counts every request routed to the operation, including those that
     /// were answered with an injected fault or `401`.
     pub fn requests(&self, method: &str, path_template: &str) -> u64 {
-        self.shared().routes.count_for(method, path_template)
+        self.server().routes.count_for(method, path_template)
     }
 
     /// All requests received on both listeners (including unknown routes).
     pub fn total_requests(&self) -> u64 {
-        self.shared().total.load(Ordering::SeqCst)
+        self.server().total.load(Ordering::SeqCst)
     }
 
     /// `(method, concrete path)` of every request, in arrival order (the
     /// first 1,000,000 are kept).
     pub fn request_log(&self) -> Vec<(String, String)> {
-        server::lock(&self.shared().log)
+        server::lock(&self.server().log)
             .iter()
             .map(|(m, p)| (m.as_str().to_owned(), p.clone()))
             .collect()
@@ -431,7 +431,7 @@ impl FakeIslo {
 
     /// Clears the request counters and the request log.
     pub fn reset_counters(&self) {
-        let s = self.shared();
+        let s = self.server();
         s.routes.reset();
         s.total.store(0, Ordering::SeqCst);
         s.auth.exchanges.store(0, Ordering::SeqCst);
@@ -440,12 +440,12 @@ impl FakeIslo {
 
     /// Names of the sandboxes that currently exist, in creation order.
     pub fn sandbox_names(&self) -> Vec<String> {
-        server::lock(&self.shared().state).sandbox_names()
+        server::lock(&self.server().state).sandbox_names()
     }
 
     /// Content of a file in a sandbox's in-memory file system.
     pub fn file(&self, sandbox: &str, path: &str) -> Option<Vec<u8>> {
-        server::lock(&self.shared().state).file(sandbox, path)
+        server::lock(&self.server().state).file(sandbox, path)
     }
 
     /// Stops the server now (also happens when the last handle is dropped).
