@@ -57,12 +57,17 @@ pub mod typed {
 }
 
 mod files;
+mod generated;
 mod routes;
 mod server;
 mod shell;
+mod sink;
 mod spec;
 mod state;
 mod wire;
+
+pub use generated::{GeneratedContent, GeneratedEntry, GeneratedTree};
+pub use sink::{ArchiveContents, DiscardedUpload};
 
 #[cfg(test)]
 mod tests;
@@ -122,6 +127,7 @@ pub struct FakeIsloBuilder {
     pub(crate) exec_running_polls: u32,
     pub(crate) starting_gets: u32,
     pub(crate) worker_threads: usize,
+    pub(crate) discard_prefixes: Vec<String>,
 }
 
 impl std::fmt::Debug for FakeIsloBuilder {
@@ -132,6 +138,7 @@ impl std::fmt::Debug for FakeIsloBuilder {
             .field("exec_running_polls", &self.exec_running_polls)
             .field("starting_gets", &self.starting_gets)
             .field("worker_threads", &self.worker_threads)
+            .field("discard_prefixes", &self.discard_prefixes)
             .finish()
     }
 }
@@ -144,6 +151,7 @@ impl Default for FakeIsloBuilder {
             exec_running_polls: 0,
             starting_gets: 0,
             worker_threads: 1,
+            discard_prefixes: Vec::new(),
         }
     }
 }
@@ -184,6 +192,36 @@ impl FakeIsloBuilder {
     /// per request; values above 1 use a multi-threaded runtime).
     pub fn worker_threads(mut self, threads: usize) -> Self {
         self.worker_threads = threads.max(1);
+        self
+    }
+
+    /// Uploads to `prefix` or below it (`upload_file` and `upload_archive`, in any
+    /// sandbox; relative paths are taken from the sandbox's workdir) go to a sink: the
+    /// request body is consumed as it arrives, never collected whole, and nothing is
+    /// stored. The sink reads the multipart body with a streaming parser, counts the file
+    /// part's bytes and computes their CRC-32; an archive is also decompressed and walked
+    /// as it arrives (a corrupt or truncated one answers `400`, as the real server's
+    /// extraction would), counting its files, directories, links and bytes. What it saw is
+    /// reported by [`FakeIslo::discarded_uploads`]. Faults and authentication are checked
+    /// before the body is read. May be called several times for several prefixes.
+    ///
+    /// Meant for large transfers (benchmarks, memory tests): a 1 GiB upload costs the
+    /// fake a few kilobytes.
+    ///
+    /// ```
+    /// # async fn demo() -> islo::Result<()> {
+    /// let fake = islo::mock::FakeIslo::builder().discard_uploads_under("/sink").start().await?;
+    /// let islo = fake.client()?;
+    /// let sb = islo.new_sandbox(islo::sandbox::SandboxSpec::new()).await?;
+    /// sb.upload_reader(&b"hello"[..], "/sink/hello.txt").await?;
+    /// let seen = fake.discarded_uploads();
+    /// assert_eq!(seen[0].bytes, 5);
+    /// assert!(fake.read_file(sb.name(), "/sink/hello.txt").is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn discard_uploads_under(mut self, prefix: impl Into<String>) -> Self {
+        self.discard_prefixes
+            .push(files::normalize(&prefix.into(), "/"));
         self
     }
 
@@ -443,9 +481,90 @@ impl FakeIslo {
         server::lock(&self.server().state).sandbox_names()
     }
 
-    /// Content of a file in a sandbox's in-memory file system.
-    pub fn file(&self, sandbox: &str, path: &str) -> Option<Vec<u8>> {
-        server::lock(&self.server().state).file(sandbox, path)
+    /// Content of a file in a sandbox's in-memory file system (absolute or
+    /// workdir-relative path); `None` when the sandbox or the file does not exist. A
+    /// generated file is produced in full.
+    pub fn read_file(&self, sandbox: &str, path: &str) -> Option<Vec<u8>> {
+        server::lock(&self.server().state).read_file(sandbox, path)
+    }
+
+    /// Stores `data` as a file of a sandbox (absolute or workdir-relative path), replacing
+    /// what was there; an existing file keeps its permissions, a new one gets `0o644`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the sandbox does not
+    /// exist.
+    pub fn put_file(
+        &self,
+        sandbox: &str,
+        path: &str,
+        data: impl Into<bytes::Bytes>,
+    ) -> crate::Result<()> {
+        server::lock(&self.server().state).put_file(sandbox, path, data.into())
+    }
+
+    /// Registers a file of `len` bytes whose content is generated from `seed`
+    /// ([`GeneratedContent`]) when it is read: `download_file` streams it (with a
+    /// `Content-Length`) and `download_archive` packs it, without ever holding it in
+    /// memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the sandbox does not
+    /// exist.
+    pub fn put_generated_file(
+        &self,
+        sandbox: &str,
+        path: &str,
+        len: u64,
+        seed: u64,
+    ) -> crate::Result<()> {
+        server::lock(&self.server().state).put_generated(
+            sandbox,
+            path,
+            [(String::new(), len, seed)],
+        )
+    }
+
+    /// Registers the files of `tree` below `dir` as generated files (see
+    /// [`FakeIslo::put_generated_file`]), with their directories.
+    /// `download_archive` of `dir` then streams a tar.gz produced on the fly, compressed as
+    /// it goes (gzip level 1), so the tree never sits in memory: only its list of files
+    /// (about 100 bytes a file) does.
+    ///
+    /// ```
+    /// # async fn demo() -> islo::Result<()> {
+    /// use islo::mock::{FakeIslo, GeneratedTree};
+    /// let fake = FakeIslo::start().await?;
+    /// let sb = fake.client()?.new_sandbox(islo::sandbox::SandboxSpec::new()).await?;
+    /// let tree = GeneratedTree::new(1000, 10_000_000).seed(7);
+    /// fake.put_generated_tree(sb.name(), "/workspace/data", &tree)?;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let summary = sb.download_dir("/workspace/data", dir.path()).await?;
+    /// assert_eq!((summary.files, summary.bytes), (1000, 10_000_000));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the sandbox does not
+    /// exist.
+    pub fn put_generated_tree(
+        &self,
+        sandbox: &str,
+        dir: &str,
+        tree: &GeneratedTree,
+    ) -> crate::Result<()> {
+        let files = tree.entries().map(|e| (e.path, e.len, e.seed));
+        server::lock(&self.server().state).put_generated(sandbox, dir, files)
+    }
+
+    /// The uploads the sink consumed (see [`FakeIsloBuilder::discard_uploads_under`]), in
+    /// the order they completed (the first 100,000 are kept). Uploads the sink refused
+    /// are not listed.
+    pub fn discarded_uploads(&self) -> Vec<DiscardedUpload> {
+        server::lock(&self.server().discarded).clone()
     }
 
     /// Stops the server now (also happens when the last handle is dropped).

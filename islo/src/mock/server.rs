@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
 use super::routes::{Builtin, Handler, Match, Plane, Routes};
+use super::sink::DiscardedUpload;
 use super::spec::{self, Spec};
 use super::state::{self, State};
 use super::wire::{self, Body};
@@ -36,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) token_lifetime: Duration,
     pub(crate) exec_running_polls: u32,
     pub(crate) starting_gets: u32,
+    /// Normalised paths under which uploads go to the sink.
+    pub(crate) discard_prefixes: Vec<String>,
 }
 
 /// Fault-injection knobs.
@@ -157,6 +160,10 @@ pub(crate) struct ServerState {
     pub(crate) log: Mutex<Vec<(Method, String)>>,
     pub(crate) state: Mutex<State>,
     pub(crate) exec_hook: Mutex<Option<Arc<ExecHook>>>,
+    /// What the upload sink saw.
+    pub(crate) discarded: Mutex<Vec<DiscardedUpload>>,
+    /// Body bytes the upload sink has read so far (all uploads together).
+    pub(crate) sink_body_bytes: AtomicU64,
 }
 
 const LOG_CAP: usize = 1_000_000;
@@ -201,6 +208,7 @@ pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
             token_lifetime: b.token_lifetime,
             exec_running_polls: b.exec_running_polls,
             starting_gets: b.starting_gets,
+            discard_prefixes: b.discard_prefixes,
         },
         faults: Faults::default(),
         auth: Auth::default(),
@@ -210,6 +218,8 @@ pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
         log: Mutex::new(Vec::new()),
         state: Mutex::new(State::default()),
         exec_hook: Mutex::new(None),
+        discarded: Mutex::new(Vec::new()),
+        sink_body_bytes: AtomicU64::new(0),
     });
     let (stop, stop_rx) = watch::channel(false);
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<std::io::Result<()>>(1);
@@ -368,6 +378,27 @@ async fn serve(
             return Ok(wire::error(404, "NOT_FOUND", &msg));
         }
     };
+    if let Handler::Builtin(b @ (Builtin::UploadFile | Builtin::UploadArchive)) = route.handler {
+        if let Some(target) = state::discard_target(&server, &params, &parts) {
+            // Streamed to the sink: checked before the body is read, then consumed.
+            let mut body = body;
+            if let Some(resp) = server.faults.check() {
+                state::drain(&mut body).await;
+                return Ok(resp);
+            }
+            if let Err(msg) = server.auth.check(parts.headers.get(AUTHORIZATION)) {
+                state::drain(&mut body).await;
+                return Ok(wire::error(401, "AUTH_REQUIRED", msg));
+            }
+            let status = server
+                .spec
+                .ops
+                .get(route.op.id)
+                .map_or(route.op.success_status, |c| c.status);
+            let archive = b == Builtin::UploadArchive;
+            return Ok(state::discard_upload(&server, status, target, &parts, body, archive).await);
+        }
+    }
     let needs_body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
     let body = if needs_body {
         match body.collect().await {

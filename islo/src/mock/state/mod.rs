@@ -8,6 +8,7 @@
 
 mod exec;
 mod files;
+pub(crate) use files::{discard_target, discard_upload, drain};
 mod sandboxes;
 mod sessions;
 mod shares;
@@ -105,13 +106,68 @@ impl State {
         self.order.clone()
     }
 
-    /// A file of a sandbox (absolute or workdir-relative path).
-    pub(crate) fn file(&self, sandbox: &str, path: &str) -> Option<Vec<u8>> {
+    /// A file of a sandbox (absolute or workdir-relative path), generated ones produced
+    /// in full.
+    pub(crate) fn read_file(&self, sandbox: &str, path: &str) -> Option<Vec<u8>> {
         let sb = self.sandboxes.get(sandbox)?;
         sb.files
             .get(&fs::normalize(path, &sb.workdir))
-            .and_then(fs::Node::data)
-            .map(|b| b.to_vec())
+            .and_then(fs::Node::contents)
+    }
+
+    fn sandbox_mut(&mut self, sandbox: &str) -> crate::Result<&mut Sandbox> {
+        self.sandboxes.get_mut(sandbox).ok_or_else(|| {
+            crate::Error::InvalidRequest(format!("the fake has no sandbox {sandbox:?}"))
+        })
+    }
+
+    /// Stores a file (an existing file keeps its permissions).
+    pub(crate) fn put_file(&mut self, sandbox: &str, path: &str, data: Bytes) -> crate::Result<()> {
+        let sb = self.sandbox_mut(sandbox)?;
+        let full = fs::normalize(path, &sb.workdir);
+        let mode = sb
+            .files
+            .get(&full)
+            .and_then(fs::Node::file_mode)
+            .unwrap_or(0o644);
+        sb.files.insert(full, fs::Node::File { data, mode });
+        Ok(())
+    }
+
+    /// Stores generated files `(relative path, len, seed)` below `dir` (an empty relative
+    /// path is `dir` itself), with the directories above them.
+    pub(crate) fn put_generated(
+        &mut self,
+        sandbox: &str,
+        dir: &str,
+        files: impl IntoIterator<Item = (String, u64, u64)>,
+    ) -> crate::Result<()> {
+        let sb = self.sandbox_mut(sandbox)?;
+        let root = fs::normalize(dir, &sb.workdir);
+        for (rel, len, seed) in files {
+            let full = fs::normalize(&rel, &root);
+            let mut parent = full.as_str();
+            while let Some((up, _)) = parent.rsplit_once('/') {
+                if up.is_empty() || up.len() < root.len() {
+                    break;
+                }
+                if sb.files.contains_key(up) {
+                    break;
+                }
+                sb.files
+                    .insert(up.to_owned(), fs::Node::Dir { mode: 0o755 });
+                parent = up;
+            }
+            sb.files.insert(
+                full,
+                fs::Node::Generated {
+                    len,
+                    seed,
+                    mode: 0o644,
+                },
+            );
+        }
+        Ok(())
     }
 }
 

@@ -22,12 +22,7 @@ pub(super) struct Snapshot {
 impl Snapshot {
     /// The snapshot as the API shows it.
     pub(super) fn view(&self) -> Value {
-        let size: usize = self
-            .files
-            .values()
-            .filter_map(files::Node::data)
-            .map(Bytes::len)
-            .sum();
+        let size: u64 = self.files.values().filter_map(files::Node::file_len).sum();
         json!({
             "id": self.id,
             "name": self.name,
