@@ -309,7 +309,10 @@ async fn a_streamed_upload_recovers_from_a_revoked_token_on_the_next_call() {
         .await
         .unwrap();
     assert_eq!(fake.token_exchanges(), 2);
-    assert_eq!(fake.file(&sb.name, "/workspace/b.txt").unwrap(), b"two");
+    assert_eq!(
+        fake.read_file(&sb.name, "/workspace/b.txt").unwrap(),
+        b"two"
+    );
 }
 
 // ----- 10. paging always ends ----------------------------------------------------------------

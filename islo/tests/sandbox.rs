@@ -288,7 +288,10 @@ async fn transfers_report_their_progress_up_to_the_total() {
         .unwrap();
     assert_eq!(n as usize, data.len());
     assert_eq!(std::fs::read(&back).unwrap(), data);
-    assert_eq!(fake.file(sb.name(), "/workspace/data.bin").unwrap(), data);
+    assert_eq!(
+        fake.read_file(sb.name(), "/workspace/data.bin").unwrap(),
+        data
+    );
 
     let seen = seen.lock().unwrap();
     for direction in [Direction::Upload, Direction::Download] {

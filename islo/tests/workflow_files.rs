@@ -84,7 +84,7 @@ async fn upload_path_then_download_path_round_trips_binary_data() {
         .await
         .unwrap();
     assert_eq!(
-        fake.file("sb", "/workspace/data/blob.bin").as_deref(),
+        fake.read_file("sb", "/workspace/data/blob.bin").as_deref(),
         Some(&data[..])
     );
 
@@ -241,7 +241,7 @@ async fn upload_reader_streams_everything_the_reader_yields() {
         .await
         .unwrap();
     assert_eq!(
-        fake.file("sb", "/workspace/r.bin").as_deref(),
+        fake.read_file("sb", "/workspace/r.bin").as_deref(),
         Some(&data[..])
     );
 }
@@ -254,7 +254,7 @@ async fn upload_reader_of_an_empty_reader_creates_an_empty_file() {
         .await
         .unwrap();
     assert_eq!(
-        fake.file("sb", "/workspace/empty").as_deref(),
+        fake.read_file("sb", "/workspace/empty").as_deref(),
         Some(&b""[..])
     );
 }
@@ -381,7 +381,7 @@ async fn upload_dir_uploads_included_files_and_skips_excluded_ones() {
         .upload_dir(dir.path(), "/workspace/proj", opts)
         .await
         .unwrap();
-    let f = |p: &str| fake.file("sb", &format!("/workspace/proj/{p}"));
+    let f = |p: &str| fake.read_file("sb", &format!("/workspace/proj/{p}"));
     assert_eq!(f("keep.txt").as_deref(), Some(&b"keep"[..]));
     assert_eq!(f("src/main.rs").as_deref(), Some(&b"fn main() {}\n"[..]));
     assert_eq!(f("src/deep/mod.rs").as_deref(), Some(&b"// deep\n"[..]));
@@ -1138,7 +1138,7 @@ async fn upload_against_the_fake_survives_a_rate_limit() {
         .await
         .unwrap();
     assert_eq!(
-        fake.file("sb", "/workspace/rl/a.txt").as_deref(),
+        fake.read_file("sb", "/workspace/rl/a.txt").as_deref(),
         Some(&b"alpha"[..])
     );
     assert_eq!(
@@ -1185,4 +1185,112 @@ async fn upload_dir_of_a_regular_file_is_an_io_error_without_a_request() {
         fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive"),
         0
     );
+}
+
+// ---------------------------------------------------------------------------
+// Large transfers: the fake's upload sink and generated files
+// ---------------------------------------------------------------------------
+
+async fn sink_fake_with_sandbox() -> (FakeIslo, islo::sandbox::Sandbox) {
+    let fake = FakeIslo::builder()
+        .discard_uploads_under("/sink")
+        .start()
+        .await
+        .expect("fake starts");
+    let islo = client_for(&fake);
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some("sb".into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .expect("sandbox created");
+    (fake, islo.sandbox("sb"))
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    crc.sum()
+}
+
+#[tokio::test]
+async fn upload_file_to_the_sink_arrives_whole_by_length_and_crc() {
+    let (fake, sb) = sink_fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = binary_data(5 * 1024 * 1024 + 3);
+    let local = dir.path().join("blob.bin");
+    std::fs::write(&local, &data).unwrap();
+    sb.upload_file(&local, "/sink/blob.bin").await.unwrap();
+    let seen = fake.discarded_uploads();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/sink/blob.bin");
+    assert!(!seen[0].archive);
+    assert_eq!(seen[0].bytes, data.len() as u64);
+    assert_eq!(seen[0].crc32, crc32(&data));
+}
+
+#[tokio::test]
+async fn upload_dir_to_the_sink_sends_a_valid_archive_of_every_file() {
+    let (fake, sb) = sink_fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tree = islo::mock::GeneratedTree::new(300, 3_000_000)
+        .files_per_dir(50)
+        .seed(11);
+    tree.write_to(dir.path()).unwrap();
+    sb.upload_dir(dir.path(), "/sink/tree", ArchiveOptions::default())
+        .await
+        .unwrap();
+    let seen = fake.discarded_uploads();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].archive);
+    let contents = seen[0].contents.expect("archive contents");
+    assert_eq!(contents.files, 300);
+    assert_eq!(contents.dirs, 6);
+    assert_eq!(contents.file_bytes, 3_000_000);
+}
+
+#[tokio::test]
+async fn download_file_of_a_generated_file_writes_its_content() {
+    let (fake, sb) = sink_fake_with_sandbox().await;
+    let len = 6 * 1024 * 1024 + 5;
+    fake.put_generated_file("sb", "/workspace/big.bin", len, 21)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("big.bin");
+    assert_eq!(
+        sb.download_file("/workspace/big.bin", &local)
+            .await
+            .unwrap(),
+        len
+    );
+    let mut expected = Vec::new();
+    islo::mock::GeneratedContent::new(21, len)
+        .read_to_end(&mut expected)
+        .unwrap();
+    assert!(std::fs::read(&local).unwrap() == expected);
+}
+
+#[tokio::test]
+async fn download_dir_of_a_generated_tree_extracts_every_file() {
+    let (fake, sb) = sink_fake_with_sandbox().await;
+    let tree = islo::mock::GeneratedTree::new(400, 4_000_000).seed(12);
+    fake.put_generated_tree("sb", "/workspace/data", &tree)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = sb
+        .download_dir("/workspace/data", dir.path())
+        .await
+        .unwrap();
+    assert_eq!((summary.files, summary.bytes), (400, 4_000_000));
+    let reference = tempfile::tempdir().unwrap();
+    tree.write_to(reference.path()).unwrap();
+    for e in tree.entries().step_by(37) {
+        assert!(
+            std::fs::read(dir.path().join(&e.path)).unwrap()
+                == std::fs::read(reference.path().join(&e.path)).unwrap(),
+            "{}",
+            e.path
+        );
+    }
 }

@@ -6,6 +6,8 @@ use std::io::{Read, Write};
 
 use bytes::Bytes;
 
+use super::generated::GeneratedContent;
+
 /// Normalises a sandbox path: relative paths are taken from `workdir`,
 /// `.`/`..`/empty components are resolved. Always starts with `/` and never
 /// ends with one (except the root itself).
@@ -87,7 +89,8 @@ fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-fn disposition_param(header: &str, key: &str) -> Option<String> {
+/// A parameter (`name`, `filename`) of a `Content-Disposition` header value.
+pub(crate) fn disposition_param(header: &str, key: &str) -> Option<String> {
     for p in header.split(';').skip(1) {
         let (k, v) = match p.split_once('=') {
             Some(kv) => kv,
@@ -213,6 +216,16 @@ pub(crate) enum Node {
         /// The link target, as stored.
         target: String,
     },
+    /// A regular file whose content is generated when it is read
+    /// ([`GeneratedContent`]): nothing of it is held in memory.
+    Generated {
+        /// Its length.
+        len: u64,
+        /// The seed of its content.
+        seed: u64,
+        /// Permission bits.
+        mode: u32,
+    },
 }
 
 impl Node {
@@ -222,10 +235,41 @@ impl Node {
         Node::File { data, mode: 0o644 }
     }
 
-    /// The contents of a regular file.
+    /// The contents of a regular file held in memory.
+    #[cfg(test)]
     pub(crate) fn data(&self) -> Option<&Bytes> {
         match self {
             Node::File { data, .. } => Some(data),
+            _ => None,
+        }
+    }
+
+    /// The length of a regular file (held in memory or generated).
+    pub(crate) fn file_len(&self) -> Option<u64> {
+        match self {
+            Node::File { data, .. } => Some(data.len() as u64),
+            Node::Generated { len, .. } => Some(*len),
+            _ => None,
+        }
+    }
+
+    /// The contents of a regular file, generated ones produced in full.
+    pub(crate) fn contents(&self) -> Option<Vec<u8>> {
+        match self {
+            Node::File { data, .. } => Some(data.to_vec()),
+            Node::Generated { len, seed, .. } => {
+                let mut out = vec![0; usize::try_from(*len).ok()?];
+                GeneratedContent::new(*seed, *len).fill(&mut out);
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
+    /// The permission bits of a regular file.
+    pub(crate) fn file_mode(&self) -> Option<u32> {
+        match self {
+            Node::File { mode, .. } | Node::Generated { mode, .. } => Some(*mode),
             _ => None,
         }
     }
@@ -282,7 +326,7 @@ pub(crate) fn unpack_archive(data: &[u8], dest: &str, fs: &mut Fs) -> Result<usi
             tar::EntryType::Link => {
                 let source = normalize(&link()?, dest);
                 match fs.get(&source) {
-                    Some(node @ Node::File { .. }) => node.clone(),
+                    Some(node @ (Node::File { .. } | Node::Generated { .. })) => node.clone(),
                     _ => return Err(format!("hard link {rel:?} to a missing file")),
                 }
             }
@@ -309,16 +353,16 @@ pub(crate) fn unpack_archive(data: &[u8], dest: &str, fs: &mut Fs) -> Result<usi
     Ok(n)
 }
 
-/// Packs `root` into a tar.gz: the node at `root` alone when it is a file or
-/// a symbolic link (named by its base name), or everything below the
-/// directory `root` (paths relative to it, directories before their
-/// contents). `None` when nothing exists there.
-pub(crate) fn pack_archive(fs: &Fs, root: &str) -> Result<Option<Vec<u8>>, String> {
-    let mut entries: Vec<(String, &Node)> = Vec::new();
+/// The entries of an archive of `root`: the node at `root` alone when it is a file or a
+/// symbolic link (named by its base name), or everything below the directory `root`
+/// (paths relative to it, directories before their contents). `None` when nothing exists
+/// there. Nodes are cloned: file data is shared, generated files are generated later.
+pub(crate) fn archive_entries(fs: &Fs, root: &str) -> Option<Vec<(String, Node)>> {
+    let mut entries = Vec::new();
     match fs.get(root) {
-        Some(node @ (Node::File { .. } | Node::Symlink { .. })) => {
+        Some(node @ (Node::File { .. } | Node::Generated { .. } | Node::Symlink { .. })) => {
             let base = root.rsplit('/').next().unwrap_or(root).to_owned();
-            entries.push((base, node));
+            entries.push((base, node.clone()));
         }
         found => {
             let prefix = if root == "/" {
@@ -328,16 +372,21 @@ pub(crate) fn pack_archive(fs: &Fs, root: &str) -> Result<Option<Vec<u8>>, Strin
             };
             for (p, node) in fs.range(prefix.clone()..) {
                 match p.strip_prefix(&prefix) {
-                    Some(rel) => entries.push((rel.to_owned(), node)),
+                    Some(rel) => entries.push((rel.to_owned(), node.clone())),
                     None => break,
                 }
             }
             if entries.is_empty() && found.is_none() {
-                return Ok(None);
+                return None;
             }
         }
     }
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    Some(entries)
+}
+
+/// Writes `entries` as a tar.gz (gzip level 1) to `out`.
+pub(crate) fn pack_entries<W: Write>(entries: &[(String, Node)], out: W) -> Result<W, String> {
+    let gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
     let mut builder = tar::Builder::new(gz);
     for (rel, node) in entries {
         let mut h = tar::Header::new_gnu();
@@ -347,19 +396,25 @@ pub(crate) fn pack_archive(fs: &Fs, root: &str) -> Result<Option<Vec<u8>>, Strin
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(data.len() as u64);
                 h.set_mode(*mode);
-                builder.append_data(&mut h, &rel, &data[..])
+                builder.append_data(&mut h, rel, &data[..])
+            }
+            Node::Generated { len, seed, mode } => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_size(*len);
+                h.set_mode(*mode);
+                builder.append_data(&mut h, rel, GeneratedContent::new(*seed, *len))
             }
             Node::Dir { mode } => {
                 h.set_entry_type(tar::EntryType::Directory);
                 h.set_size(0);
                 h.set_mode(*mode);
-                builder.append_data(&mut h, &rel, std::io::empty())
+                builder.append_data(&mut h, rel, std::io::empty())
             }
             Node::Symlink { target } => {
                 h.set_entry_type(tar::EntryType::Symlink);
                 h.set_size(0);
                 h.set_mode(0o777);
-                builder.append_link(&mut h, &rel, target)
+                builder.append_link(&mut h, rel, target)
             }
         };
         appended.map_err(|e| format!("tar: {e}"))?;
@@ -367,7 +422,16 @@ pub(crate) fn pack_archive(fs: &Fs, root: &str) -> Result<Option<Vec<u8>>, Strin
     let gz = builder.into_inner().map_err(|e| format!("tar: {e}"))?;
     let mut out = gz.finish().map_err(|e| format!("gzip: {e}"))?;
     out.flush().map_err(|e| format!("gzip: {e}"))?;
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// Packs `root` into a tar.gz held in memory (see [`archive_entries`]).
+#[cfg(test)]
+pub(crate) fn pack_archive(fs: &Fs, root: &str) -> Result<Option<Vec<u8>>, String> {
+    match archive_entries(fs, root) {
+        Some(entries) => pack_entries(&entries, Vec::new()).map(Some),
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

@@ -56,13 +56,18 @@ pub mod typed {
     pub use islo_generated::mock::*;
 }
 
-mod exec;
 mod files;
+mod generated;
 mod routes;
 mod server;
+mod shell;
+mod sink;
 mod spec;
 mod state;
 mod wire;
+
+pub use generated::{GeneratedContent, GeneratedEntry, GeneratedTree};
+pub use sink::{ArchiveContents, DiscardedUpload};
 
 #[cfg(test)]
 mod tests;
@@ -72,7 +77,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use server::{ServerHandle, Shared};
+use server::{ServerHandle, ServerState};
 
 /// A schema-valid example of the JSON that operation `operation_id` answers with: the answer
 /// the fake gives for operations it does not model, and a realistic fixture for typed mocks.
@@ -122,6 +127,7 @@ pub struct FakeIsloBuilder {
     pub(crate) exec_running_polls: u32,
     pub(crate) starting_gets: u32,
     pub(crate) worker_threads: usize,
+    pub(crate) discard_prefixes: Vec<String>,
 }
 
 impl std::fmt::Debug for FakeIsloBuilder {
@@ -132,6 +138,7 @@ impl std::fmt::Debug for FakeIsloBuilder {
             .field("exec_running_polls", &self.exec_running_polls)
             .field("starting_gets", &self.starting_gets)
             .field("worker_threads", &self.worker_threads)
+            .field("discard_prefixes", &self.discard_prefixes)
             .finish()
     }
 }
@@ -144,6 +151,7 @@ impl Default for FakeIsloBuilder {
             exec_running_polls: 0,
             starting_gets: 0,
             worker_threads: 1,
+            discard_prefixes: Vec::new(),
         }
     }
 }
@@ -184,6 +192,36 @@ impl FakeIsloBuilder {
     /// per request; values above 1 use a multi-threaded runtime).
     pub fn worker_threads(mut self, threads: usize) -> Self {
         self.worker_threads = threads.max(1);
+        self
+    }
+
+    /// Uploads to `prefix` or below it (`upload_file` and `upload_archive`, in any
+    /// sandbox; relative paths are taken from the sandbox's workdir) go to a sink: the
+    /// request body is consumed as it arrives, never collected whole, and nothing is
+    /// stored. The sink reads the multipart body with a streaming parser, counts the file
+    /// part's bytes and computes their CRC-32; an archive is also decompressed and walked
+    /// as it arrives (a corrupt or truncated one answers `400`, as the real server's
+    /// extraction would), counting its files, directories, links and bytes. What it saw is
+    /// reported by [`FakeIslo::discarded_uploads`]. Faults and authentication are checked
+    /// before the body is read. May be called several times for several prefixes.
+    ///
+    /// Meant for large transfers (benchmarks, memory tests): a 1 GiB upload costs the
+    /// fake a few kilobytes.
+    ///
+    /// ```
+    /// # async fn demo() -> islo::Result<()> {
+    /// let fake = islo::mock::FakeIslo::builder().discard_uploads_under("/sink").start().await?;
+    /// let islo = fake.client()?;
+    /// let sb = islo.new_sandbox(islo::sandbox::SandboxSpec::new()).await?;
+    /// sb.upload_reader(&b"hello"[..], "/sink/hello.txt").await?;
+    /// let seen = fake.discarded_uploads();
+    /// assert_eq!(seen[0].bytes, 5);
+    /// assert!(fake.read_file(sb.name(), "/sink/hello.txt").is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn discard_uploads_under(mut self, prefix: impl Into<String>) -> Self {
+        self.discard_prefixes
+            .push(files::normalize(&prefix.into(), "/"));
         self
     }
 
@@ -292,7 +330,7 @@ impl ExecOutcome {
     ///
     /// Status is `"completed"` for exit code 0 and `"failed"` otherwise.
     pub fn builtin(call: &ExecCall) -> Self {
-        exec::run_builtin(call)
+        shell::run_builtin(call)
     }
 }
 
@@ -313,8 +351,8 @@ impl FakeIslo {
         FakeIsloBuilder::default()
     }
 
-    fn shared(&self) -> &Shared {
-        &self.handle.shared
+    fn server(&self) -> &ServerState {
+        &self.handle.server
     }
 
     /// Base URL of the control-plane listener, e.g. `http://127.0.0.1:40123`.
@@ -329,7 +367,7 @@ impl FakeIslo {
 
     /// The API key the token endpoint accepts.
     pub fn api_key(&self) -> String {
-        self.shared().config.api_key.clone()
+        self.server().config.api_key.clone()
     }
 
     /// An [`IsloBuilder`](crate::IsloBuilder) pointed at this fake: its key and both planes,
@@ -350,7 +388,7 @@ impl FakeIslo {
     /// Every `n`th non-auth request (counting from the call) answers `503`
     /// with an `ErrorResponse` (`0` turns it off).
     pub fn fail_every_nth(&self, n: u64) {
-        let f = &self.shared().faults;
+        let f = &self.server().faults;
         f.nth_counter.store(0, Ordering::SeqCst);
         f.fail_every_nth.store(n, Ordering::SeqCst);
     }
@@ -358,7 +396,7 @@ impl FakeIslo {
     /// The next `count` non-auth requests answer `429` with a `Retry-After`
     /// header (whole seconds, rounded up).
     pub fn rate_limit_next(&self, count: u64, retry_after: Duration) {
-        let f = &self.shared().faults;
+        let f = &self.server().faults;
         let mut secs = retry_after.as_secs();
         if retry_after.subsec_nanos() > 0 {
             secs += 1;
@@ -370,13 +408,13 @@ impl FakeIslo {
     /// Invalidates every token issued so far (they answer `401`); tokens
     /// issued afterwards work.
     pub fn revoke_tokens(&self) {
-        self.shared().auth.revoke_all();
+        self.server().auth.revoke_all();
     }
 
     /// Adds `d` of latency before every response (`Duration::ZERO` = off).
     pub fn set_latency(&self, d: Duration) {
         let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
-        self.shared()
+        self.server()
             .faults
             .latency_nanos
             .store(nanos, Ordering::SeqCst);
@@ -386,7 +424,7 @@ impl FakeIslo {
     /// (`None` restores normal behaviour).
     pub fn fail_token_exchange(&self, status: Option<u16>) {
         let v = status.map_or(0, u64::from);
-        self.shared().faults.token_status.store(v, Ordering::SeqCst);
+        self.server().faults.token_status.store(v, Ordering::SeqCst);
     }
 
     /// Scripts command execution: the hook decides the outcome of every
@@ -394,17 +432,17 @@ impl FakeIslo {
     /// fall back to the default behaviour.
     pub fn on_exec(&self, f: impl Fn(&ExecCall) -> ExecOutcome + Send + Sync + 'static) {
         let hook: Arc<ExecHook> = Arc::new(f);
-        *server::lock(&self.shared().exec_hook) = Some(hook);
+        *server::lock(&self.server().exec_hook) = Some(hook);
     }
 
     /// Removes the [`FakeIslo::on_exec`] hook.
     pub fn clear_on_exec(&self) {
-        *server::lock(&self.shared().exec_hook) = None;
+        *server::lock(&self.server().exec_hook) = None;
     }
 
     /// Number of `POST /auth/token` requests that issued a token.
     pub fn token_exchanges(&self) -> u64 {
-        self.shared().auth.exchanges.load(Ordering::SeqCst)
+        self.server().auth.exchanges.load(Ordering::SeqCst)
     }
 
     /// Requests received for an operation, by method and path template as in
@@ -412,18 +450,18 @@ impl FakeIslo {
     /// Counts every request routed to the operation, including those that
     /// were answered with an injected fault or `401`.
     pub fn requests(&self, method: &str, path_template: &str) -> u64 {
-        self.shared().routes.count_for(method, path_template)
+        self.server().routes.count_for(method, path_template)
     }
 
     /// All requests received on both listeners (including unknown routes).
     pub fn total_requests(&self) -> u64 {
-        self.shared().total.load(Ordering::SeqCst)
+        self.server().total.load(Ordering::SeqCst)
     }
 
     /// `(method, concrete path)` of every request, in arrival order (the
     /// first 1,000,000 are kept).
     pub fn request_log(&self) -> Vec<(String, String)> {
-        server::lock(&self.shared().log)
+        server::lock(&self.server().log)
             .iter()
             .map(|(m, p)| (m.as_str().to_owned(), p.clone()))
             .collect()
@@ -431,7 +469,7 @@ impl FakeIslo {
 
     /// Clears the request counters and the request log.
     pub fn reset_counters(&self) {
-        let s = self.shared();
+        let s = self.server();
         s.routes.reset();
         s.total.store(0, Ordering::SeqCst);
         s.auth.exchanges.store(0, Ordering::SeqCst);
@@ -440,12 +478,93 @@ impl FakeIslo {
 
     /// Names of the sandboxes that currently exist, in creation order.
     pub fn sandbox_names(&self) -> Vec<String> {
-        server::lock(&self.shared().state).sandbox_names()
+        server::lock(&self.server().state).sandbox_names()
     }
 
-    /// Content of a file in a sandbox's in-memory file system.
-    pub fn file(&self, sandbox: &str, path: &str) -> Option<Vec<u8>> {
-        server::lock(&self.shared().state).file(sandbox, path)
+    /// Content of a file in a sandbox's in-memory file system (absolute or
+    /// workdir-relative path); `None` when the sandbox or the file does not exist. A
+    /// generated file is produced in full.
+    pub fn read_file(&self, sandbox: &str, path: &str) -> Option<Vec<u8>> {
+        server::lock(&self.server().state).read_file(sandbox, path)
+    }
+
+    /// Stores `data` as a file of a sandbox (absolute or workdir-relative path), replacing
+    /// what was there; an existing file keeps its permissions, a new one gets `0o644`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the sandbox does not
+    /// exist.
+    pub fn put_file(
+        &self,
+        sandbox: &str,
+        path: &str,
+        data: impl Into<bytes::Bytes>,
+    ) -> crate::Result<()> {
+        server::lock(&self.server().state).put_file(sandbox, path, data.into())
+    }
+
+    /// Registers a file of `len` bytes whose content is generated from `seed`
+    /// ([`GeneratedContent`]) when it is read: `download_file` streams it (with a
+    /// `Content-Length`) and `download_archive` packs it, without ever holding it in
+    /// memory.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the sandbox does not
+    /// exist.
+    pub fn put_generated_file(
+        &self,
+        sandbox: &str,
+        path: &str,
+        len: u64,
+        seed: u64,
+    ) -> crate::Result<()> {
+        server::lock(&self.server().state).put_generated(
+            sandbox,
+            path,
+            [(String::new(), len, seed)],
+        )
+    }
+
+    /// Registers the files of `tree` below `dir` as generated files (see
+    /// [`FakeIslo::put_generated_file`]), with their directories.
+    /// `download_archive` of `dir` then streams a tar.gz produced on the fly, compressed as
+    /// it goes (gzip level 1), so the tree never sits in memory: only its list of files
+    /// (about 100 bytes a file) does.
+    ///
+    /// ```
+    /// # async fn demo() -> islo::Result<()> {
+    /// use islo::mock::{FakeIslo, GeneratedTree};
+    /// let fake = FakeIslo::start().await?;
+    /// let sb = fake.client()?.new_sandbox(islo::sandbox::SandboxSpec::new()).await?;
+    /// let tree = GeneratedTree::new(1000, 10_000_000).seed(7);
+    /// fake.put_generated_tree(sb.name(), "/workspace/data", &tree)?;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let summary = sb.download_dir("/workspace/data", dir.path()).await?;
+    /// assert_eq!((summary.files, summary.bytes), (1000, 10_000_000));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the sandbox does not
+    /// exist.
+    pub fn put_generated_tree(
+        &self,
+        sandbox: &str,
+        dir: &str,
+        tree: &GeneratedTree,
+    ) -> crate::Result<()> {
+        let files = tree.entries().map(|e| (e.path, e.len, e.seed));
+        server::lock(&self.server().state).put_generated(sandbox, dir, files)
+    }
+
+    /// The uploads the sink consumed (see [`FakeIsloBuilder::discard_uploads_under`]), in
+    /// the order they completed (the first 100,000 are kept). Uploads the sink refused
+    /// are not listed.
+    pub fn discarded_uploads(&self) -> Vec<DiscardedUpload> {
+        server::lock(&self.server().discarded).clone()
     }
 
     /// Stops the server now (also happens when the last handle is dropped).

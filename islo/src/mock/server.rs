@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::watch;
 
 use super::routes::{Builtin, Handler, Match, Plane, Routes};
+use super::sink::DiscardedUpload;
 use super::spec::{self, Spec};
 use super::state::{self, State};
 use super::wire::{self, Body};
@@ -36,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) token_lifetime: Duration,
     pub(crate) exec_running_polls: u32,
     pub(crate) starting_gets: u32,
+    /// Normalised paths under which uploads go to the sink.
+    pub(crate) discard_prefixes: Vec<String>,
 }
 
 /// Fault-injection knobs.
@@ -145,8 +148,9 @@ impl Auth {
     }
 }
 
-/// Everything the request handlers share.
-pub(crate) struct Shared {
+/// The server's state: its configuration, faults, tokens, routes, counters and request
+/// log, and the sandboxes and snapshots ([`State`]), shared by every request handler.
+pub(crate) struct ServerState {
     pub(crate) config: Config,
     pub(crate) faults: Faults,
     pub(crate) auth: Auth,
@@ -156,13 +160,17 @@ pub(crate) struct Shared {
     pub(crate) log: Mutex<Vec<(Method, String)>>,
     pub(crate) state: Mutex<State>,
     pub(crate) exec_hook: Mutex<Option<Arc<ExecHook>>>,
+    /// What the upload sink saw.
+    pub(crate) discarded: Mutex<Vec<DiscardedUpload>>,
+    /// Body bytes the upload sink has read so far (all uploads together).
+    pub(crate) sink_body_bytes: AtomicU64,
 }
 
 const LOG_CAP: usize = 1_000_000;
 
 /// Owned by the `FakeIslo` handles; dropping it stops the server.
 pub(crate) struct ServerHandle {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) server: Arc<ServerState>,
     pub(crate) control_addr: SocketAddr,
     pub(crate) compute_addr: SocketAddr,
     stop: watch::Sender<bool>,
@@ -194,12 +202,13 @@ pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
     let compute = bind()?;
     let control_addr = control.local_addr()?;
     let compute_addr = compute.local_addr()?;
-    let shared = Arc::new(Shared {
+    let server = Arc::new(ServerState {
         config: Config {
             api_key: b.api_key,
             token_lifetime: b.token_lifetime,
             exec_running_polls: b.exec_running_polls,
             starting_gets: b.starting_gets,
+            discard_prefixes: b.discard_prefixes,
         },
         faults: Faults::default(),
         auth: Auth::default(),
@@ -209,11 +218,13 @@ pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
         log: Mutex::new(Vec::new()),
         state: Mutex::new(State::default()),
         exec_hook: Mutex::new(None),
+        discarded: Mutex::new(Vec::new()),
+        sink_body_bytes: AtomicU64::new(0),
     });
     let (stop, stop_rx) = watch::channel(false);
     let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel::<std::io::Result<()>>(1);
     let threads = b.worker_threads;
-    let sh = Arc::clone(&shared);
+    let sh = Arc::clone(&server);
     std::thread::Builder::new()
         .name("fake-islo".into())
         .spawn(move || {
@@ -269,7 +280,7 @@ pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
         }
     }
     Ok(ServerHandle {
-        shared,
+        server,
         control_addr,
         compute_addr,
         stop,
@@ -279,7 +290,7 @@ pub(crate) fn start(b: FakeIsloBuilder) -> std::io::Result<ServerHandle> {
 async fn accept_loop(
     listener: tokio::net::TcpListener,
     plane: Plane,
-    shared: Arc<Shared>,
+    server: Arc<ServerState>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -304,9 +315,9 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let shared = Arc::clone(&shared);
+        let server = Arc::clone(&server);
         tokio::spawn(async move {
-            let svc = hyper::service::service_fn(move |req| serve(Arc::clone(&shared), plane, req));
+            let svc = hyper::service::service_fn(move |req| serve(Arc::clone(&server), plane, req));
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .keep_alive(true)
@@ -317,25 +328,25 @@ async fn accept_loop(
 }
 
 async fn serve(
-    shared: Arc<Shared>,
+    server: Arc<ServerState>,
     plane: Plane,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    shared.total.fetch_add(1, Ordering::Relaxed);
-    let latency = shared.faults.latency_nanos.load(Ordering::Relaxed);
+    server.total.fetch_add(1, Ordering::Relaxed);
+    let latency = server.faults.latency_nanos.load(Ordering::Relaxed);
     if latency > 0 {
         tokio::time::sleep(Duration::from_nanos(latency)).await;
     }
     let (parts, body) = req.into_parts();
     {
-        let mut log = lock(&shared.log);
+        let mut log = lock(&server.log);
         if log.len() < LOG_CAP {
             let pq = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
             log.push((parts.method.clone(), pq.to_owned()));
         }
     }
     let path = parts.uri.path();
-    let found = shared.routes.find(plane, &parts.method, path);
+    let found = server.routes.find(plane, &parts.method, path);
     let (route, params) = match found {
         Some(Match::Route(route, params)) => (route, params),
         Some(Match::Redirect(to)) => {
@@ -350,13 +361,13 @@ async fn serve(
                 Plane::Control => Plane::Compute,
                 Plane::Compute => Plane::Control,
             };
-            let msg = if plane == Plane::Control && shared.routes.exists(other, &parts.method, path)
+            let msg = if plane == Plane::Control && server.routes.exists(other, &parts.method, path)
             {
                 format!(
                     "{} {path} is served by the compute plane, not the control plane",
                     parts.method
                 )
-            } else if plane == Plane::Compute && shared.routes.exists(other, &parts.method, path) {
+            } else if plane == Plane::Compute && server.routes.exists(other, &parts.method, path) {
                 format!(
                     "{} {path} is served by the control plane, not the compute plane",
                     parts.method
@@ -367,6 +378,27 @@ async fn serve(
             return Ok(wire::error(404, "NOT_FOUND", &msg));
         }
     };
+    if let Handler::Builtin(b @ (Builtin::UploadFile | Builtin::UploadArchive)) = route.handler {
+        if let Some(target) = state::discard_target(&server, &params, &parts) {
+            // Streamed to the sink: checked before the body is read, then consumed.
+            let mut body = body;
+            if let Some(resp) = server.faults.check() {
+                state::drain(&mut body).await;
+                return Ok(resp);
+            }
+            if let Err(msg) = server.auth.check(parts.headers.get(AUTHORIZATION)) {
+                state::drain(&mut body).await;
+                return Ok(wire::error(401, "AUTH_REQUIRED", msg));
+            }
+            let status = server
+                .spec
+                .ops
+                .get(route.op.id)
+                .map_or(route.op.success_status, |c| c.status);
+            let archive = b == Builtin::UploadArchive;
+            return Ok(state::discard_upload(&server, status, target, &parts, body, archive).await);
+        }
+    }
     let needs_body = matches!(parts.method, Method::POST | Method::PUT | Method::PATCH);
     let body = if needs_body {
         match body.collect().await {
@@ -384,18 +416,18 @@ async fn serve(
         Bytes::new()
     };
     if route.handler == Handler::Builtin(Builtin::AuthToken) {
-        return Ok(token_exchange(&shared, &body));
+        return Ok(token_exchange(&server, &body));
     }
-    if let Some(resp) = shared.faults.check() {
+    if let Some(resp) = server.faults.check() {
         return Ok(resp);
     }
-    if let Err(msg) = shared.auth.check(parts.headers.get(AUTHORIZATION)) {
+    if let Err(msg) = server.auth.check(parts.headers.get(AUTHORIZATION)) {
         return Ok(wire::error(401, "AUTH_REQUIRED", msg));
     }
-    let canned = shared.spec.ops.get(route.op.id);
+    let canned = server.spec.ops.get(route.op.id);
     let status = canned.map_or(route.op.success_status, |c| c.status);
     let mut resp = match route.handler {
-        Handler::Builtin(b) => state::dispatch(&shared, b, status, &params, &parts, body),
+        Handler::Builtin(b) => state::dispatch(&server, b, status, &params, &parts, body),
         Handler::Spec => match canned {
             Some(op) => {
                 let ct = op
@@ -415,8 +447,8 @@ async fn serve(
     Ok(resp)
 }
 
-fn token_exchange(shared: &Shared, body: &Bytes) -> Response<Body> {
-    let forced = shared.faults.token_status.load(Ordering::Relaxed);
+fn token_exchange(server: &ServerState, body: &Bytes) -> Response<Body> {
+    let forced = server.faults.token_status.load(Ordering::Relaxed);
     if forced > 0 {
         let status = u16::try_from(forced).unwrap_or(500);
         let code = match status {
@@ -437,19 +469,19 @@ fn token_exchange(shared: &Shared, body: &Bytes) -> Response<Body> {
                 .map(str::to_owned)
         });
     match key {
-        Some(k) if k == shared.config.api_key => {}
+        Some(k) if k == server.config.api_key => {}
         Some(_) => return wire::error(401, "AUTH_REQUIRED", "invalid access key"),
         None => return wire::error(401, "AUTH_REQUIRED", "missing access key"),
     }
-    let lifetime = shared.config.token_lifetime;
-    let token = shared.auth.issue(lifetime);
-    shared.auth.exchanges.fetch_add(1, Ordering::SeqCst);
+    let lifetime = server.config.token_lifetime;
+    let token = server.auth.issue(lifetime);
+    server.auth.exchanges.fetch_add(1, Ordering::SeqCst);
     let expiration = unix_now().as_secs() + lifetime.as_secs();
     wire::json(
         200,
         &serde_json::json!({
             "session_token": token,
-            "refresh_token": format!("rt_{}", shared.auth.exchanges.load(Ordering::Relaxed)),
+            "refresh_token": format!("rt_{}", server.auth.exchanges.load(Ordering::Relaxed)),
             "cookie_domain": "127.0.0.1",
             "cookie_path": "/",
             "cookie_max_age": lifetime.as_secs(),

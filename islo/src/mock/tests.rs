@@ -668,12 +668,12 @@ async fn files_round_trip() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
-    assert_eq!(c.fake.file("box", "/tmp/data.bin"), Some(data.clone()));
+    assert_eq!(c.fake.read_file("box", "/tmp/data.bin"), Some(data.clone()));
     // Relative paths resolve against the workdir.
     c.post_multipart("/sandboxes/box/files", "notes.txt", "n.txt", b"hi")
         .await;
     assert_eq!(
-        c.fake.file("box", "/workspace/notes.txt"),
+        c.fake.read_file("box", "/workspace/notes.txt"),
         Some(b"hi".to_vec())
     );
     assert_error(
@@ -741,6 +741,288 @@ async fn files_round_trip() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    crc.sum()
+}
+
+fn generated(seed: u64, len: u64) -> Vec<u8> {
+    let mut out = vec![0; len as usize];
+    super::GeneratedContent::new(seed, len).fill(&mut out);
+    out
+}
+
+#[tokio::test]
+async fn uploads_under_the_sink_prefix_are_counted_and_not_stored() {
+    let c = Ctx::with(FakeIslo::builder().discard_uploads_under("/sink/")).await;
+    c.create("box").await;
+    let data = generated(1, 300_000);
+    let r = c
+        .post_multipart(
+            "/sandboxes/box/files",
+            "/sink/a/data.bin",
+            "data.bin",
+            &data,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    validate(spec_doc(), &schema("FileUploadStatusResponse"), &v, "$").unwrap();
+    // Outside the prefix (`/sinkhole` only shares its first letters), files are stored.
+    c.post_multipart("/sandboxes/box/files", "/sinkhole/b", "b", b"kept")
+        .await;
+    assert_eq!(c.fake.read_file("box", "/sink/a/data.bin"), None);
+    assert_eq!(
+        c.fake.read_file("box", "/sinkhole/b"),
+        Some(b"kept".to_vec())
+    );
+    let seen = c.fake.discarded_uploads();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0],
+        super::DiscardedUpload {
+            sandbox: "box".into(),
+            path: "/sink/a/data.bin".into(),
+            archive: false,
+            bytes: data.len() as u64,
+            crc32: crc32(&data),
+            contents: None,
+        }
+    );
+}
+
+#[tokio::test]
+async fn the_sink_consumes_an_upload_as_it_arrives() {
+    let c = Ctx::with(FakeIslo::builder().discard_uploads_under("/sink")).await;
+    c.create("box").await;
+    let (ct, body) = multipart("big", &generated(2, 8 << 20));
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx))
+    });
+    let req = c
+        .http
+        .post(c.url("/sandboxes/box/files?path=/sink/big"))
+        .bearer_auth(&c.token)
+        .header("content-type", ct)
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    let upload = tokio::spawn(req);
+    let half = body.len() / 2;
+    for chunk in body[..half].chunks(64 * 1024) {
+        tx.send(Bytes::copy_from_slice(chunk)).await.unwrap();
+    }
+    // The first half is read before the second is sent: the body is not collected.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let sink = &c.fake.server().sink_body_bytes;
+    while sink.load(std::sync::atomic::Ordering::Relaxed) < half as u64 - 256 * 1024 {
+        assert!(
+            Instant::now() < deadline,
+            "the sink did not read the first half"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(c.fake.discarded_uploads().is_empty());
+    for chunk in body[half..].chunks(64 * 1024) {
+        tx.send(Bytes::copy_from_slice(chunk)).await.unwrap();
+    }
+    drop(tx);
+    assert_eq!(upload.await.unwrap().unwrap().status(), 200);
+    assert_eq!(c.fake.discarded_uploads()[0].bytes, 8 << 20);
+}
+
+#[tokio::test]
+async fn archives_to_the_sink_are_walked_and_counted() {
+    let c = Ctx::with(FakeIslo::builder().discard_uploads_under("/sink")).await;
+    c.create("box").await;
+    let mut src = files::Fs::new();
+    src.insert("/s/d".to_owned(), files::Node::Dir { mode: 0o755 });
+    src.insert(
+        "/s/d/a.txt".to_owned(),
+        files::Node::file(Bytes::from_static(b"AAA")),
+    );
+    src.insert(
+        "/s/b".to_owned(),
+        files::Node::Generated {
+            len: 100_000,
+            seed: 3,
+            mode: 0o600,
+        },
+    );
+    src.insert(
+        "/s/l".to_owned(),
+        files::Node::Symlink { target: "b".into() },
+    );
+    let tgz = files::pack_archive(&src, "/s").unwrap().unwrap();
+    let r = c
+        .post_multipart("/sandboxes/box/files-archive", "/sink/x", "a.tgz", &tgz)
+        .await;
+    assert_eq!(r.status(), 200);
+    let seen = &c.fake.discarded_uploads()[0];
+    assert!(seen.archive);
+    assert_eq!((seen.bytes, seen.crc32), (tgz.len() as u64, crc32(&tgz)));
+    let contents = seen.contents.unwrap();
+    assert_eq!(
+        (
+            contents.files,
+            contents.dirs,
+            contents.symlinks,
+            contents.file_bytes
+        ),
+        (2, 1, 1, 100_003)
+    );
+    assert_eq!(c.fake.read_file("box", "/sink/x/b"), None);
+}
+
+#[tokio::test]
+async fn a_corrupt_or_truncated_archive_to_the_sink_answers_400() {
+    let c = Ctx::with(FakeIslo::builder().discard_uploads_under("/sink")).await;
+    c.create("box").await;
+    let mut src = files::Fs::new();
+    src.insert(
+        "/s/b".to_owned(),
+        files::Node::Generated {
+            len: 1_000_000,
+            seed: 3,
+            mode: 0o644,
+        },
+    );
+    let tgz = files::pack_archive(&src, "/s").unwrap().unwrap();
+    let mut flipped = tgz.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x55;
+    for bad in [&tgz[..tgz.len() - 10], &flipped[..], b"not gzip at all"] {
+        let r = c
+            .post_multipart("/sandboxes/box/files-archive", "/sink/x", "a.tgz", bad)
+            .await;
+        assert_error(r, 400, "FILE_OPERATION_ERROR").await;
+    }
+    assert!(c.fake.discarded_uploads().is_empty());
+    // A multipart body cut short.
+    let (ct, body) = multipart("f", b"data");
+    let r = c
+        .http
+        .post(c.url("/sandboxes/box/files?path=/sink/f"))
+        .bearer_auth(&c.token)
+        .header("content-type", ct)
+        .body(body[..body.len() - 8].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_error(r, 400, "INVALID_REQUEST").await;
+}
+
+#[tokio::test]
+async fn the_sink_answers_faults_and_auth_failures_after_reading_the_body() {
+    let c = Ctx::with(FakeIslo::builder().discard_uploads_under("/sink")).await;
+    c.create("box").await;
+    let data = generated(5, 2 << 20);
+    c.fake.rate_limit_next(1, Duration::from_secs(1));
+    let r = c
+        .post_multipart("/sandboxes/box/files", "/sink/f", "f", &data)
+        .await;
+    assert_eq!(r.status(), 429);
+    let (ct, body) = multipart("f", &data);
+    let r = c
+        .http
+        .post(c.url("/sandboxes/box/files?path=/sink/f"))
+        .bearer_auth("wrong")
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(c.fake.discarded_uploads().is_empty());
+    let r = c
+        .post_multipart("/sandboxes/box/files", "/sink/f", "f", &data)
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(c.fake.discarded_uploads().len(), 1);
+}
+
+#[tokio::test]
+async fn a_generated_file_downloads_streamed_with_its_length() {
+    let c = Ctx::new().await;
+    c.create("box").await;
+    let len = 3 * 1024 * 1024 + 17;
+    c.fake
+        .put_generated_file("box", "data/big.bin", len, 9)
+        .unwrap();
+    let r = c
+        .get("/sandboxes/box/files?path=/workspace/data/big.bin")
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-length"], len.to_string().as_str());
+    assert_eq!(r.headers()["content-type"], "application/octet-stream");
+    let body = r.bytes().await.unwrap();
+    assert_eq!(body.as_ref(), &generated(9, len)[..]);
+    assert_eq!(
+        c.fake.read_file("box", "/workspace/data/big.bin"),
+        Some(body.to_vec())
+    );
+    assert!(c.fake.put_generated_file("nobox", "/x", 1, 1).is_err());
+}
+
+#[tokio::test]
+async fn a_generated_tree_downloads_as_a_tar_gz_made_on_the_fly() {
+    let c = Ctx::new().await;
+    c.create("box").await;
+    let tree = super::GeneratedTree::new(250, 2_000_000)
+        .files_per_dir(100)
+        .seed(4);
+    c.fake.put_generated_tree("box", "/data", &tree).unwrap();
+    let r = c.get("/sandboxes/box/files-archive?path=/data").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/gzip");
+    // Streamed as it is produced: no length known up front.
+    assert!(r.headers().get("content-length").is_none());
+    let tgz = r.bytes().await.unwrap();
+    let mut out = files::Fs::new();
+    files::unpack_archive(&tgz, "/x", &mut out).unwrap();
+    let dirs: Vec<_> = out
+        .iter()
+        .filter(|(_, n)| matches!(n, files::Node::Dir { .. }))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    assert_eq!(dirs, ["/x", "/x/d0000", "/x/d0001", "/x/d0002"]);
+    let expected: Vec<_> = tree.entries().collect();
+    assert_eq!(out.len(), expected.len() + dirs.len());
+    for e in &expected {
+        let got = out[&format!("/x/{}", e.path)].data().unwrap();
+        assert_eq!(got.as_ref(), &generated(e.seed, e.len)[..], "{}", e.path);
+    }
+    // A file inside the tree downloads on its own.
+    let first = &expected[0];
+    let r = c
+        .get(&format!("/sandboxes/box/files?path=/data/{}", first.path))
+        .await;
+    assert_eq!(r.bytes().await.unwrap().len() as u64, first.len);
+}
+
+#[tokio::test]
+async fn put_file_then_read_file_round_trips_and_keeps_the_mode() {
+    let c = Ctx::new().await;
+    c.create("box").await;
+    c.fake.put_file("box", "notes.txt", &b"one"[..]).unwrap();
+    assert_eq!(
+        c.fake.read_file("box", "/workspace/notes.txt"),
+        Some(b"one".to_vec())
+    );
+    let r = c
+        .get("/sandboxes/box/files?path=/workspace/notes.txt")
+        .await;
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"one");
+    c.fake
+        .put_file("box", "/workspace/notes.txt", "two")
+        .unwrap();
+    assert_eq!(c.fake.read_file("box", "notes.txt"), Some(b"two".to_vec()));
+    assert!(c.fake.put_file("nobox", "/x", "x").is_err());
+    assert_eq!(c.fake.read_file("nobox", "/x"), None);
+    assert_eq!(c.fake.read_file("box", "/missing"), None);
 }
 
 #[tokio::test]
@@ -814,7 +1096,7 @@ async fn shares_and_snapshots() {
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(
-        c.fake.file("restored", "/data/f"),
+        c.fake.read_file("restored", "/data/f"),
         Some(b"snap me".to_vec())
     );
     assert_eq!(c.get("/snapshots/s1").await.status(), 200);

@@ -2,14 +2,17 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
-use std::convert::Infallible;
+use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{HeaderValue, CONTENT_TYPE};
 use http::{Response, StatusCode};
 use hyper::body::{Frame, SizeHint};
+use tokio::sync::mpsc;
+
+use super::generated::GeneratedContent;
 
 pub(crate) static JSON: HeaderValue = HeaderValue::from_static("application/json");
 pub(crate) static OCTET: HeaderValue = HeaderValue::from_static("application/octet-stream");
@@ -17,14 +20,23 @@ pub(crate) static GZIP: HeaderValue = HeaderValue::from_static("application/gzip
 pub(crate) static EVENT_STREAM: HeaderValue = HeaderValue::from_static("text/event-stream");
 pub(crate) static NO_CACHE: HeaderValue = HeaderValue::from_static("no-cache");
 
-/// Response body: nothing, one buffer (sent with `content-length`), or a
-/// sequence of chunks (sent chunked, one frame per chunk; used for SSE).
+/// Response body: nothing, one buffer (sent with `content-length`), a
+/// sequence of chunks (sent chunked, one frame per chunk; used for SSE), generated
+/// content (sent with `content-length`, produced chunk by chunk as the connection takes
+/// it), or chunks from a producer task (sent chunked; an error aborts the response).
 pub(crate) enum Body {
     /// One buffer (possibly already taken).
     Full(Option<Bytes>),
     /// Several chunks, streamed in order.
     Chunks(VecDeque<Bytes>),
+    /// A generated file.
+    Generated(GeneratedContent),
+    /// Chunks sent by a producer.
+    Channel(mpsc::Receiver<io::Result<Bytes>>),
 }
+
+/// Size of the frames of a generated body.
+const GENERATED_FRAME: usize = 64 * 1024;
 
 impl Body {
     pub(crate) fn empty() -> Self {
@@ -34,16 +46,35 @@ impl Body {
 
 impl hyper::body::Body for Body {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = io::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
         let next = match this {
             Body::Full(b) => b.take(),
             Body::Chunks(c) => c.pop_front(),
+            Body::Generated(g) => {
+                let n = usize::try_from(g.remaining())
+                    .map_or(GENERATED_FRAME, |r| r.min(GENERATED_FRAME));
+                if n == 0 {
+                    None
+                } else {
+                    let mut buf = BytesMut::zeroed(n);
+                    g.fill(&mut buf);
+                    Some(buf.freeze())
+                }
+            }
+            Body::Channel(rx) => {
+                return match rx.poll_recv(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(None) => Poll::Ready(None),
+                    Poll::Ready(Some(Ok(b))) => Poll::Ready(Some(Ok(Frame::data(b)))),
+                    Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+                }
+            }
         };
         Poll::Ready(next.map(|b| Ok(Frame::data(b))))
     }
@@ -52,13 +83,16 @@ impl hyper::body::Body for Body {
         match self {
             Body::Full(b) => b.as_ref().is_none_or(|b| b.is_empty()),
             Body::Chunks(c) => c.is_empty(),
+            Body::Generated(g) => g.remaining() == 0,
+            Body::Channel(_) => false,
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             Body::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
-            Body::Chunks(_) => SizeHint::default(),
+            Body::Generated(g) => SizeHint::with_exact(g.remaining()),
+            Body::Chunks(_) | Body::Channel(_) => SizeHint::default(),
         }
     }
 }
@@ -70,6 +104,14 @@ pub(crate) fn respond(status: u16, ctype: Option<&HeaderValue>, body: Bytes) -> 
     if let Some(ct) = ctype {
         resp.headers_mut().insert(CONTENT_TYPE, ct.clone());
     }
+    resp
+}
+
+/// A `status` response with `body` and a content type.
+pub(crate) fn respond_body(status: u16, ctype: &HeaderValue, body: Body) -> Response<Body> {
+    let mut resp = Response::new(body);
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    resp.headers_mut().insert(CONTENT_TYPE, ctype.clone());
     resp
 }
 

@@ -1,4 +1,4 @@
-//! The built-in command interpreter (see `ExecOutcome::builtin`).
+//! The built-in shell: the tiny command interpreter behind `ExecOutcome::builtin`.
 
 use super::{ExecCall, ExecOutcome};
 
