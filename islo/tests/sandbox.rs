@@ -306,3 +306,69 @@ async fn transfers_report_their_progress_up_to_the_total() {
         assert_eq!(last.total, Some(data.len() as u64), "{direction:?}");
     }
 }
+
+// ----- the fake's shell on the sandbox's files --------------------------------------------------
+
+#[tokio::test]
+async fn commands_see_uploaded_files_and_what_earlier_commands_wrote() {
+    let (fake, islo) = fake().await;
+    let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(project.join("src")).unwrap();
+    std::fs::write(project.join("Cargo.toml"), "[package]\n").unwrap();
+    std::fs::write(project.join("src/lib.rs"), "// lib\n").unwrap();
+    sb.upload_dir(&project, "/workspace/project", Default::default())
+        .await
+        .unwrap();
+
+    let ls = sb.exec(["ls", "/workspace/project"]).await.unwrap();
+    assert_eq!(ls.stdout, "Cargo.toml\nsrc\n");
+    let run = sb
+        .exec([
+            "sh",
+            "-c",
+            "cd project && cat src/lib.rs && mkdir -p out && echo passed > out/report.txt \
+             && echo 'second line' >> out/report.txt && test -f out/report.txt",
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        (run.exit_code, run.stdout.as_str()),
+        (Some(0), "// lib\n"),
+        "{run:?}"
+    );
+    // What the command wrote is a file of the sandbox: the fake, a download and a later
+    // command all see it.
+    assert_eq!(
+        fake.read_file(sb.name(), "/workspace/project/out/report.txt")
+            .unwrap(),
+        b"passed\nsecond line\n"
+    );
+    let local = dir.path().join("report.txt");
+    sb.download_file("/workspace/project/out/report.txt", &local)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&local).unwrap(),
+        "passed\nsecond line\n"
+    );
+    let out = dir.path().join("out");
+    let summary = sb
+        .download_dir("/workspace/project/out", &out)
+        .await
+        .unwrap();
+    assert_eq!(summary.files, 1);
+    let gone = sb
+        .exec(["sh", "-c", "rm -r project/out; ls project/out"])
+        .await
+        .unwrap();
+    assert_eq!(gone.exit_code, Some(2), "{gone:?}");
+    assert!(fake
+        .read_file(sb.name(), "/workspace/project/out/report.txt")
+        .is_none());
+    // Each sandbox has its own files.
+    let other = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    let cat = other.exec(["cat", "project/Cargo.toml"]).await.unwrap();
+    assert_eq!(cat.exit_code, Some(1), "{cat:?}");
+}

@@ -322,13 +322,22 @@ impl ExecOutcome {
     /// * `whoami` → the request's `user` (default `islo`);
     /// * `printenv NAME` → the value from the request's `env` (exit 1 if
     ///   unset); `env` → all of them as `K=V` lines;
+    /// * `cd DIR` (for the rest of the script), `cat FILE…`, `ls [-a] [PATH…]`,
+    ///   `mkdir [-p] DIR…`, `rm [-r] [-f] PATH…`, `touch FILE…`, and
+    ///   `test` / `[ … ]` with `-e -f -d -s -n -z = != !` — on the sandbox's
+    ///   files (those uploaded, those earlier commands wrote) when the fake runs
+    ///   the command itself; called from an [`FakeIslo::on_exec`] hook, this
+    ///   function works on an empty scratch file system that is thrown away;
     /// * `sh -c SCRIPT` / `bash -c SCRIPT` (also `-lc`, `-ec`) → SCRIPT is
-    ///   split on `;`, `&&` and `||` and each piece runs as above;
-    ///   `>&2` / `1>&2` sends that piece's output to stderr; single and double
-    ///   quotes are honoured;
-    /// * anything else → exit 127 with stderr `"<cmd>: command not found\n"`.
+    ///   split on `;`, newlines, `&&` and `||` and each piece runs as above;
+    ///   single and double quotes and backslashes are honoured;
+    /// * redirections: `> FILE`, `>> FILE`, `2> FILE`, `2>> FILE`, `>&2`,
+    ///   `2>&1`, and `/dev/null` as the file;
+    /// * anything else → exit 127 with stderr `"<cmd>: command not found …"`.
     ///
-    /// Status is `"completed"` for exit code 0 and `"failed"` otherwise.
+    /// Status is `"completed"` for exit code 0 and `"failed"` otherwise. There
+    /// are no pipes, variables or globs: script those with
+    /// [`FakeIslo::on_exec`].
     pub fn builtin(call: &ExecCall) -> Self {
         shell::run_builtin(call)
     }

@@ -94,7 +94,15 @@ pub(super) fn exec(
     let hook = lock(&server.exec_hook).clone();
     let outcome = match hook {
         Some(h) => h(&call),
-        None => ExecOutcome::builtin(&call),
+        None => {
+            // The built-in shell works on the sandbox's own files.
+            let mut st = lock(&server.state);
+            let sb = st
+                .sandboxes
+                .get_mut(name)
+                .ok_or_else(|| sandbox_not_found(name))?;
+            super::super::shell::run(&call, &mut sb.files)
+        }
     };
     if streaming {
         return Ok(exec_sse(&outcome));
