@@ -9,7 +9,7 @@
 //!   CPU and memory per in-flight call.
 //!
 //! ```text
-//! cargo bench -p islo --bench workloads [-- --rounds N] [--only stream|fanout]
+//! cargo bench -p islo --bench workloads [-- --rounds N] [--only parse|stream|fanout]
 //! ```
 //!
 //! Nothing asserts on durations: the figures are printed with PASS/MISS against the goals.
@@ -414,7 +414,51 @@ async fn fanout_section() {
     assert!(fake.sandbox_names().is_empty(), "every sandbox was deleted");
 }
 
+/// Where the stream's time goes: the parser alone on the same bytes, in memory (no
+/// network), next to a plain copy of them.
+fn parse_section() {
+    let (body, output) = sse_body(100 * 1000 * 1000, 4096);
+    println!("\n[S0] the SSE parser alone, in memory, 16 KiB chunks (diagnostic, no goal)");
+    let mut best_parse = f64::MAX;
+    let mut best_copy = f64::MAX;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let mut parser = islo::sse::SseParser::new();
+        let mut n = 0;
+        for chunk in body.chunks(16 * 1024) {
+            for ev in parser.push(chunk).unwrap() {
+                if let Ok(ExecEvent::Stdout(s)) = islo::exec::exec_event(ev) {
+                    n += s.len();
+                }
+            }
+        }
+        assert_eq!(n, output);
+        best_parse = best_parse.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let mut copy = Vec::with_capacity(16 * 1024);
+        let mut sum = 0usize;
+        for chunk in body.chunks(16 * 1024) {
+            copy.clear();
+            copy.extend_from_slice(chunk);
+            sum += std::hint::black_box(&copy).len();
+        }
+        assert_eq!(sum, body.len());
+        best_copy = best_copy.min(t.elapsed().as_secs_f64());
+    }
+    let mbps = |secs: f64| body.len() as f64 / secs / 1e6;
+    println!(
+        "  parse + exec_event {:.0} MB/s ({:.2} ns/byte); copy {:.0} MB/s ({:.2} ns/byte)",
+        mbps(best_parse),
+        best_parse * 1e9 / body.len() as f64,
+        mbps(best_copy),
+        best_copy * 1e9 / body.len() as f64
+    );
+}
+
 fn main() {
+    if only("parse") {
+        parse_section();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -401,8 +401,11 @@ impl SseParser {
         if !self.has_data {
             return Ok(None);
         }
-        let data =
-            String::from_utf8(std::mem::take(&mut self.data)).map_err(|_| Failure::InvalidUtf8)?;
+        // The next event starts with room for one as large as this one (output events
+        // tend to be alike), so its data is not grown from empty again.
+        let room = self.data.len().min(64 * 1024);
+        let data = std::mem::replace(&mut self.data, Vec::with_capacity(room));
+        let data = String::from_utf8(data).map_err(|_| Failure::InvalidUtf8)?;
         let event = if self.event_type.is_empty() {
             "message".to_owned()
         } else {
