@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod build_cost;
 pub mod canonical;
 pub mod fernignore;
 pub mod msrv;
@@ -30,6 +31,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask regen [--from <spec.json>] [--out <path>] [--report-only] [--skip-build]
        cargo xtask regen --check
        cargo xtask msrv
+       cargo xtask build-cost [--rounds N] [--only islo,base,islo-rustls,base-default]
 
 regen                takes in an OpenAPI document (default: the vendored openapi/islo.json):
                      validates it, checks that islo-generated builds with it, prints a change
@@ -44,6 +46,9 @@ regen                takes in an OpenAPI document (default: the vendored openapi
                      from it and checked in is stale
 msrv                 exit non-zero if a locked dependency needs a newer Rust than the
                      workspace's rust-version
+build-cost           clean debug builds of a fresh application on islo and on reqwest +
+                     serde + tokio (TLS-matched, and reqwest's defaults), interleaved; prints
+                     median wall times, crates compiled and the ratios (a benchmark: slow)
 ";
 
 /// Runs `cargo xtask` with `args` (without the program name) in the current directory.
@@ -62,6 +67,16 @@ pub fn cli(args: &[String]) -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+        "build-cost" => {
+            let workspace = std::env::current_dir().unwrap_or_default();
+            return match build_cost::run(rest, &workspace) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
         }
         "help" | "--help" | "-h" => {
             print!("{USAGE}");
