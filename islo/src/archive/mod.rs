@@ -16,6 +16,7 @@
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+mod glob;
 mod limited;
 mod pack;
 #[cfg(test)]
@@ -49,7 +50,13 @@ pub struct ArchiveOptions {
     ///   (`/build`) is matched against the whole relative path, and `*` does
     ///   not cross `/` (use `**` for that);
     /// * a trailing `/` is ignored, and `dir/**` also excludes `dir` itself;
-    /// * a pattern that matches a directory excludes its whole subtree.
+    /// * a pattern that matches a directory excludes its whole subtree;
+    /// * `?` is one character and `*` any run, neither crossing `/`; `**` as a whole
+    ///   component crosses directories (`**/x`, `a/**/b`); `[a-z]`, `[!a-z]` classes;
+    ///   `{rs,toml}` alternatives; `\` makes the next character literal.
+    ///
+    /// A pattern that does not compile (an unclosed `[` or `{`) fails the upload with
+    /// [`Error::Io`](crate::Error::Io) of kind `InvalidInput` before anything is sent.
     pub exclude: Vec<String>,
 }
 

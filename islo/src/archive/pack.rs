@@ -15,12 +15,12 @@ use bytes::{Bytes, BytesMut};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use futures_util::Stream;
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use tar::{EntryType, Header, HeaderMode};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::glob::Glob;
 use super::{ArchiveOptions, CHUNK_SIZE};
 
 /// Number of chunks that may wait in the channel between the archiving task
@@ -368,15 +368,15 @@ impl Write for ChannelWriter {
 /// Compiled [`ArchiveOptions::exclude`] patterns.
 struct Excluder {
     /// Patterns matched against the whole relative path.
-    paths: GlobSet,
+    paths: Vec<Glob>,
     /// Patterns matched against the file name only.
-    names: GlobSet,
+    names: Vec<Glob>,
 }
 
 impl Excluder {
     fn new(patterns: &[String]) -> io::Result<Self> {
-        let mut paths = GlobSetBuilder::new();
-        let mut names = GlobSetBuilder::new();
+        let mut paths = Vec::new();
+        let mut names = Vec::new();
         for raw in patterns {
             let trimmed = raw.trim();
             let anchored = trimmed.starts_with('/');
@@ -388,43 +388,47 @@ impl Excluder {
                 continue;
             }
             let glob = |pattern: &str| {
-                GlobBuilder::new(pattern)
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|err| {
-                        io::Error::new(
-                            io::ErrorKind::InvalidInput,
-                            format!("invalid exclude pattern `{raw}`: {err}"),
-                        )
-                    })
+                Glob::new(pattern).map_err(|err| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("invalid exclude pattern `{raw}`: {err}"),
+                    )
+                })
             };
             if anchored || pattern.contains('/') {
-                paths.add(glob(pattern)?);
+                paths.push(glob(pattern)?);
                 if let Some(dir) = pattern.strip_suffix("/**") {
                     if !dir.is_empty() {
-                        paths.add(glob(dir)?);
+                        paths.push(glob(dir)?);
                     }
                 }
             } else {
-                names.add(glob(pattern)?);
+                names.push(glob(pattern)?);
             }
         }
-        let build = |builder: GlobSetBuilder| {
-            builder.build().map_err(|err| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("invalid exclude patterns: {err}"),
-                )
-            })
-        };
-        Ok(Self {
-            paths: build(paths)?,
-            names: build(names)?,
-        })
+        Ok(Self { paths, names })
     }
 
+    /// Whether `rel` (relative to the source directory; its last component `name`) is left
+    /// out. A name that is not UTF-8 is matched in its lossy form.
     fn is_excluded(&self, rel: &Path, name: &OsStr) -> bool {
-        self.names.is_match(name) || self.paths.is_match(rel)
+        if !self.names.is_empty() {
+            let name = name.to_string_lossy();
+            if self.names.iter().any(|g| g.is_match(&name)) {
+                return true;
+            }
+        }
+        if self.paths.is_empty() {
+            return false;
+        }
+        let rel = rel.to_string_lossy();
+        // `/` as the separator on every platform.
+        let rel = if std::path::MAIN_SEPARATOR == '/' {
+            rel
+        } else {
+            rel.replace(std::path::MAIN_SEPARATOR, "/").into()
+        };
+        self.paths.iter().any(|g| g.is_match(&rel))
     }
 }
 
