@@ -2,7 +2,8 @@
 //! held in memory whole), with progress reports when asked ([`Sandbox::with_progress`]).
 
 use crate::archive::{
-    extract_tar_gz_with, tar_gz_stream_factory, ArchiveOptions, ExtractLimits, ExtractSummary,
+    extract_tar_gz_with, tar_gz_stream_counted, tar_gz_stream_factory, tree_file_bytes,
+    ArchiveOptions, ExtractLimits, ExtractSummary,
 };
 use crate::error::{Error, Result};
 use crate::sandbox::Sandbox;
@@ -10,6 +11,7 @@ use crate::Islo;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::io::{ReaderStream, StreamReader};
@@ -21,9 +23,14 @@ use tokio_util::io::{ReaderStream, StreamReader};
 pub struct Progress {
     /// Uploading or downloading.
     pub direction: Direction,
-    /// Bytes moved so far (for a directory upload: of the compressed archive).
+    /// Bytes moved so far. For a directory upload: bytes of file content read into the
+    /// archive so far (uncompressed; what is sent is less). For a directory download: bytes
+    /// of the compressed archive received.
     pub bytes: u64,
-    /// The total, when it is known (a file's size, a download's `Content-Length`).
+    /// The total, when it is known: a file's size, a download's `Content-Length`, or for a
+    /// directory upload the sizes of the files to send, summed by a walk of the directory
+    /// before the upload starts (a file that changes size meanwhile makes `bytes` end
+    /// elsewhere).
     pub total: Option<u64>,
 }
 
@@ -261,9 +268,40 @@ impl Sandbox {
                 source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
             });
         }
-        let factory = tar_gz_stream_factory(dir, options);
+        let Some(report) = self.progress.clone() else {
+            let factory = tar_gz_stream_factory(dir, options);
+            return self
+                .upload_with_retries(|islo| {
+                    let body = reqwest::Body::wrap_stream(factory());
+                    async move {
+                        islo.upload_archive(self.name(), remote_dir, body).await?;
+                        Ok(())
+                    }
+                })
+                .await;
+        };
+        // Progress is file bytes read against their total, from a first walk.
+        let total = {
+            let (walk_dir, walk_options) = (dir.clone(), options.clone());
+            tokio::task::spawn_blocking(move || tree_file_bytes(&walk_dir, &walk_options))
+                .await
+                .map_err(|e| Error::Unexpected(format!("the directory walk failed: {e}")))?
+                .map_err(io_err(format!("cannot read `{}`", dir.display())))?
+        };
         self.upload_with_retries(|islo| {
-            let body = counted(factory(), Direction::Upload, None, self.progress.clone());
+            // Each attempt rebuilds the archive, and counts from zero again.
+            let read = Arc::new(AtomicU64::new(0));
+            let stream = tar_gz_stream_counted(dir.clone(), options.clone(), Arc::clone(&read));
+            let report = Arc::clone(&report);
+            let body = stream.inspect(move |chunk| {
+                if chunk.is_ok() {
+                    report(Progress {
+                        direction: Direction::Upload,
+                        bytes: read.load(Ordering::Relaxed),
+                        total: Some(total),
+                    });
+                }
+            });
             let body = reqwest::Body::wrap_stream(body);
             async move {
                 islo.upload_archive(self.name(), remote_dir, body).await?;
