@@ -224,12 +224,8 @@ impl Sandbox {
     pub async fn download_file(&self, remote_path: &str, local: impl AsRef<Path>) -> Result<u64> {
         let local = local.as_ref();
         let (partial, file) = PartialFile::create(local).await?;
-        // Declared after `partial`, so dropped before it (the file is closed before it is
-        // removed) even when this future is dropped midway.
-        let mut file = file;
-        let result = self.download_to_writer(remote_path, &mut file).await;
-        drop(file);
-        let n = result?;
+        let file = file.into_std().await;
+        let n = self.download_into_file(remote_path, file).await?;
         tokio::fs::rename(&partial.path, local)
             .await
             .map_err(io_err(format!(
@@ -238,6 +234,51 @@ impl Sandbox {
             )))?;
         partial.keep();
         Ok(n)
+    }
+
+    /// Downloads `remote_path` into `file`. The chunks go through a small bounded queue to
+    /// a blocking task that writes each one straight from the buffer it arrived in:
+    /// receiving and writing overlap, and no chunk is copied again on its way to the file.
+    /// If this future is dropped, the queue closes and the task ends after its current
+    /// write.
+    async fn download_into_file(&self, remote_path: &str, file: std::fs::File) -> Result<u64> {
+        let answer = self.islo.download_file(self.name(), remote_path).await?;
+        let total = content_length(answer.headers());
+        let mut body = Box::pin(counted(
+            answer.into_inner().into_inner(),
+            Direction::Download,
+            total,
+            self.progress.clone(),
+        ));
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE_CHUNKS);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write as _;
+            let mut file = file;
+            while let Some(chunk) = rx.blocking_recv() {
+                file.write_all(&chunk)?;
+            }
+            file.flush()
+        });
+        let mut written = 0u64;
+        let received: Result<()> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
+                written = written.saturating_add(chunk.len() as u64);
+                if tx.send(chunk).await.is_err() {
+                    // The writer failed; its error is the one reported.
+                    break;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        drop(tx);
+        let wrote = writer.await;
+        received?;
+        wrote
+            .map_err(|e| Error::Unexpected(format!("the download's writer task failed: {e}")))?
+            .map_err(io_err("writing the download"))?;
+        Ok(written)
     }
 
     /// Uploads the local directory `dir` to `remote_dir` as a tar.gz built on the fly
@@ -363,6 +404,10 @@ impl Sandbox {
         Ok(extract_tar_gz_with(Box::pin(reader), target.as_ref(), limits).await?)
     }
 }
+
+/// Chunks of a file download that may wait for the disk (a chunk is what one read of the
+/// connection gave: at most a few hundred KiB).
+const WRITE_QUEUE_CHUNKS: usize = 8;
 
 /// A response's `Content-Length`, when it has a sane one.
 fn content_length(headers: &reqwest::header::HeaderMap) -> Option<u64> {
