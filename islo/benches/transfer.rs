@@ -1,5 +1,6 @@
 //! Large transfers, each against its baseline in the same run, interleaved:
 //!
+//! - `[0]` gzip levels on the generated content (how `upload_dir`'s level was chosen).
 //! - `[1]` one file of 1 GiB up (`Sandbox::upload_file`) and down (`Sandbox::download_file`)
 //!   vs raw reqwest streaming the same file to the same endpoint of the fake, 64 KiB at a
 //!   time, framed the same way (multipart with one part named `file`). Goals: throughput
@@ -13,7 +14,7 @@
 //!   Goal: wall time <= 1.1x the baseline's.
 //!
 //! ```text
-//! cargo bench -p islo --bench transfer [-- --quick] [--rounds N] [--only file|dir-up|dir-down]
+//! cargo bench -p islo --bench transfer [-- --quick] [--rounds N] [--only probe|file|dir-up|dir-down]
 //! ```
 //!
 //! The fake (`islo::mock::FakeIslo`, its own thread) runs in this process: uploads go to its
@@ -116,10 +117,21 @@ async fn measured<F: Future<Output = ()>>(f: F) -> Round {
 struct Pairs {
     baseline: Vec<Round>,
     islo: Vec<Round>,
+    /// Peak RSS added in each side's warm-up round, KiB.
+    warmup: [u64; 2],
 }
 
 impl Pairs {
     fn push(&mut self, side: usize, r: Round, label: &str, bytes: u64) {
+        self.print(side, r, label, bytes);
+        if side == 0 {
+            self.baseline.push(r);
+        } else {
+            self.islo.push(r);
+        }
+    }
+
+    fn print(&self, side: usize, r: Round, label: &str, bytes: u64) {
         println!(
             "    {:<9} {:>7.2} s  {:>7.1} MB/s  peak RSS added {:>7.1} MiB",
             if side == 0 { "baseline" } else { label },
@@ -127,11 +139,6 @@ impl Pairs {
             bytes as f64 / r.secs / 1e6,
             r.added_kb as f64 / 1024.0
         );
-        if side == 0 {
-            self.baseline.push(r);
-        } else {
-            self.islo.push(r);
-        }
     }
 
     /// Median over the pairs of baseline time / islo time (islo's throughput relative to
@@ -249,10 +256,16 @@ impl Bench {
         BF: Future<Output = ()>,
         IF: Future<Output = ()>,
     {
-        // One untimed round each: warm connections, caches and the page cache.
-        baseline(usize::MAX).await;
-        islo(usize::MAX).await;
+        // One warm-up round each (connections, caches, the page cache, the allocator's
+        // first growth): timed but not in the ratios; its peak RSS counts toward the goals.
         let mut pairs = Pairs::default();
+        println!("  warm-up");
+        let r = measured(baseline(usize::MAX)).await;
+        pairs.warmup[0] = r.added_kb;
+        pairs.print(0, r, label, bytes);
+        let r = measured(islo(usize::MAX)).await;
+        pairs.warmup[1] = r.added_kb;
+        pairs.print(1, r, label, bytes);
         for round in 0..self.rounds {
             println!("  round {round}");
             for side in [round % 2, 1 - round % 2] {
@@ -383,7 +396,7 @@ fn report_throughput(p: &Pairs, bytes: u64, goal: f64, rss_goal_mib: f64) {
         pass(paired >= goal)
     );
     println!(
-        "  peak RSS added (max over rounds): baseline {:.1} MiB, islo {rss:.1} MiB, goal <= {rss_goal_mib} MiB: {}",
+        "  peak RSS added (max over rounds, warm-up included): baseline {:.1} MiB, islo {rss:.1} MiB, goal <= {rss_goal_mib} MiB: {}",
         p.max_added_mib(0),
         pass(rss <= rss_goal_mib)
     );
@@ -494,10 +507,76 @@ async fn dir_down_section(b: &Bench, tree: &Tree) {
         pass(paired <= 1.1)
     );
     println!(
-        "  peak RSS added (max over rounds): baseline {:.1} MiB, islo {:.1} MiB",
+        "  peak RSS added (max over rounds, warm-up included): baseline {:.1} MiB, islo {:.1} MiB",
         p.max_added_mib(0),
         p.max_added_mib(1)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// [0] compression levels (how upload_dir's level was chosen)
+// ---------------------------------------------------------------------------------------------
+
+/// Compresses `len` bytes of generated content at several levels with flate2 (the backend
+/// islo builds with), in memory on one core, and with the system gzip for reference.
+fn probe_section(len: usize) {
+    use std::io::Write as _;
+    println!(
+        "\n[0] gzip levels on {} MiB of generated content, in memory, one core (flate2 as islo builds it; system gzip from a pipe)",
+        len >> 20
+    );
+    let mut data = vec![0u8; len];
+    GeneratedContent::new(42, len as u64).fill(&mut data);
+    let mut results = Vec::new();
+    for level in [1u32, 2, 3, 4, 6, 9] {
+        let t = Instant::now();
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(len / 2),
+            flate2::Compression::new(level),
+        );
+        for chunk in data.chunks(CHUNK) {
+            gz.write_all(chunk).unwrap();
+        }
+        let out = gz.finish().unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut back = flate2::write::GzDecoder::new(std::io::sink());
+        back.write_all(&out).unwrap();
+        back.finish().unwrap();
+        results.push((level, secs, out.len(), t.elapsed().as_secs_f64()));
+    }
+    let level6 = results.iter().find(|r| r.0 == 6).map_or(1, |r| r.2) as f64;
+    for (level, secs, out, inflate) in results {
+        println!(
+            "  flate2 level {level}: {:>6.1} MB/s, ratio {:.2}, output {:>5.1}% of level 6's; inflate {:.0} MB/s{}",
+            len as f64 / secs / 1e6,
+            len as f64 / out as f64,
+            out as f64 * 100.0 / level6,
+            len as f64 / inflate / 1e6,
+            if level == 2 { "  <- upload_dir" } else { "" },
+        );
+    }
+    for level in ["-1", "-6"] {
+        let t = Instant::now();
+        let mut child = std::process::Command::new("gzip")
+            .arg(level)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feed = {
+            let data = data.clone();
+            std::thread::spawn(move || stdin.write_all(&data).unwrap())
+        };
+        let out = child.wait_with_output().unwrap();
+        feed.join().unwrap();
+        println!(
+            "  gzip {level}: {:>6.1} MB/s, ratio {:.2}",
+            len as f64 / t.elapsed().as_secs_f64() / 1e6,
+            len as f64 / out.stdout.len() as f64
+        );
+    }
 }
 
 fn main() {
@@ -555,6 +634,9 @@ async fn run() {
         work: work.path().to_path_buf(),
     };
 
+    if only("probe") {
+        probe_section((64 << 20) / scale as usize);
+    }
     if only("file") {
         file_section(&b, (1 << 30) / scale).await;
     }

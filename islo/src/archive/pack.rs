@@ -233,10 +233,8 @@ impl Job {
             buf: BytesMut::with_capacity(CHUNK_SIZE),
             aborted: false,
         };
-        let mut builder = tar::Builder::new(GzEncoder::new(
-            writer,
-            Compression::new(COMPRESSION_LEVEL),
-        ));
+        let mut builder =
+            tar::Builder::new(GzEncoder::new(writer, Compression::new(COMPRESSION_LEVEL)));
         builder.follow_symlinks(false);
         if let Err(err) = self.append_tree(&mut builder, &excluder, &tx) {
             // Dropping the builder and the encoder would otherwise write the
