@@ -27,6 +27,11 @@
 //! not. Pairs alternate which side goes first; ratios are medians over the pairs. Nothing
 //! here asserts on durations: goals are printed as PASS/MISS.
 //!
+//! `--side baseline|islo` runs one side only, for profilers (no ratios are printed then).
+//!
+//! `--dir PATH` puts the trees, downloads and extractions there (default: the system
+//! temporary directory); creating 10,000 files costs what that file system makes it cost.
+//!
 //! `--quick` uses a quarter of the sizes (256 MiB file, 2,500 small files of ~25 MB, 4 large
 //! files of 256 MiB) and 2 rounds per side (default 3; `--rounds N`).
 
@@ -259,6 +264,18 @@ impl Bench {
         // One warm-up round each (connections, caches, the page cache, the allocator's
         // first growth): timed but not in the ratios; its peak RSS counts toward the goals.
         let mut pairs = Pairs::default();
+        // `--side baseline|islo` runs one side only (for profilers): no ratios.
+        if let Some(side) = arg("--side") {
+            for round in 0..self.rounds {
+                let r = if side == "baseline" {
+                    measured(baseline(round)).await
+                } else {
+                    measured(islo(round)).await
+                };
+                pairs.print(usize::from(side != "baseline"), r, label, bytes);
+            }
+            return pairs;
+        }
         println!("  warm-up");
         let r = measured(baseline(usize::MAX)).await;
         pairs.warmup[0] = r.added_kb;
@@ -387,6 +404,9 @@ async fn file_section(b: &Bench, len: u64) {
 }
 
 fn report_throughput(p: &Pairs, bytes: u64, goal: f64, rss_goal_mib: f64) {
+    if p.baseline.is_empty() || p.islo.is_empty() {
+        return;
+    }
     let (paired, of_medians) = p.speedup();
     let rss = p.max_added_mib(1);
     println!(
@@ -497,6 +517,9 @@ async fn dir_down_section(b: &Bench, tree: &Tree) {
             },
         )
         .await;
+    if p.baseline.is_empty() || p.islo.is_empty() {
+        return;
+    }
     let (paired, of_medians) = p.speedup();
     // Wall time relative to the baseline's.
     let (paired, of_medians) = (1.0 / paired, 1.0 / of_medians);
@@ -624,7 +647,11 @@ async fn run() {
             .unwrap();
         v["session_token"].as_str().unwrap().to_owned()
     };
-    let work = tempfile::tempdir_in(std::env::temp_dir()).unwrap();
+    // The trees, the downloads and the extractions live here (`--dir`, default the system
+    // temporary directory): its file system's cost of creating files is part of [3].
+    let base = arg("--dir").map_or_else(std::env::temp_dir, PathBuf::from);
+    let work = tempfile::tempdir_in(&base).unwrap();
+    println!("working directory: {}", work.path().display());
     let b = Bench {
         sandbox: islo.sandbox(SANDBOX),
         fake,
