@@ -2,7 +2,8 @@
 //! held in memory whole), with progress reports when asked ([`Sandbox::with_progress`]).
 
 use crate::archive::{
-    extract_tar_gz_with, tar_gz_stream_factory, ArchiveOptions, ExtractLimits, ExtractSummary,
+    extract_tar_gz_with, tar_gz_stream_counted, tar_gz_stream_factory, tree_file_bytes,
+    ArchiveOptions, ExtractLimits, ExtractSummary,
 };
 use crate::error::{Error, Result};
 use crate::sandbox::Sandbox;
@@ -10,6 +11,7 @@ use crate::Islo;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::io::{ReaderStream, StreamReader};
@@ -21,9 +23,14 @@ use tokio_util::io::{ReaderStream, StreamReader};
 pub struct Progress {
     /// Uploading or downloading.
     pub direction: Direction,
-    /// Bytes moved so far (for a directory upload: of the compressed archive).
+    /// Bytes moved so far. For a directory upload: bytes of file content read into the
+    /// archive so far (uncompressed; what is sent is less). For a directory download: bytes
+    /// of the compressed archive received.
     pub bytes: u64,
-    /// The total, when it is known (a file's size, a download's `Content-Length`).
+    /// The total, when it is known: a file's size, a download's `Content-Length`, or for a
+    /// directory upload the sizes of the files to send, summed by a walk of the directory
+    /// before the upload starts (a file that changes size meanwhile makes `bytes` end
+    /// elsewhere).
     pub total: Option<u64>,
 }
 
@@ -217,12 +224,8 @@ impl Sandbox {
     pub async fn download_file(&self, remote_path: &str, local: impl AsRef<Path>) -> Result<u64> {
         let local = local.as_ref();
         let (partial, file) = PartialFile::create(local).await?;
-        // Declared after `partial`, so dropped before it (the file is closed before it is
-        // removed) even when this future is dropped midway.
-        let mut file = file;
-        let result = self.download_to_writer(remote_path, &mut file).await;
-        drop(file);
-        let n = result?;
+        let file = file.into_std().await;
+        let n = self.download_into_file(remote_path, file).await?;
         tokio::fs::rename(&partial.path, local)
             .await
             .map_err(io_err(format!(
@@ -231,6 +234,51 @@ impl Sandbox {
             )))?;
         partial.keep();
         Ok(n)
+    }
+
+    /// Downloads `remote_path` into `file`. The chunks go through a small bounded queue to
+    /// a blocking task that writes each one straight from the buffer it arrived in:
+    /// receiving and writing overlap, and no chunk is copied again on its way to the file.
+    /// If this future is dropped, the queue closes and the task ends after its current
+    /// write.
+    async fn download_into_file(&self, remote_path: &str, file: std::fs::File) -> Result<u64> {
+        let answer = self.islo.download_file(self.name(), remote_path).await?;
+        let total = content_length(answer.headers());
+        let mut body = Box::pin(counted(
+            answer.into_inner().into_inner(),
+            Direction::Download,
+            total,
+            self.progress.clone(),
+        ));
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE_CHUNKS);
+        let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write as _;
+            let mut file = file;
+            while let Some(chunk) = rx.blocking_recv() {
+                file.write_all(&chunk)?;
+            }
+            file.flush()
+        });
+        let mut written = 0u64;
+        let received: Result<()> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
+                written = written.saturating_add(chunk.len() as u64);
+                if tx.send(chunk).await.is_err() {
+                    // The writer failed; its error is the one reported.
+                    break;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        drop(tx);
+        let wrote = writer.await;
+        received?;
+        wrote
+            .map_err(|e| Error::Unexpected(format!("the download's writer task failed: {e}")))?
+            .map_err(io_err("writing the download"))?;
+        Ok(written)
     }
 
     /// Uploads the local directory `dir` to `remote_dir` as a tar.gz built on the fly
@@ -261,9 +309,40 @@ impl Sandbox {
                 source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
             });
         }
-        let factory = tar_gz_stream_factory(dir, options);
+        let Some(report) = self.progress.clone() else {
+            let factory = tar_gz_stream_factory(dir, options);
+            return self
+                .upload_with_retries(|islo| {
+                    let body = reqwest::Body::wrap_stream(factory());
+                    async move {
+                        islo.upload_archive(self.name(), remote_dir, body).await?;
+                        Ok(())
+                    }
+                })
+                .await;
+        };
+        // Progress is file bytes read against their total, from a first walk.
+        let total = {
+            let (walk_dir, walk_options) = (dir.clone(), options.clone());
+            tokio::task::spawn_blocking(move || tree_file_bytes(&walk_dir, &walk_options))
+                .await
+                .map_err(|e| Error::Unexpected(format!("the directory walk failed: {e}")))?
+                .map_err(io_err(format!("cannot read `{}`", dir.display())))?
+        };
         self.upload_with_retries(|islo| {
-            let body = counted(factory(), Direction::Upload, None, self.progress.clone());
+            // Each attempt rebuilds the archive, and counts from zero again.
+            let read = Arc::new(AtomicU64::new(0));
+            let stream = tar_gz_stream_counted(dir.clone(), options.clone(), Arc::clone(&read));
+            let report = Arc::clone(&report);
+            let body = stream.inspect(move |chunk| {
+                if chunk.is_ok() {
+                    report(Progress {
+                        direction: Direction::Upload,
+                        bytes: read.load(Ordering::Relaxed),
+                        total: Some(total),
+                    });
+                }
+            });
             let body = reqwest::Body::wrap_stream(body);
             async move {
                 islo.upload_archive(self.name(), remote_dir, body).await?;
@@ -325,6 +404,10 @@ impl Sandbox {
         Ok(extract_tar_gz_with(Box::pin(reader), target.as_ref(), &limits).await?)
     }
 }
+
+/// Chunks of a file download that may wait for the disk (a chunk is what one read of the
+/// connection gave: at most a few hundred KiB).
+const WRITE_QUEUE_CHUNKS: usize = 8;
 
 /// A response's `Content-Length`, when it has a sane one.
 fn content_length(headers: &reqwest::header::HeaderMap) -> Option<u64> {

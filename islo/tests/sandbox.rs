@@ -267,6 +267,69 @@ async fn a_session_is_listed_until_it_is_killed() {
 // ----- progress -------------------------------------------------------------------------------
 
 #[tokio::test]
+async fn upload_dir_reports_file_bytes_read_against_the_tree_total() {
+    let (fake, islo) = fake().await;
+    let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tree = islo::mock::GeneratedTree::new(40, 3_000_000).seed(5);
+    tree.write_to(dir.path()).unwrap();
+    // Excluded files count toward neither the bytes nor the total.
+    std::fs::write(dir.path().join("skip.log"), vec![b'x'; 500_000]).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("d0000", dir.path().join("link")).unwrap();
+    let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let sink = seen.clone();
+    let tracked = sb.with_progress(move |p| sink.lock().unwrap().push(p));
+    let options = islo::archive::ArchiveOptions {
+        exclude: vec!["*.log".into()],
+    };
+    tracked
+        .upload_dir(dir.path(), "/workspace/tree", options)
+        .await
+        .unwrap();
+    let first = tree.entries().next().unwrap();
+    assert_eq!(
+        fake.read_file(sb.name(), &format!("/workspace/tree/{}", first.path))
+            .map(|d| d.len() as u64),
+        Some(first.len)
+    );
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() > 1, "{seen:?}");
+    assert!(seen.iter().all(|p| p.direction == Direction::Upload));
+    assert!(seen.iter().all(|p| p.total == Some(3_000_000)), "{seen:?}");
+    assert!(
+        seen.windows(2).all(|w| w[0].bytes <= w[1].bytes),
+        "{seen:?}"
+    );
+    assert!(seen.iter().all(|p| p.bytes <= 3_000_000), "{seen:?}");
+    assert_eq!(seen.last().unwrap().bytes, 3_000_000);
+}
+
+#[tokio::test]
+async fn upload_dir_with_progress_is_retried_after_a_429_and_counts_again() {
+    let (fake, islo) = fake().await;
+    let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tree = islo::mock::GeneratedTree::new(10, 1_000_000).seed(6);
+    tree.write_to(dir.path()).unwrap();
+    let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let sink = seen.clone();
+    let tracked = sb.with_progress(move |p| sink.lock().unwrap().push(p));
+    fake.rate_limit_next(1, Duration::ZERO);
+    tracked
+        .upload_dir(dir.path(), "/workspace/t", Default::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive"),
+        2
+    );
+    let seen = seen.lock().unwrap();
+    assert!(seen.iter().all(|p| p.total == Some(1_000_000)), "{seen:?}");
+    assert_eq!(seen.last().unwrap().bytes, 1_000_000);
+}
+
+#[tokio::test]
 async fn transfers_report_their_progress_up_to_the_total() {
     let (fake, islo) = fake().await;
     let sb = islo.new_sandbox(SandboxSpec::new()).await.unwrap();

@@ -24,6 +24,7 @@ mod test_tar;
 mod unpack;
 
 pub use pack::{tar_gz_stream, tar_gz_stream_factory, TarGzStream};
+pub(crate) use pack::{tar_gz_stream_counted, tree_file_bytes};
 pub use unpack::{extract_tar_gz, extract_tar_gz_with};
 
 /// Maximum size of one chunk yielded by [`TarGzStream`].

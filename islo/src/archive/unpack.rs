@@ -135,6 +135,7 @@ where
         entries: 0,
         created_parents: 0,
         summary: ExtractSummary::default(),
+        buf: Vec::new(),
     };
     handle
         .spawn_blocking(move || extractor.run(input))
@@ -201,6 +202,8 @@ struct Extractor {
     /// Missing parent directories created so far.
     created_parents: u64,
     summary: ExtractSummary,
+    /// The copy buffer, reused from file to file.
+    buf: Vec<u8>,
 }
 
 impl Extractor {
@@ -444,10 +447,9 @@ impl Extractor {
         mode: u32,
     ) -> Result<(), ArchiveError> {
         let abs = self.prepare_parents(rel, name)?;
-        self.clear_path(&abs)?;
         let mut options = fs::OpenOptions::new();
         // `create_new` fails on any existing path, including a symbolic link
-        // created meanwhile, so the file is never opened through a link.
+        // (dangling or not), so the file is never opened through a link.
         options.write(true).create_new(true);
         #[cfg(unix)]
         {
@@ -456,22 +458,23 @@ impl Extractor {
         }
         #[cfg(not(unix))]
         let _ = mode;
-        let mut file = options
-            .open(&abs)
-            .map_err(|err| io_error(format!("cannot create file `{}`", abs.display()), err))?;
-        let mut buf = vec![0u8; CHUNK_SIZE];
-        loop {
-            self.check_cancelled()?;
-            let n = match entry.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(self.read_error(err)),
-            };
-            file.write_all(&buf[..n])
-                .map_err(|err| io_error(format!("cannot write file `{}`", abs.display()), err))?;
-            self.summary.bytes = self.summary.bytes.saturating_add(n as u64);
-        }
+        let cannot_create = |err| io_error(format!("cannot create file `{}`", abs.display()), err);
+        let mut file = match options.open(&abs) {
+            Ok(file) => file,
+            // Something is in the way: a file or link is replaced (a directory is
+            // refused), then the file is created new again. Trying first saves a
+            // lookup per file in the usual case, an empty target.
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                self.clear_path(&abs)?;
+                options.open(&abs).map_err(cannot_create)?
+            }
+            Err(err) => return Err(cannot_create(err)),
+        };
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.resize(CHUNK_SIZE, 0);
+        let copied = self.copy_entry(entry, &mut file, &mut buf, &abs);
+        self.buf = buf;
+        copied?;
         if let Some(mtime) = entry
             .header()
             .mtime()
@@ -482,6 +485,29 @@ impl Extractor {
             let _ = file.set_modified(mtime);
         }
         self.summary.files = self.summary.files.saturating_add(1);
+        Ok(())
+    }
+
+    /// Copies the data of `entry` into `file` through `buf`.
+    fn copy_entry<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        file: &mut fs::File,
+        buf: &mut [u8],
+        abs: &Path,
+    ) -> Result<(), ArchiveError> {
+        loop {
+            self.check_cancelled()?;
+            let n = match entry.read(buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(self.read_error(err)),
+            };
+            file.write_all(&buf[..n])
+                .map_err(|err| io_error(format!("cannot write file `{}`", abs.display()), err))?;
+            self.summary.bytes = self.summary.bytes.saturating_add(n as u64);
+        }
         Ok(())
     }
 
@@ -1024,6 +1050,35 @@ mod tests {
         assert_eq!(fs::read(sb.target().join("f")).unwrap(), b"new");
     }
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn replaces_a_dangling_symlink_instead_of_creating_its_target() {
+        let sb = Sandbox::new();
+        let victim = sb.outer().join("created-through-link");
+        fs::create_dir_all(sb.target()).unwrap();
+        std::os::unix::fs::symlink(&victim, sb.target().join("f")).unwrap();
+        sb.extract(archive(&[("f", EntryType::Regular, "", b"new")]))
+            .await
+            .unwrap();
+        assert!(!victim.exists());
+        assert!(fs::symlink_metadata(sb.target().join("f"))
+            .unwrap()
+            .is_file());
+        assert_eq!(fs::read(sb.target().join("f")).unwrap(), b"new");
+    }
+
+    #[tokio::test]
+    async fn a_directory_where_a_file_goes_is_refused_and_kept() {
+        let sb = Sandbox::new();
+        fs::create_dir_all(sb.target().join("d/inner")).unwrap();
+        let err = sb
+            .extract(archive(&[("d", EntryType::Regular, "", b"x")]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ArchiveError::Io { .. }), "{err:?}");
+        assert!(sb.target().join("d/inner").is_dir());
+    }
+
     #[tokio::test]
     async fn overwriting_hard_linked_file_does_not_change_the_other_link() {
         let sb = Sandbox::new();
@@ -1477,6 +1532,7 @@ mod tests {
             entries: 0,
             created_parents: 0,
             summary: ExtractSummary::default(),
+            buf: Vec::new(),
         };
         // 12 entries, each below 100 fresh nested directories with long
         // names: about 1.9 MB of directory paths.
