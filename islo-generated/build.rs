@@ -1,7 +1,9 @@
 //! Generates the raw Islo bindings from the vendored spec at every build: normalize (see
 //! `islo-normalize`) → progenitor → prettyplease, plus what our own generator emits from the
 //! normalized spec in place of typify's types: the open enums and the update bodies (whose
-//! nullable fields are `islo_wire::Patch`es; date-times are `islo_wire::DateTime`s).
+//! nullable fields are `islo_wire::Patch`es; date-times are `islo_wire::DateTime`s), and
+//! beside typify's types: `Default` for the response objects that keep unknown fields and
+//! have no required field (typify stops deriving it once they have a catch-all).
 //! Progenitor's output is written as it emits it (only formatted); nothing generated is
 //! checked in.
 //!
@@ -40,6 +42,7 @@ fn main() {
     };
     write("codegen.rs", generate_client(&normalized));
     write("open_enums.rs", open_enums(&normalized));
+    write("catch_all_defaults.rs", catch_all_defaults(&normalized));
     write(
         "updates.rs",
         updates(&normalized).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display())),
@@ -209,6 +212,90 @@ impl<'de> ::serde::Deserialize<'de> for {name} {{
         );
     }
     s
+}
+
+/// `impl Default` for each object that keeps unknown fields (`RewriteKind::UnknownFieldsKept`)
+/// and would have had one from typify without its catch-all: no required field and no field
+/// with a default value of its own (typify's derive needs every field's own `Default`, and
+/// its catch-all `extra` has none, though an empty map is the only sensible one).
+fn catch_all_defaults(n: &Normalized) -> String {
+    use serde_json::Value;
+    let mut s = String::new();
+    for r in &n.rewrites {
+        if r.kind != islo_normalize::RewriteKind::UnknownFieldsKept {
+            continue;
+        }
+        let Some(segment) = r.pointer.strip_prefix("/components/schemas/") else {
+            continue;
+        };
+        if segment.contains('/') {
+            continue; // an inline object: typify names it, not the spec
+        }
+        let Some(schema) = n.spec.pointer(&r.pointer) else {
+            continue;
+        };
+        let required = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty());
+        let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        if required || props.values().any(|p| p.get("default").is_some()) {
+            continue;
+        }
+        let name = segment.replace("~1", "/").replace("~0", "~");
+        let mut fields = String::new();
+        for wire in props.keys() {
+            let _ = writeln!(
+                fields,
+                "            {}: Default::default(),",
+                field_ident(wire)
+            );
+        }
+        let _ = write!(
+            s,
+            "impl ::std::default::Default for crate::types::{ty} {{\n    fn default() -> Self {{\n        Self {{\n{fields}            extra: ::serde_json::Map::new(),\n        }}\n    }}\n}}\n\n",
+            ty = islo_normalize::pascal_case(&name),
+        );
+    }
+    s
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
+    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen",
+];
+
+/// A field name as a Rust identifier: snake case, `_` after a keyword (typify's rule).
+fn field_ident(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    let mut out = out.trim_end_matches('_').to_string();
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if KEYWORDS.contains(&out.as_str()) {
+        out.push('_');
+    }
+    out
 }
 
 /// The Rust type of a field schema of an update body (the shapes typify would give it).

@@ -292,7 +292,7 @@ pub enum ErrorBody {
     /// Islo's `ErrorResponse` (code, message, ...).
     Error(Box<types::ErrorResponse>),
     /// FastAPI's validation error (422).
-    Validation(types::HttpValidationError),
+    Validation(Box<types::HttpValidationError>),
     /// JSON of another shape.
     Json(serde_json::Value),
     /// Not JSON (or empty); see [`ApiError::body`] for the bytes.
@@ -416,7 +416,7 @@ fn decode_error_body(body: &[u8]) -> ErrorBody {
     }
     if value.get("detail").is_some_and(|d| d.is_array()) {
         if let Ok(v) = serde_json::from_value::<types::HttpValidationError>(value.clone()) {
-            return ErrorBody::Validation(v);
+            return ErrorBody::Validation(Box::new(v));
         }
     }
     ErrorBody::Json(value)

@@ -239,3 +239,59 @@ async fn floats_keep_every_digit() {
         assert!(again.contains(digits), "{digits} changed: {again}");
     }
 }
+
+#[tokio::test]
+async fn a_field_the_spec_does_not_know_comes_back() {
+    // What a server newer than the spec sends: fields this SDK version does not declare, at
+    // the top and in nested objects.
+    let server = MockServer::start_async().await;
+    let sent = example("get_sandbox", |v| {
+        v["region"] = json!("eu-west-1");
+        v["labels"] = json!({"team": "infra", "cost": 1.5});
+        v["spec"] = json!({"vcpus": 2, "memory_mb": 4096, "disk_gb": 10, "gpu": {"kind": "h100"}});
+        v["setup_steps"] = json!([{"name": "apt", "status": "ok", "exit_code": 0}]);
+    });
+    answer(
+        &server,
+        GET,
+        "/sandboxes/box",
+        serde_json::to_string(&sent).unwrap(),
+    )
+    .await;
+    let got = client(&server)
+        .get_sandbox("box")
+        .await
+        .expect("decodes")
+        .into_inner();
+    assert_eq!(got.extra["region"], "eu-west-1");
+    assert_eq!(
+        got.spec.as_ref().expect("spec").extra["gpu"],
+        json!({"kind": "h100"})
+    );
+    assert_eq!(serde_json::to_value(&got).unwrap(), sent);
+}
+
+#[tokio::test]
+async fn an_error_body_keeps_a_field_the_spec_does_not_know() {
+    let server = MockServer::start_async().await;
+    let sent = json!({
+        "code": "not_found",
+        "message": "no sandbox box",
+        "request_id": "req_1",
+        "suggestion": {"name": "box-2"}
+    });
+    let body = sent.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/box");
+            then.status(404).json_body(body);
+        })
+        .await;
+    let err = client(&server).get_sandbox("box").await.expect_err("404");
+    let api = err.as_api().expect("an API error");
+    let islo::ErrorBody::Error(decoded) = api.decoded() else {
+        panic!("not decoded as ErrorResponse: {:?}", api.decoded());
+    };
+    assert_eq!(decoded.extra["suggestion"], json!({"name": "box-2"}));
+    assert_eq!(serde_json::to_value(decoded).unwrap(), sent);
+}

@@ -10,29 +10,64 @@
 //! (the table `islo/build.rs` generates from the normalized spec) and encoded again; the
 //! result must equal what was sent.
 //!
+//! Unknown fields come back from the 124 objects only responses carry: the normalizer gives
+//! them `additionalProperties: {}` (`RewriteKind::UnknownFieldsKept`), so typify gives each a
+//! flattened catch-all map, `extra`. A catch-all must hold only fields the spec does not
+//! declare: a declared field in one means the wrong member of a union decoded the value
+//! (which a catch-all would otherwise hide, since the JSON still comes back whole).
+//!
 //! Two differences are by design and are the only ones allowed (see [`Gen::object`]):
 //!
-//! - a field a struct does not declare (one the server added since the spec) is not kept:
-//!   typify's structs ignore unknown fields, and keeping them would cost every struct its
-//!   `Default` and builder;
-//! - an optional field sent as `null` comes back absent (`Option::None` is skipped), except
-//!   in the update bodies, whose optional fields are three-state ([`islo::Patch`]): there a
-//!   `null` means "clear the field" and must come back as `null`.
+//! 1. A field an object that a request can carry too does not declare is not kept. These
+//!    are the 85 objects reachable from a request body or parameter as well as from a
+//!    response, listed by name in
+//!    `unknown_fields_are_kept_by_the_124_objects_only_responses_carry` (62 of them union
+//!    members: JSON-path conditions, webhook actions, bindings, value sources; the rest the
+//!    parts of jobs, lines and webhooks, `LifecyclePolicy`, `SandboxConfig`, ...). typify's
+//!    catch-all is a public field without a default: on these it would break every struct
+//!    literal users write for a request (`..Default::default()` goes, since typify derives
+//!    `Default` only when every field has one) and make typify's builders, which progenitor's
+//!    `body_map` hands out, fail with "no value supplied for extra" unless it is set. A
+//!    response-side copy of each (`IncomingWebhookRule` in responses, another type in
+//!    requests) would give the 85 two types each and break the read-modify-write of a
+//!    webhook's rules or a line's stages, which passes what a response holds into an update
+//!    body.
+//! 2. An optional field sent as `null` comes back absent, except in the update bodies, whose
+//!    optional fields are three-state ([`islo::Patch`]): there a `null` means "clear the
+//!    field" and must come back as `null`. Elsewhere it is `Option<T>`, which has two states
+//!    for the three on the wire (absent, `null`, a value), and typify (0.8) has no setting
+//!    that changes how a field is encoded: its settings are derives, type-level attributes,
+//!    per-type renames, replacements, conversions and the map type, and the field attributes
+//!    (`skip_serializing_if = "Option::is_none"`) are fixed by its code. A type-level serde
+//!    attribute cannot see which fields came as `null`, nested `Option`s are flattened by
+//!    typify (and would be three-state anyway), and the catch-all cannot carry the nulls:
+//!    serde hands a flattened map only the keys no declared field takes (checked in
+//!    `islo-generated/tests/unknown_fields.rs`). Keeping them would take a three-state type
+//!    on the 444 optional nullable fields of the objects a response can carry (618 in the
+//!    spec), which turns every `if let Some(x) = response.field` in users' code into a
+//!    match on three states, or our own struct and `Deserialize` for every response object
+//!    in place of typify's (decoding each object twice, first into a map to see its nulls,
+//!    which also loses the line and column of decode errors, and giving up typify's
+//!    builders). Nothing is lost by the allowance: these fields default to `None` on the
+//!    server (pydantic's `= None`), which sends `None` as `null`, so absent and `null` mean
+//!    the same there.
 //!
 //! A union whose members can both match a value fails here, because the member that wins
-//! drops the other's fields.
+//! drops the other's fields or, if it has a catch-all, holds them there.
 
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Decodes a JSON text as a generated type and encodes the value again.
-type RoundTrip = fn(&str) -> Result<Value, String>;
+/// Decodes a JSON text as a generated type and encodes the value again; also gives the
+/// decoded value's `Debug` rendering (to look into its catch-all maps).
+type RoundTrip = fn(&str) -> Result<(Value, String), String>;
 
-fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug>(
     text: &str,
-) -> Result<Value, String> {
+) -> Result<(Value, String), String> {
     let value: T = serde_json::from_str(text).map_err(|e| format!("does not decode: {e}"))?;
-    serde_json::to_value(&value).map_err(|e| format!("does not encode: {e}"))
+    let json = serde_json::to_value(&value).map_err(|e| format!("does not encode: {e}"))?;
+    Ok((json, format!("{value:?}")))
 }
 
 mod table {
@@ -105,6 +140,8 @@ struct Spec {
     /// The update bodies: request-only JSON bodies of PATCH/PUT operations with optional
     /// nullable fields, which distinguish absent, `null` and a value.
     three_state: BTreeSet<String>,
+    /// The objects that keep unknown fields: those a response can carry and no request can.
+    keeps_unknown: BTreeSet<String>,
 }
 
 fn ref_name(v: &Value) -> Option<&str> {
@@ -177,9 +214,16 @@ impl Spec {
             doc,
             discriminators: BTreeSet::new(),
             three_state: BTreeSet::new(),
+            keeps_unknown: BTreeSet::new(),
         };
         spec.discriminators = spec.find_discriminators();
         spec.three_state = spec.find_update_bodies();
+        let requests = spec.reachable_from_requests();
+        spec.keeps_unknown = spec
+            .reachable_from_responses()
+            .into_iter()
+            .filter(|n| !requests.contains(n) && spec.is_object(n))
+            .collect();
         spec
     }
 
@@ -297,6 +341,26 @@ impl Spec {
             }
         }
         self.closure(roots)
+    }
+
+    /// Components reachable from a request: a body of any media type, or a parameter.
+    fn reachable_from_requests(&self) -> BTreeSet<String> {
+        let mut roots = BTreeSet::new();
+        for (_, op) in self.operations() {
+            for k in ["requestBody", "parameters"] {
+                if let Some(v) = op.get(k) {
+                    refs_in(v, &mut roots);
+                }
+            }
+        }
+        self.closure(roots)
+    }
+
+    /// Whether the component is an object with declared fields (a struct, not a map).
+    fn is_object(&self, name: &str) -> bool {
+        self.component(name)["properties"]
+            .as_object()
+            .is_some_and(|p| !p.is_empty())
     }
 
     fn find_update_bodies(&self) -> BTreeSet<String> {
@@ -556,9 +620,10 @@ impl Gen<'_> {
 
     /// An object of `s` (the component `name`, if it is one).
     ///
-    /// The two differences allowed by design are made here: an unknown field is sent but not
-    /// expected back, and an optional field sent as `null` is expected back absent unless
-    /// `name` is an update body (three-state fields).
+    /// The two differences allowed by design are made here: an unknown field is sent but
+    /// expected back only if `name` keeps unknown fields ([`Spec::keeps_unknown`]), and an
+    /// optional field sent as `null` is expected back absent unless `name` is an update body
+    /// (three-state fields).
     fn object(&mut self, s: &Value, name: Option<&str>, depth: usize) -> Draw {
         let mut wire = Map::new();
         let mut back = Map::new();
@@ -627,10 +692,16 @@ impl Gen<'_> {
             wire.insert(p.clone(), d.wire);
             back.insert(p.clone(), d.back);
         }
+        let keeps_unknown = name.is_some_and(|n| self.spec.keeps_unknown.contains(n));
         if s.get("additionalProperties") != Some(&Value::Bool(false)) && self.rng.chance(2) {
             for i in 0..=self.rng.below(2) {
                 // A field the server added after this spec.
-                wire.insert(format!("added_later_{i}"), self.any(depth + 1, true));
+                let key = format!("{UNKNOWN}{i}");
+                let v = self.any(depth + 1, true);
+                if keeps_unknown {
+                    back.insert(key.clone(), v.clone());
+                }
+                wire.insert(key, v);
             }
         }
         Draw {
@@ -638,6 +709,58 @@ impl Gen<'_> {
             back: Value::Object(back),
         }
     }
+}
+
+/// How the fields this test adds (ones the spec does not declare) begin.
+const UNKNOWN: &str = "added_later_";
+
+/// The keys of every catch-all map (a field `extra: {..}`) in a `Debug` rendering of a
+/// decoded value, outermost first.
+fn catch_all_keys(debug: &str) -> Vec<String> {
+    let chars: Vec<char> = debug.chars().collect();
+    let mut keys = Vec::new();
+    // For each open bracket: whether it opens a catch-all map.
+    let mut open: Vec<bool> = Vec::new();
+    let mut expect_key = false;
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '"' => {
+                // A string literal (`Debug` escapes `"` and `\\` inside it).
+                let mut text = String::new();
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' {
+                        i += 1;
+                    }
+                    if let Some(&c) = chars.get(i) {
+                        text.push(c);
+                    }
+                    i += 1;
+                }
+                if expect_key {
+                    keys.push(text);
+                    expect_key = false;
+                }
+            }
+            '{' | '[' | '(' => {
+                const FIELD: &str = " extra: ";
+                let catch_all = chars[i] == '{'
+                    && i >= FIELD.len()
+                    && chars[i - FIELD.len()..i].iter().copied().eq(FIELD.chars());
+                open.push(catch_all);
+                expect_key = catch_all;
+            }
+            '}' | ']' | ')' => {
+                open.pop();
+                expect_key = false;
+            }
+            ',' => expect_key = open.last() == Some(&true),
+            _ => {}
+        }
+        i += 1;
+    }
+    keys
 }
 
 /// The first place where `got` and `want` differ.
@@ -705,7 +828,19 @@ fn every_schema_reachable_from_the_api_round_trips() {
             let text = serde_json::to_string(&draw.wire).expect("JSON text");
             let problem = match rt(&text) {
                 Err(e) => Some(e),
-                Ok(got) => diff(&got, &draw.back, "$"),
+                // A catch-all holds only what the spec does not declare: a declared field
+                // there would mean the wrong union member decoded the value.
+                Ok((_, debug))
+                    if catch_all_keys(&debug)
+                        .iter()
+                        .any(|k| !k.starts_with(UNKNOWN)) =>
+                {
+                    Some(format!(
+                        "a catch-all took declared fields {:?}: {debug}",
+                        catch_all_keys(&debug)
+                    ))
+                }
+                Ok((got, _)) => diff(&got, &draw.back, "$"),
             };
             if let Some(p) = problem {
                 let entry = failures
@@ -754,6 +889,128 @@ fn the_update_bodies_are_the_nine_request_only_patch_and_put_bodies() {
             "LineScheduleUpsert",
             "LineUpdate",
         ]
+    );
+}
+
+#[test]
+fn unknown_fields_are_kept_by_the_124_objects_only_responses_carry() {
+    // The objects a request can carry too drop them (allowance 1): named here so that a
+    // spec that moves one either way is looked at.
+    let spec = Spec::load();
+    assert_eq!(spec.keeps_unknown.len(), 124);
+    let responses = spec.reachable_from_responses();
+    let requests = spec.reachable_from_requests();
+    let shared: Vec<&str> = responses
+        .iter()
+        .filter(|n| requests.contains(*n) && spec.is_object(n))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        shared,
+        [
+            "AgenticTransitionOption",
+            "AllIntegrationsPolicy",
+            "AlwaysCondition",
+            "CustomIntegrationsPolicy",
+            "GitHubRepositorySelector",
+            "GitSource",
+            "IdempotencyConfigBodySha256",
+            "IdempotencyConfigHeader",
+            "IdempotencyConfigHeaderParam",
+            "IdempotencyConfigJsonPath",
+            "IncomingWebhookActionDeleteSandbox",
+            "IncomingWebhookActionDeliverToPort",
+            "IncomingWebhookActionEnsureSandbox",
+            "IncomingWebhookActionPauseSandbox",
+            "IncomingWebhookActionResumeSandbox",
+            "IncomingWebhookActionTriggerJob",
+            "IncomingWebhookConditionEquals",
+            "IncomingWebhookGitSource",
+            "IncomingWebhookRule",
+            "IncomingWebhookSandboxLifecycle",
+            "IncomingWebhookSandboxTemplate",
+            "IncomingWebhookSetupScript",
+            "IncomingWebhookTargetFixedSandboxName",
+            "IncomingWebhookTargetSandboxNameFromEvent",
+            "InputBinding",
+            "JobOutputSpec",
+            "JobParamMappingParts",
+            "JobParamMappingSource",
+            "JobParamSpec",
+            "JobSection",
+            "JsonPathConditionAll",
+            "JsonPathConditionAny",
+            "JsonPathConditionContains",
+            "JsonPathConditionEquals",
+            "JsonPathConditionExists",
+            "JsonPathConditionGreaterThan",
+            "JsonPathConditionGreaterThanOrEqual",
+            "JsonPathConditionLessThan",
+            "JsonPathConditionLessThanOrEqual",
+            "JsonPathConditionMatches",
+            "JsonPathConditionNot",
+            "JsonPathConditionNotEquals",
+            "JsonPathConditionNotExists",
+            "KnowledgeBinding",
+            "LifecyclePolicy",
+            "LineAgentConfig",
+            "LineSection",
+            "LineStage",
+            "LinearIssueSelector",
+            "LiteralBinding",
+            "ManualTriggerSection",
+            "MappingPartLiteral",
+            "MappingPartSource",
+            "OutputBinding",
+            "PayloadMapping",
+            "RunAgentExecStepAction",
+            "RunAgentSessionStepAction",
+            "SandboxConfig",
+            "SandboxInitCustom",
+            "SandboxInitFull",
+            "SandboxInitMinimal",
+            "ScheduleSection",
+            "ScheduleTriggerSection",
+            "SetupScript",
+            "SignedPartLiteral",
+            "SignedPartSource",
+            "SignedPayloadRawBody",
+            "SignedPayloadTemplate",
+            "SlackChannelSelector",
+            "SnapshotStepAction",
+            "StageOperand",
+            "StepOutputClaim",
+            "TransitionOperand",
+            "TriggerOperand",
+            "TriggerPathBinding",
+            "ValueSourceHeader",
+            "ValueSourceHeaderParam",
+            "ValueSourceJsonPath",
+            "ValueSourceMethod",
+            "ValueSourcePath",
+            "ValueSourceQuery",
+            "ValueSourceRawBody",
+            "VerificationGate",
+            "VerificationSection",
+            "WebhookTriggerSection",
+        ]
+    );
+    for name in [
+        "SandboxResponse",
+        "ErrorResponse",
+        "ExecResult",
+        "TokenResponse",
+    ] {
+        assert!(spec.keeps_unknown.contains(name), "{name}");
+    }
+}
+
+#[test]
+fn the_catch_all_scanner_finds_the_keys_of_every_extra_map() {
+    let debug = r#"Outer { a: "extra: {\"no\": 1}", extra: {"added_later_0": Object {"k": Array [String("}")]}, "x\"y": Null}, inner: Some(Inner { my_extra: {"no": Null}, extra: {} }), list: [Leaf { extra: {"added_later_1": Bool(true)} }] }"#;
+    assert_eq!(
+        catch_all_keys(debug),
+        ["added_later_0", "x\"y", "added_later_1"]
     );
 }
 

@@ -222,6 +222,13 @@ pub enum RewriteKind {
     ExtraSuccessDropped,
     /// `additionalProperties: false` was dropped so unknown fields still decode.
     ClosedObjectOpened,
+    /// An object schema that only responses carry (no request body or parameter reaches it)
+    /// got `additionalProperties: {}`, so its generated struct keeps the fields the spec does
+    /// not declare (ones the server added since) in a flattened catch-all map, `extra`, and
+    /// encodes them again. Objects a request can carry get none: typify's catch-all is a
+    /// field without a default, which would cost their struct literals `..Default::default()`
+    /// and make their builders fail unless it is set.
+    UnknownFieldsKept,
     /// A `discriminator` object was dropped (tags are inferred from the `enum` of each variant).
     DiscriminatorDropped,
     /// A `default` that does not fit the schema (e.g. `null`) was dropped.
@@ -474,6 +481,9 @@ struct Ctx {
     /// open enum can never make one variant swallow another's payload.
     union_members: BTreeSet<String>,
     closed: bool,
+    /// What is being normalized only responses carry: its objects keep unknown fields
+    /// ([`RewriteKind::UnknownFieldsKept`]).
+    response_only: bool,
 }
 
 impl Ctx {
@@ -653,6 +663,21 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
             RewriteKind::DiscriminatorDropped,
         );
     }
+    // An object only responses carry keeps the fields it does not declare: typify gives a
+    // schema-valued `additionalProperties` (not `true`, which it ignores) a flattened map.
+    if ctx.response_only
+        && obj
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| !p.is_empty())
+        && matches!(
+            obj.get("additionalProperties"),
+            None | Some(Value::Bool(true))
+        )
+    {
+        obj.insert("additionalProperties".into(), json!({}));
+        ctx.note(ptr, RewriteKind::UnknownFieldsKept);
+    }
     if obj.get("default") == Some(&Value::Null) {
         obj.remove("default");
         ctx.note(&format!("{ptr}/default"), RewriteKind::DefaultDropped);
@@ -811,6 +836,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         taken_names: BTreeSet::new(),
         union_members: BTreeSet::new(),
         closed: false,
+        response_only: false,
     };
     if version != "3.0.3" {
         doc["openapi"] = json!("3.0.3");
@@ -831,6 +857,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
     collect_union_members(source, &mut ctx.union_members);
     let tag_enums = discriminator_enums(source);
     let returned = returned_components(source);
+    let requested = requested_components(source);
     let mut update_candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     // Components.
@@ -839,8 +866,10 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
             let ptr = format!("/components/schemas/{}", pointer_segment(name));
             let hint = pascal_case(name);
             ctx.closed = ctx.union_members.contains(name);
+            ctx.response_only = returned.contains(name) && !requested.contains(name);
             schema(&mut ctx, s, &ptr, &hint, false);
             ctx.closed = false;
+            ctx.response_only = false;
         }
     }
 
@@ -1154,6 +1183,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                             response = ResponseKind::Json {
                                 schema: ref_name(s),
                             };
+                            ctx.response_only = true;
                             schema(
                                 &mut ctx,
                                 s,
@@ -1161,6 +1191,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                                 &format!("{hint}Response"),
                                 true,
                             );
+                            ctx.response_only = false;
                             response_schema = Some(s.clone());
                         } else {
                             response = ResponseKind::Json { schema: None };
@@ -1388,20 +1419,22 @@ fn collect_union_members(v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
+/// Every component schema `v` references (directly), in document order.
+fn refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(n) = ref_name(v) {
+                out.push(n);
+            }
+            m.values().for_each(|c| refs(c, out));
+        }
+        Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
+        _ => {}
+    }
+}
+
 /// The component schemas a response can carry (any status, any media type), transitively.
 fn returned_components(source: &Value) -> BTreeSet<String> {
-    fn refs(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(m) => {
-                if let Some(n) = ref_name(v) {
-                    out.push(n);
-                }
-                m.values().for_each(|c| refs(c, out));
-            }
-            Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
-            _ => {}
-        }
-    }
     let mut todo = Vec::new();
     if let Some(paths) = source.get("paths").and_then(Value::as_object) {
         for item in paths.values().filter_map(Value::as_object) {
@@ -1412,6 +1445,11 @@ fn returned_components(source: &Value) -> BTreeSet<String> {
             }
         }
     }
+    closure(source, todo)
+}
+
+/// `roots` and every component schema they reference, transitively.
+fn closure(source: &Value, mut todo: Vec<String>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     while let Some(n) = todo.pop() {
         if seen.insert(n.clone()) {
@@ -1422,6 +1460,29 @@ fn returned_components(source: &Value) -> BTreeSet<String> {
         }
     }
     seen
+}
+
+/// The component schemas a request can carry (a body of any media type, or a parameter),
+/// transitively.
+fn requested_components(source: &Value) -> BTreeSet<String> {
+    let mut todo = Vec::new();
+    if let Some(paths) = source.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            if let Some(p) = item.get("parameters") {
+                refs(p, &mut todo);
+            }
+            for m in METHODS {
+                if let Some(op) = item.get(m) {
+                    for k in ["requestBody", "parameters"] {
+                        if let Some(v) = op.get(k) {
+                            refs(v, &mut todo);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    closure(source, todo)
 }
 
 /// The component a schema stands for: a `$ref`, or the one non-null member of an

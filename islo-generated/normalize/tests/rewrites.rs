@@ -492,6 +492,197 @@ fn an_optional_collection_becomes_nullable_so_an_empty_one_is_kept() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Unknown fields: kept by the objects only responses carry
+
+/// `get_thing` returns `Thing` (holding `Part`, `Choice` of `A`/`B`, `Labels`, a map, and
+/// `Shared`), `create_thing` takes `Input` (holding `Shared`), `find_things` filters by
+/// `Filter` (a query parameter) and returns `Found`, whose inline object `Page` sits in a
+/// nullable `anyOf`; `inline_thing` answers with an inline object.
+fn unknown_fields() -> Value {
+    let json_body = |name: &str| json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+    let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    doc(
+        json!({
+            "/things": {
+                "post": {
+                    "operationId": "create_thing",
+                    "tags": ["things"],
+                    "requestBody": json_body("Input"),
+                    "responses": {"204": {"description": "Created"}}
+                },
+                "get": {
+                    "operationId": "find_things",
+                    "tags": ["things"],
+                    "parameters": [{"name": "filter", "in": "query", "schema": r("Filter")}],
+                    "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": r("Found")}}}}
+                }
+            },
+            "/things/{id}": {"get": get_op("get_thing", r("Thing"))},
+            "/inline": {"get": get_op("inline_thing", json!({
+                "type": "object",
+                "properties": {"id": {"type": "string"}}
+            }))}
+        }),
+        json!({
+            "Thing": {"type": "object", "properties": {
+                "part": r("Part"),
+                "choice": r("Choice"),
+                "labels": r("Labels"),
+                "shared": r("Shared"),
+                "typed": r("Typed")
+            }},
+            "Part": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
+            "Choice": {"oneOf": [r("A"), r("B")]},
+            "A": {"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}},
+            "B": {"type": "object", "required": ["b"], "properties": {"b": {"type": "integer"}}},
+            "Labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "Typed": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}},
+                "additionalProperties": {"type": "integer"}
+            },
+            "Shared": {"type": "object", "properties": {"id": {"type": "string"}}},
+            "Input": {"type": "object", "properties": {"shared": r("Shared"), "name": {"type": "string"}}},
+            "Filter": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "Found": {"type": "object", "properties": {
+                "filter": r("Filter"),
+                "page": {"anyOf": [
+                    {"type": "object", "properties": {"next": {"type": "string"}}},
+                    {"type": "null"}
+                ]}
+            }}
+        }),
+    )
+}
+
+#[test]
+fn an_object_only_responses_carry_keeps_unknown_fields() {
+    // typify gives an object whose `additionalProperties` is a schema a flattened catch-all
+    // map (`extra`); `{}` admits any value, so a field the server added since the spec is
+    // decoded into it and encoded again. (`true`, or no keyword, is ignored by typify.)
+    let n = run(&unknown_fields());
+    for name in ["Thing", "Part", "A", "B", "Found"] {
+        assert_eq!(
+            schema(&n, name)["additionalProperties"],
+            json!({}),
+            "{name} keeps unknown fields"
+        );
+        assert_rewrite(
+            &n,
+            &format!("/components/schemas/{name}"),
+            RewriteKind::UnknownFieldsKept,
+        );
+    }
+    assert_eq!(
+        schema(&n, "Part"),
+        &json!({
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "string"}},
+            "additionalProperties": {}
+        })
+    );
+    // An inline object in a response-only component, pointed at where the source has it.
+    assert_eq!(
+        schema(&n, "Found")["properties"]["page"]["additionalProperties"],
+        json!({})
+    );
+    assert_rewrite(
+        &n,
+        "/components/schemas/Found/properties/page/anyOf/0",
+        RewriteKind::UnknownFieldsKept,
+    );
+    // An inline object a response carries (the success response is `2XX` in the output).
+    let normalized = "/paths/~1inline/get/responses/2XX/content/application~1json/schema";
+    assert_eq!(
+        n.spec.pointer(normalized).unwrap()["additionalProperties"],
+        json!({})
+    );
+    assert_rewrite(
+        &n,
+        "/paths/~1inline/get/responses/200/content/application~1json/schema",
+        RewriteKind::UnknownFieldsKept,
+    );
+}
+
+#[test]
+fn an_object_a_request_takes_or_a_map_does_not_get_a_catch_all() {
+    // What a request carries is built by users (struct literals with `..Default::default()`,
+    // typify's builders); a catch-all field would be one more field to fill in.
+    let n = run(&unknown_fields());
+    for name in ["Shared", "Input", "Filter"] {
+        assert!(
+            schema(&n, name).get("additionalProperties").is_none(),
+            "{name}: {}",
+            schema(&n, name)
+        );
+        assert!(!has(
+            &n,
+            &format!("/components/schemas/{name}"),
+            RewriteKind::UnknownFieldsKept
+        ));
+    }
+    // Maps and objects with a typed catch-all already keep every entry.
+    assert_eq!(
+        schema(&n, "Labels"),
+        &json!({"type": "object", "additionalProperties": {"type": "string"}})
+    );
+    assert_eq!(
+        schema(&n, "Typed")["additionalProperties"],
+        json!({"type": "integer"})
+    );
+    for name in ["Labels", "Typed", "Choice"] {
+        assert!(!has(
+            &n,
+            &format!("/components/schemas/{name}"),
+            RewriteKind::UnknownFieldsKept
+        ));
+    }
+}
+
+#[test]
+fn the_vendored_spec_keeps_unknown_fields_of_the_124_objects_only_responses_carry() {
+    let n = run(&vendored());
+    let kept: Vec<&str> = n
+        .rewrites
+        .iter()
+        .filter(|r| r.kind == RewriteKind::UnknownFieldsKept)
+        .map(|r| r.pointer.as_str())
+        .collect();
+    assert_eq!(kept.len(), 124, "{kept:#?}");
+    assert!(kept.iter().all(|p| p.starts_with("/components/schemas/")));
+    for name in [
+        "SandboxResponse",
+        "SandboxSpec",
+        "ErrorResponse",
+        "HTTPValidationError",
+        "ValidationError",
+        "IncomingWebhookAuthResponseHmac",
+        "ExecResult",
+        "TokenResponse",
+    ] {
+        assert_eq!(
+            schema(&n, name)["additionalProperties"],
+            json!({}),
+            "{name}"
+        );
+    }
+    // Shared with a request body, or request-only: no catch-all.
+    for name in [
+        "IncomingWebhookRule",
+        "LifecyclePolicy",
+        "JsonPathConditionLessThan",
+        "SandboxCreate",
+        "GatewayProfileUpdate",
+    ] {
+        assert!(
+            schema(&n, name).get("additionalProperties").is_none(),
+            "{name}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Open enums: every string enum but a union's discriminator
 
 /// `Verifier` is a union of `Hmac` and `Jwt` told apart by `kind`, a named one-value enum in
@@ -750,14 +941,18 @@ fn additional_properties_false_is_opened() {
         json!({"type": "object", "additionalProperties": false, "properties": {"id": {"type": "string"}}}),
         json!({}),
     ));
+    // `Thing` only a response carries, so it also keeps unknown fields (see
+    // `an_object_only_responses_carry_keeps_unknown_fields`).
     assert_eq!(
         schema(&n, "Thing"),
-        &json!({"type": "object", "properties": {"id": {"type": "string"}}})
+        &json!({"type": "object", "properties": {"id": {"type": "string"}}, "additionalProperties": {}})
     );
-    assert_rewrite(
-        &n,
-        "/components/schemas/Thing",
-        RewriteKind::ClosedObjectOpened,
+    assert_eq!(
+        kinds_at(&n, "/components/schemas/Thing"),
+        [
+            RewriteKind::ClosedObjectOpened,
+            RewriteKind::UnknownFieldsKept
+        ]
     );
 }
 

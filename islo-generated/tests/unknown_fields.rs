@@ -1,0 +1,136 @@
+//! Fields the spec does not declare (ones the server added since): the objects only responses
+//! carry keep them in `extra`, a flattened catch-all map, and encode them again; the objects a
+//! request can carry have no catch-all and are built as before. And the one thing not kept: an
+//! optional field sent as `null` comes back absent (see `islo/tests/round_trip.rs`).
+
+use islo_generated::types;
+use serde_json::{json, Map, Value};
+
+fn decode<T: serde::de::DeserializeOwned>(v: &Value) -> T {
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{v}: {e}"))
+}
+
+fn sandbox() -> Value {
+    json!({
+        "id": "sb_1",
+        "name": "box",
+        "image": "ubuntu",
+        "status": "running",
+        "created_at": "2026-04-12T14:26:35Z",
+        "spec": {"vcpus": 2, "memory_mb": 4096, "disk_gb": 10, "gpu": {"kind": "h100", "count": 1}},
+        "setup_steps": [{"name": "apt", "status": "ok", "exit_code": 0}],
+        "region": "eu-west-1",
+        "labels": {"team": "infra"},
+        "lifecycle": {"pause_after": 60}
+    })
+}
+
+#[test]
+fn a_response_object_keeps_the_fields_the_spec_does_not_declare() {
+    let wire = sandbox();
+    let got: types::SandboxResponse = decode(&wire);
+    assert_eq!(got.extra["region"], "eu-west-1");
+    assert_eq!(got.extra["labels"], json!({"team": "infra"}));
+    assert_eq!(
+        got.extra.len(),
+        2,
+        "declared fields stay in their own: {got:?}"
+    );
+    let spec = got.spec.as_ref().expect("spec");
+    assert_eq!(spec.vcpus, 2);
+    assert_eq!(spec.extra["gpu"], json!({"kind": "h100", "count": 1}));
+    let steps = got.setup_steps.as_ref().expect("setup steps");
+    assert_eq!(steps[0].extra["exit_code"], 0);
+    assert_eq!(serde_json::to_value(&got).unwrap(), wire);
+}
+
+#[test]
+fn a_response_object_without_required_fields_still_has_default() {
+    // typify's catch-all field has no default of its own, so typify stops deriving `Default`
+    // for these; build.rs implements it again.
+    let empty = types::HttpValidationError::default();
+    assert_eq!(serde_json::to_value(&empty).unwrap(), json!({}));
+    let failure = types::LineRunFailure {
+        error_message: Some("boom".into()),
+        ..Default::default()
+    };
+    assert!(failure.extra.is_empty());
+    assert_eq!(
+        serde_json::to_value(&failure).unwrap(),
+        json!({"error_message": "boom"})
+    );
+    let decoded: types::LineRunFailure = decode(&json!({}));
+    assert_eq!(decoded, types::LineRunFailure::default());
+}
+
+#[test]
+fn a_response_object_built_in_rust_sets_its_catch_all_like_any_field() {
+    let spec = types::SandboxSpec {
+        vcpus: 2,
+        memory_mb: 4096,
+        disk_gb: 10,
+        extra: Map::new(),
+    };
+    assert_eq!(
+        serde_json::to_value(&spec).unwrap(),
+        json!({"vcpus": 2, "memory_mb": 4096, "disk_gb": 10})
+    );
+    // typify's builder has no default for it either: it is set like a required field.
+    let built: Result<types::SandboxSpec, _> = types::SandboxSpec::builder()
+        .vcpus(2)
+        .memory_mb(4096)
+        .disk_gb(10)
+        .try_into();
+    assert!(built.is_err(), "the builder needs `.extra(..)`");
+    let built: types::SandboxSpec = types::SandboxSpec::builder()
+        .vcpus(2)
+        .memory_mb(4096)
+        .disk_gb(10)
+        .extra(Map::new())
+        .try_into()
+        .expect("built");
+    assert_eq!(built, spec);
+}
+
+#[test]
+fn an_object_a_request_can_carry_is_built_as_before() {
+    // No catch-all: the literals name every field (or take the rest from `Default`), and the
+    // builders need only the required fields.
+    let leaf = types::JsonPathConditionLessThan {
+        json_path: "$.x".into(),
+        op: types::JsonPathConditionLessThanOp::LessThan,
+        value: -2.2,
+    };
+    let lifecycle = types::LifecyclePolicy {
+        pause_after: Some(60),
+        ..Default::default()
+    };
+    let body = types::SandboxCreate {
+        name: Some("box".into()),
+        lifecycle: Some(lifecycle.clone()),
+        ..Default::default()
+    };
+    assert_eq!(body.lifecycle, Some(lifecycle));
+    let rule: types::IncomingWebhookRule = types::IncomingWebhookRule::builder()
+        .actions(Vec::new())
+        .try_into()
+        .expect("built without a catch-all");
+    assert_eq!(serde_json::to_value(&rule).unwrap(), json!({"actions": []}));
+    // Such an object drops what it does not declare (allowance 1 of the round-trip test).
+    let decoded: types::JsonPathConditionLessThan =
+        decode(&json!({"op": "less_than", "json_path": "$.x", "value": -2.2, "unit": "ms"}));
+    assert_eq!(decoded, leaf);
+}
+
+#[test]
+fn an_optional_field_sent_as_null_comes_back_absent_and_not_in_the_catch_all() {
+    // Allowance 2 of the round-trip test: `Option<T>` has two states for the three on the
+    // wire, and serde hands the flattened map only the keys no declared field takes.
+    let mut wire = sandbox();
+    wire["created_by"] = Value::Null;
+    let got: types::SandboxResponse = decode(&wire);
+    assert_eq!(got.created_by, None);
+    assert!(!got.extra.contains_key("created_by"));
+    let again = serde_json::to_value(&got).unwrap();
+    assert!(again.get("created_by").is_none(), "{again}");
+}
