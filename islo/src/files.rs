@@ -224,7 +224,6 @@ impl Sandbox {
     pub async fn download_file(&self, remote_path: &str, local: impl AsRef<Path>) -> Result<u64> {
         let local = local.as_ref();
         let (partial, file) = PartialFile::create(local).await?;
-        let file = file.into_std().await;
         let n = self.download_into_file(remote_path, file).await?;
         tokio::fs::rename(&partial.path, local)
             .await
@@ -437,7 +436,11 @@ impl PartialFile {
     /// Creates a new, empty `.<name>.<random>.islo-partial` beside `local` and opens it for
     /// writing. Creating with `create_new` fails on any existing path, symbolic links
     /// included, so nothing planted there is ever opened.
-    async fn create(local: &Path) -> Result<(Self, tokio::fs::File)> {
+    ///
+    /// The file is created on a blocking thread that holds the guard from the moment the file
+    /// exists: if the caller's future is dropped meanwhile, the finished task's output (the
+    /// guard) is dropped with it and the file removed.
+    async fn create(local: &Path) -> Result<(Self, std::fs::File)> {
         let name = local.file_name().ok_or_else(|| Error::Io {
             context: format!("`{}` does not name a file", local.display()),
             source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
@@ -447,15 +450,24 @@ impl PartialFile {
             .chars()
             .take(PARTIAL_NAME_PREFIX_CHARS)
             .collect();
+        let local = local.to_path_buf();
+        tokio::task::spawn_blocking(move || Self::create_blocking(&local, &prefix))
+            .await
+            .map_err(|e| Error::Io {
+                context: "creating the download's temporary file".to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })?
+    }
+
+    fn create_blocking(local: &Path, prefix: &str) -> Result<(Self, std::fs::File)> {
         let mut last = None;
         for _ in 0..PARTIAL_NAME_ATTEMPTS {
             let path =
                 local.with_file_name(format!(".{prefix}.{:016x}.islo-partial", random_u64()));
-            match tokio::fs::OpenOptions::new()
+            match std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
                 .open(&path)
-                .await
             {
                 Ok(file) => return Ok((Self { path, keep: false }, file)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),

@@ -280,9 +280,7 @@ async fn upload_dir_reports_file_bytes_read_against_the_tree_total() {
     let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
     let sink = seen.clone();
     let tracked = sb.with_progress(move |p| sink.lock().unwrap().push(p));
-    let options = islo::archive::ArchiveOptions {
-        exclude: vec!["*.log".into()],
-    };
+    let options = islo::archive::ArchiveOptions::new().exclude("*.log");
     tracked
         .upload_dir(dir.path(), "/workspace/tree", options)
         .await

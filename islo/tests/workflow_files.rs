@@ -233,6 +233,39 @@ async fn dropping_download_path_midway_leaves_no_temp_file() {
 }
 
 #[tokio::test]
+async fn dropping_download_while_its_temp_file_is_being_created_leaves_nothing() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    islo.sandbox("sb")
+        .upload_reader(std::io::Cursor::new(b"x".to_vec()), "/workspace/small")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dst = dir.path().join("small");
+    let sb = islo.sandbox("sb");
+    for _ in 0..20 {
+        let mut download = Box::pin(sb.download_file("/workspace/small", &dst));
+        // One poll starts creating the temporary file off the async thread; the download is
+        // dropped while that is still under way.
+        let polled = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(std::future::Future::poll(download.as_mut(), cx))
+        })
+        .await;
+        assert!(polled.is_pending());
+        drop(download);
+    }
+    // Whatever was being created when the downloads were dropped is removed once created.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !entries(dir.path()).is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        entries(dir.path()).is_empty(),
+        "left behind: {:?}",
+        entries(dir.path())
+    );
+}
+
+#[tokio::test]
 async fn upload_reader_streams_everything_the_reader_yields() {
     let (fake, islo) = fake_with_sandbox().await;
     let data = binary_data(512 * 1024);
