@@ -249,6 +249,17 @@ impl IsloBuilder {
         self
     }
 
+    /// The largest JSON success body a call reads (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 64 MiB). A larger
+    /// one, or one whose `Content-Length` says it is larger, fails with
+    /// [`Error::TooLarge`](crate::Error::TooLarge) without being read further, so a broken
+    /// or hostile server cannot make a call buffer without end. Downloads and event streams
+    /// are streamed and not limited by this.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.settings.max_response_bytes = Some(bytes);
+        self
+    }
+
     /// Also replay POST/PATCH calls after a 5xx or timeout that the server may have processed.
     /// Off by default; only do this for calls you know are safe to repeat.
     pub fn retry_non_idempotent(mut self, yes: bool) -> Self {

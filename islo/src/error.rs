@@ -60,6 +60,23 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A success's body was larger than the client's limit
+    /// ([`IsloBuilder::max_response_bytes`](crate::IsloBuilder::max_response_bytes), by
+    /// default [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES)): announced
+    /// so by its `Content-Length`, or found so while reading it. Nothing past the limit was
+    /// read or kept. Streamed downloads and event streams have no such limit.
+    #[error("islo: {operation}: the response body is larger than the limit of {limit} bytes{}", match .announced {
+        Some(n) => format!(" (it announced {n})"),
+        None => String::new(),
+    })]
+    TooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+        /// The body's `Content-Length`, when it announced one over the limit.
+        announced: Option<u64>,
+    },
     /// A redirect was refused (to another origin, out of the base URL's path, or more than
     /// 10 in a row).
     #[error("islo: {operation}: redirect refused: {reason} (to {target_origin})")]
@@ -145,6 +162,16 @@ impl fmt::Debug for Error {
                 .field("operation", operation)
                 .field("body_len", &body.len())
                 .field("source", &redact_credentials(&source.to_string()))
+                .finish(),
+            Self::TooLarge {
+                operation,
+                limit,
+                announced,
+            } => f
+                .debug_struct("TooLarge")
+                .field("operation", operation)
+                .field("limit", limit)
+                .field("announced", announced)
                 .finish(),
             Self::Redirect {
                 operation,
@@ -516,7 +543,7 @@ impl Error {
             Self::Redirect { .. } => ErrorKind::Redirect,
             Self::Config(_) => ErrorKind::Config,
             Self::InvalidRequest(_) => ErrorKind::InvalidRequest,
-            Self::Decode { .. } => ErrorKind::Decode,
+            Self::Decode { .. } | Self::TooLarge { .. } => ErrorKind::Decode,
             Self::Stream { .. } => ErrorKind::Stream,
             Self::Archive(_) | Self::Io { .. } => ErrorKind::Local,
             _ => ErrorKind::Other,

@@ -29,6 +29,7 @@ pub use error::{ApiError, AuthError, Error, ErrorBody, ErrorKind, Result, Stream
 pub use islo_generated::{ByteStream, DateTime, DateTimeError, Patch, ResponseValue};
 pub use meta::API_VERSION;
 pub use secret::Secret;
+pub use transport::DEFAULT_MAX_RESPONSE_BYTES;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -32,7 +32,14 @@ const DEFAULT_EXCHANGE_TIMEOUT: Duration = Duration::from_secs(30);
 pub(crate) struct CallSettings {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Option<Duration>,
+    /// The largest success body read whole; `None` is [`DEFAULT_MAX_RESPONSE_BYTES`].
+    pub(crate) max_response_bytes: Option<u64>,
 }
+
+/// The largest JSON success body a call reads by default (64 MiB): far above any answer the
+/// API documents, far below what would hurt. Change it with
+/// [`IsloBuilder::max_response_bytes`](crate::IsloBuilder::max_response_bytes).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 /// How calls are authenticated.
 #[derive(Debug)]
@@ -458,8 +465,20 @@ impl IsloTransport {
 
                 let result = match result {
                     Ok(resp) if read && resp.status().is_success() => {
-                        match read_whole(resp).await {
-                            Ok(answer) => return Ok(answer),
+                        let limit = self
+                            .settings
+                            .max_response_bytes
+                            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+                        match read_whole(resp, limit).await {
+                            Ok(Ok(answer)) => return Ok(answer),
+                            // Over the limit: not retried (the same answer would come again).
+                            Ok(Err(announced)) => {
+                                return Err(Failure::Sdk(Error::TooLarge {
+                                    operation: op.id,
+                                    limit,
+                                    announced,
+                                }))
+                            }
                             Err(e) => Err(Failure::BodyCut(e)),
                         }
                     }
@@ -637,37 +656,54 @@ fn redirect_target(
     Ok(Some(target))
 }
 
-/// Reads the whole body of `resp`, keeping its status and headers (a plain function
-/// returning an `async move` block, so that the response is not held twice).
-fn read_whole(mut resp: Response) -> impl Future<Output = reqwest::Result<Answer>> + Send {
+/// Reads a success's whole body, at most `limit` bytes: `Ok(Err(announced))` when it is
+/// larger (`announced` is its `Content-Length`, if that already said so; nothing is read
+/// then).
+fn read_whole(
+    mut resp: Response,
+    limit: u64,
+) -> impl Future<Output = reqwest::Result<Result<Answer, Option<u64>>>> + Send {
     let status = resp.status();
     let headers = std::mem::take(resp.headers_mut());
     async move {
-        let body = read_body(&mut resp).await?;
-        Ok(Answer::Read {
+        if let Some(n) = resp.content_length().filter(|&n| n > limit) {
+            return Ok(Err(Some(n)));
+        }
+        Ok(read_body(&mut resp, limit).await?.map(|body| Answer::Read {
             status,
             headers,
             body,
-        })
+        }))
     }
 }
 
-/// Reads a whole body. A body that arrives in one piece (the usual case for small JSON
-/// answers) is returned as is: no copy.
-async fn read_body(response: &mut Response) -> reqwest::Result<Bytes> {
+/// Reads a whole body of at most `limit` bytes (`Ok(Err(None))` past it). A body that
+/// arrives in one piece (the usual case for small JSON answers) is returned as is: no copy.
+async fn read_body(
+    response: &mut Response,
+    limit: u64,
+) -> reqwest::Result<Result<Bytes, Option<u64>>> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let Some(first) = response.chunk().await? else {
-        return Ok(Bytes::new());
+        return Ok(Ok(Bytes::new()));
     };
-    let Some(second) = response.chunk().await? else {
-        return Ok(first);
-    };
-    let mut all = bytes::BytesMut::with_capacity(first.len() + second.len());
-    all.extend_from_slice(&first);
-    all.extend_from_slice(&second);
-    while let Some(more) = response.chunk().await? {
-        all.extend_from_slice(&more);
+    if first.len() > limit {
+        return Ok(Err(None));
     }
-    Ok(all.freeze())
+    let Some(second) = response.chunk().await? else {
+        return Ok(Ok(first));
+    };
+    let mut all = bytes::BytesMut::with_capacity(first.len().saturating_add(second.len()));
+    all.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(more) = next {
+        if more.len() > limit.saturating_sub(all.len()) {
+            return Ok(Err(None));
+        }
+        all.extend_from_slice(&more);
+        next = response.chunk().await?;
+    }
+    Ok(Ok(all.freeze()))
 }
 
 /// The span of an untraced call.

@@ -486,6 +486,112 @@ async fn an_endless_token_endpoint_answer_is_cut_off_not_read_forever() {
     assert!(written < 64 << 20, "{written} bytes were accepted");
 }
 
+/// A raw HTTP peer that answers every request with `200` and a JSON body that never ends
+/// (`{"name":"aaaa...`), counting what it managed to write. With `content_length`, it also
+/// announces that many bytes up front.
+async fn endless_json_server(
+    content_length: Option<u64>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let length = content_length
+                    .map(|n| format!("content-length: {n}\r\n"))
+                    .unwrap_or_default();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n{{\"name\":\""
+                );
+                if conn.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'a'; 64 * 1024];
+                // Stops when the client hangs up (or after 4 GiB).
+                for _ in 0..64 * 1024 {
+                    if conn.write_all(&chunk).await.is_err() {
+                        return;
+                    }
+                    counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), sent)
+}
+
+fn static_client(base: &str) -> islo::IsloBuilder {
+    Islo::builder()
+        .ignore_env()
+        .session_token("static-token")
+        .control_url(base)
+        .compute_url(base)
+        .max_attempts(1)
+}
+
+#[tokio::test]
+async fn an_endless_success_body_is_cut_off_at_the_response_limit() {
+    let (base, sent) = endless_json_server(None).await;
+    let islo = static_client(&base)
+        .max_response_bytes(1 << 20)
+        .build()
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(30), islo.get_sandbox("sb"))
+        .await
+        .expect("the call ends")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { operation: "get_sandbox", limit, announced: None } if limit == 1 << 20),
+        "{err:?}"
+    );
+    assert_eq!(err.kind(), islo::ErrorKind::Decode);
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("1048576"), "{err}");
+    let written = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(written < 64 << 20, "{written} bytes were accepted");
+}
+
+#[tokio::test]
+async fn the_default_response_limit_stops_an_endless_body_too() {
+    let (base, sent) = endless_json_server(None).await;
+    let islo = static_client(&base).build().unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(60), islo.get_sandbox("sb"))
+        .await
+        .expect("the call ends")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit, .. } if limit == islo::DEFAULT_MAX_RESPONSE_BYTES),
+        "{err:?}"
+    );
+    let written = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(written < 1 << 30, "{written} bytes were accepted");
+}
+
+#[tokio::test]
+async fn a_content_length_over_the_limit_is_refused_before_the_body_is_read() {
+    let (base, sent) = endless_json_server(Some(1 << 40)).await;
+    let islo = static_client(&base)
+        .max_response_bytes(1 << 20)
+        .build()
+        .unwrap();
+    let err = tokio::time::timeout(Duration::from_secs(30), islo.get_sandbox("sb"))
+        .await
+        .expect("the call ends")
+        .unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+    // Refused on the announced length, which the message names.
+    assert!(err.to_string().contains("1099511627776"), "{err}");
+    // Only what the socket buffers took before the client hung up.
+    let written = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(written < 16 << 20, "{written} bytes were accepted");
+}
+
 // ----- 8. the credential a request carried is redacted everywhere ----------------------------
 
 #[tokio::test]
