@@ -386,6 +386,8 @@ impl Sandbox {
             source: e,
         };
         let mut errors = Vec::new();
+        let mut errors_seen = 0u64;
+        let mut last_error = None;
         while let Some(event) = events.next().await {
             match event? {
                 ExecEvent::Stdout(s) => stdout.write_all(s.as_bytes()).await.map_err(io)?,
@@ -396,15 +398,43 @@ impl Sandbox {
                     return Ok(StreamExit {
                         exit_code: code,
                         errors,
+                        errors_seen,
                     });
                 }
-                ExecEvent::Error(m) => errors.push(m),
+                ExecEvent::Error(m) => {
+                    errors_seen = errors_seen.saturating_add(1);
+                    let m = truncate_message(m);
+                    if errors.len() < MAX_KEPT_ERRORS {
+                        errors.push(m);
+                    } else {
+                        last_error = Some(m);
+                    }
+                }
                 ExecEvent::Other(_) => {}
             }
         }
         // The stream itself reports a missing exit; this is not reached.
-        Err(ended_early(errors.pop()))
+        Err(ended_early(last_error.or_else(|| errors.pop())))
     }
+}
+
+/// How many `error` event messages [`StreamExit::errors`] keeps (the first ones).
+pub const MAX_KEPT_ERRORS: usize = 32;
+
+/// The longest `error` event message [`StreamExit::errors`] keeps, in bytes; a longer one is
+/// cut at a character boundary and ends with `…`.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 4096;
+
+fn truncate_message(mut m: String) -> String {
+    if m.len() > MAX_ERROR_MESSAGE_BYTES {
+        let mut end = MAX_ERROR_MESSAGE_BYTES;
+        while !m.is_char_boundary(end) {
+            end -= 1;
+        }
+        m.truncate(end);
+        m.push('…');
+    }
+    m
 }
 
 fn ended_early(last_error: Option<String>) -> Error {
@@ -423,9 +453,11 @@ fn ended_early(last_error: Option<String>) -> Error {
 pub struct StreamExit {
     /// The exit code.
     pub exit_code: i32,
-    /// The messages of the `error` events the server sent before the exit (credentials
-    /// redacted), in order.
+    /// The messages of the first [`MAX_KEPT_ERRORS`] `error` events the server sent before
+    /// the exit (credentials redacted), in order, each at most [`MAX_ERROR_MESSAGE_BYTES`].
     pub errors: Vec<String>,
+    /// How many `error` events came in all (more than `errors.len()` when some were not kept).
+    pub errors_seen: u64,
 }
 
 /// A command started in the background ([`Sandbox::spawn`]), or picked up again by its id

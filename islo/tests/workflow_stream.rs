@@ -445,3 +445,41 @@ async fn sandbox_events_for_a_missing_sandbox_fail_with_not_found() {
     };
     assert!(e.kind() == islo::ErrorKind::NotFound, "{e}");
 }
+
+#[tokio::test]
+async fn exec_to_writers_keeps_a_bounded_number_of_error_messages_each_bounded() {
+    // 10,000 `error` events of 8 KiB each before the exit: kept whole they would be 80 MB.
+    let mut body = String::new();
+    let long = "e".repeat(8 * 1024);
+    for i in 0..10_000 {
+        body.push_str(&format!("event: error\ndata: {i} {long}\n\n"));
+    }
+    body.push_str("event: exit\ndata: 3\n\n");
+    let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
+    let server = MockServer::start_async().await;
+    serve_exec_stream(&server, body).await;
+    let islo = mock_client(&server);
+    let (mut out, mut err) = (Vec::<u8>::new(), Vec::<u8>::new());
+    let exit = islo
+        .sandbox("sb")
+        .exec_to_writers(["cmd"], ExecOptions::new(), &mut out, &mut err)
+        .await
+        .unwrap();
+    assert_eq!(exit.exit_code, 3);
+    assert_eq!(exit.errors_seen, 10_000);
+    assert_eq!(exit.errors.len(), islo::exec::MAX_KEPT_ERRORS);
+    // The first ones are kept, in order, each cut to the message limit.
+    assert!(
+        exit.errors[0].starts_with("0 eee"),
+        "{}",
+        &exit.errors[0][..10]
+    );
+    assert!(exit.errors[1].starts_with("1 eee"));
+    for m in &exit.errors {
+        assert!(
+            m.len() <= islo::exec::MAX_ERROR_MESSAGE_BYTES + 3,
+            "{}",
+            m.len()
+        );
+    }
+}
