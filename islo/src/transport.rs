@@ -190,6 +190,8 @@ enum Answer {
     Read {
         status: StatusCode,
         headers: HeaderMap,
+        /// The URL answered (so the response handed on needs no placeholder URL parsed).
+        url: Url,
         body: Bytes,
     },
 }
@@ -544,9 +546,15 @@ impl IsloTransport {
             Ok(Answer::Read {
                 status,
                 headers,
+                url,
                 body,
             }) => {
-                let mut resp = http::Response::new(body);
+                // With its URL set, reqwest does not parse a placeholder one for it.
+                use reqwest::ResponseBuilderExt;
+                let mut resp = match http::Response::builder().url(url).body(body) {
+                    Ok(resp) => resp,
+                    Err(e) => return Ok(carrier_response(Error::Unexpected(e.to_string()))),
+                };
                 *resp.status_mut() = status;
                 *resp.headers_mut() = headers;
                 Ok(Response::from(resp))
@@ -665,6 +673,7 @@ fn read_whole(
 ) -> impl Future<Output = reqwest::Result<Result<Answer, Option<u64>>>> + Send {
     let status = resp.status();
     let headers = std::mem::take(resp.headers_mut());
+    let url = resp.url().clone();
     async move {
         if let Some(n) = resp.content_length().filter(|&n| n > limit) {
             return Ok(Err(Some(n)));
@@ -672,6 +681,7 @@ fn read_whole(
         Ok(read_body(&mut resp, limit).await?.map(|body| Answer::Read {
             status,
             headers,
+            url,
             body,
         }))
     }
