@@ -250,7 +250,7 @@ fn catch_all_defaults(n: &Normalized) -> String {
             let _ = writeln!(
                 fields,
                 "            {}: Default::default(),",
-                field_ident(wire)
+                islo_normalize::snake_case_ident(wire)
             );
         }
         let _ = write!(
@@ -260,42 +260,6 @@ fn catch_all_defaults(n: &Normalized) -> String {
         );
     }
     s
-}
-
-const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen",
-];
-
-/// A field name as a Rust identifier: snake case, `_` after a keyword (typify's rule).
-fn field_ident(name: &str) -> String {
-    let mut out = String::new();
-    let mut prev_lower = false;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            if c.is_ascii_uppercase() && prev_lower {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        } else {
-            if !out.is_empty() && !out.ends_with('_') {
-                out.push('_');
-            }
-            prev_lower = false;
-        }
-    }
-    let mut out = out.trim_end_matches('_').to_string();
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert(0, '_');
-    }
-    if KEYWORDS.contains(&out.as_str()) {
-        out.push('_');
-    }
-    out
 }
 
 /// The Rust type of a field schema of an update body (the shapes typify would give it).
