@@ -8,11 +8,23 @@
 //!   with 50 ms of latency per request, vs the latency-bound ideal (goal: within 10%); client
 //!   CPU and memory per in-flight call.
 //!
+//! - `[R]` redaction (what every error body and exec `error` event goes through) of 1 MiB
+//!   and 16 MiB of hostile text (`bearer x ` repeated, JWT-shaped dotted words) and of plain
+//!   log lines, vs one `to_ascii_lowercase` pass over the same text (std's, not ours): the
+//!   time of 16 MiB over that of 1 MiB must stay near 16, as a linear pass's does (goal:
+//!   at most 20x, or at most 1.25x the growth of the lowercase pass measured in the same
+//!   run, since 16 MiB no longer fits in the caches).
+//!
 //! ```text
-//! cargo bench -p islo --bench workloads [-- --rounds N] [--only parse|stream|fanout]
+//! cargo bench -p islo --bench workloads [-- --rounds N] [--only parse|stream|fanout|redact]
 //! ```
 //!
 //! Nothing asserts on durations: the figures are printed with PASS/MISS against the goals.
+
+// The redaction code itself (it depends on std only), compiled into this bench.
+#[allow(dead_code, unused_imports)]
+#[path = "../src/secret.rs"]
+mod secret;
 
 use futures_util::{stream, StreamExt};
 use islo::exec::{ExecEvent, ExecOptions};
@@ -455,9 +467,56 @@ fn parse_section() {
     );
 }
 
+/// `[R]`: redaction time against input size, for hostile and plain text.
+fn redact_section() {
+    println!("\n[R] redaction of hostile and plain text, 1 MiB vs 16 MiB (best of 3), vs to_ascii_lowercase");
+    let inputs: [(&str, &str); 3] = [
+        ("`bearer x ` repeated", "bearer x "),
+        (
+            "JWT-shaped words",
+            "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl x.eyJ.a.b ",
+        ),
+        (
+            "plain log lines",
+            "2026-12-01T12:00:00Z INFO step 42 of the build finished in 3.2 s\n",
+        ),
+    ];
+    let time = |f: &dyn Fn() -> usize| {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        best
+    };
+    for (name, unit) in inputs {
+        let small = unit.repeat((1 << 20) / unit.len());
+        let large = unit.repeat((16 << 20) / unit.len());
+        let r_small = time(&|| secret::redact_credentials(&small).len());
+        let r_large = time(&|| secret::redact_credentials(&large).len());
+        let b_small = time(&|| small.to_ascii_lowercase().len());
+        let b_large = time(&|| large.to_ascii_lowercase().len());
+        let growth = r_large / r_small;
+        let base_growth = b_large / b_small;
+        let linear = growth <= 20.0 || growth <= 1.25 * base_growth;
+        println!(
+            "  {name:<22} redact {:6.2} ms / {:7.2} ms ({:.2} ns/byte at 16 MiB), 16 MiB/1 MiB {growth:5.1}x (lowercase {base_growth:4.1}x); time vs lowercase {:4.1}x; linear: {}",
+            r_small * 1e3,
+            r_large * 1e3,
+            r_large * 1e9 / large.len() as f64,
+            r_large / b_large,
+            if linear { "PASS" } else { "MISS" }
+        );
+    }
+}
+
 fn main() {
     if only("parse") {
         parse_section();
+    }
+    if only("redact") {
+        redact_section();
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -57,6 +57,11 @@ pub(crate) fn redact_credentials(text: &str) -> String {
     let mut copied = 0;
     let mut i = 0;
     while i + WORD.len() <= bytes.len() {
+        // Jump to the next `b`/`B` (memchr), then compare the word there.
+        match memchr::memchr2(b'b', b'B', &bytes[i..bytes.len() - WORD.len() + 1]) {
+            Some(at) => i += at,
+            None => break,
+        }
         if !bytes[i..i + WORD.len()].eq_ignore_ascii_case(WORD) {
             i += 1;
             continue;
@@ -87,17 +92,25 @@ fn redact_jwts(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
     let mut i = 0;
+    // Reused for every run of words.
+    let mut parts = Vec::new();
     while i < bytes.len() {
         if !is_word(bytes[i]) {
             i += 1;
             continue;
         }
         let start = i;
+        let mut dots = 0usize;
         while i < bytes.len() && is_word(bytes[i]) {
+            dots += usize::from(bytes[i] == b'.');
             i += 1;
         }
+        // A JWT has three parts: a run with fewer than two dots holds none.
+        if dots < 2 {
+            continue;
+        }
         // The run's dot-separated parts, with their byte ranges (ASCII: char boundaries).
-        let mut parts = Vec::new();
+        parts.clear();
         let mut from = start;
         for (at, &c) in bytes[start..i].iter().enumerate() {
             if c == b'.' {
