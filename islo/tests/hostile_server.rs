@@ -441,33 +441,7 @@ fn a_url_that_does_not_parse_is_not_echoed_with_its_password() {
 
 #[tokio::test]
 async fn an_endless_token_endpoint_answer_is_cut_off_not_read_forever() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let counter = sent.clone();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = conn.read(&mut buf).await;
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n{\"session_token\":\"";
-                if conn.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                let chunk = vec![b'a'; 64 * 1024];
-                // Stops when the client hangs up (or after 1 GiB).
-                for _ in 0..16 * 1024 {
-                    if conn.write_all(&chunk).await.is_err() {
-                        return;
-                    }
-                    counter.fetch_add(chunk.len() as u64, std::sync::atomic::Ordering::Relaxed);
-                }
-            });
-        }
-    });
-    let base = format!("http://{addr}");
+    let (base, sent) = endless_json_server("session_token", None).await;
     let islo = Islo::builder()
         .ignore_env()
         .api_key(key("endless_exchange"))
@@ -487,9 +461,10 @@ async fn an_endless_token_endpoint_answer_is_cut_off_not_read_forever() {
 }
 
 /// A raw HTTP peer that answers every request with `200` and a JSON body that never ends
-/// (`{"name":"aaaa...`), counting what it managed to write. With `content_length`, it also
-/// announces that many bytes up front.
+/// (`{"<field>":"aaaa...`), counting what it managed to write. With `content_length`, it
+/// also announces that many bytes up front.
 async fn endless_json_server(
+    field: &'static str,
     content_length: Option<u64>,
 ) -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -507,7 +482,7 @@ async fn endless_json_server(
                     .map(|n| format!("content-length: {n}\r\n"))
                     .unwrap_or_default();
                 let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n{{\"name\":\""
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n{{\"{field}\":\""
                 );
                 if conn.write_all(head.as_bytes()).await.is_err() {
                     return;
@@ -537,7 +512,7 @@ fn static_client(base: &str) -> islo::IsloBuilder {
 
 #[tokio::test]
 async fn an_endless_success_body_is_cut_off_at_the_response_limit() {
-    let (base, sent) = endless_json_server(None).await;
+    let (base, sent) = endless_json_server("name", None).await;
     let islo = static_client(&base)
         .max_response_bytes(1 << 20)
         .build()
@@ -559,7 +534,7 @@ async fn an_endless_success_body_is_cut_off_at_the_response_limit() {
 
 #[tokio::test]
 async fn the_default_response_limit_stops_an_endless_body_too() {
-    let (base, sent) = endless_json_server(None).await;
+    let (base, sent) = endless_json_server("name", None).await;
     let islo = static_client(&base).build().unwrap();
     let err = tokio::time::timeout(Duration::from_secs(60), islo.get_sandbox("sb"))
         .await
@@ -575,7 +550,7 @@ async fn the_default_response_limit_stops_an_endless_body_too() {
 
 #[tokio::test]
 async fn a_content_length_over_the_limit_is_refused_before_the_body_is_read() {
-    let (base, sent) = endless_json_server(Some(1 << 40)).await;
+    let (base, sent) = endless_json_server("name", Some(1 << 40)).await;
     let islo = static_client(&base)
         .max_response_bytes(1 << 20)
         .build()
