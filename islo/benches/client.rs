@@ -10,6 +10,9 @@
 //! worker threads (default: one per core). Nothing here asserts on durations: goals are printed as
 //! PASS/MISS, with a bootstrap interval that shows how much one run's ratio can be trusted.
 
+mod support;
+use support::*;
+
 use islo::mock::FakeIslo;
 use islo::{types, Islo};
 use std::collections::HashMap;
@@ -78,7 +81,7 @@ fn peak_heap() -> i64 {
 /// shared machine (on the 2-core development VM, 11 rounds put the two goals within one
 /// run's noise; see BENCHMARKS.md).
 fn rounds() -> usize {
-    arg("--rounds", 31).max(1)
+    arg_usize("--rounds", 31).max(1)
 }
 
 // ---------------------------------------------------------------------------
@@ -148,26 +151,12 @@ fn process_cpu_ns() -> u64 {
     (get(11) + get(12)) * 10_000_000
 }
 
-fn status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 fn rss_kb() -> u64 {
     status_kb("VmRSS:")
 }
 
 fn hwm_kb() -> u64 {
     status_kb("VmHWM:")
-}
-
-/// Resets VmHWM to the current RSS (Linux >= 4.0); false if not permitted.
-fn reset_hwm() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 // ---------------------------------------------------------------------------
@@ -341,16 +330,6 @@ fn bootstrap(
         ratios[ratios.len() * 5 / 100],
         ratios[ratios.len() * 95 / 100],
     )
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -551,20 +530,11 @@ async fn start_sink() -> (String, Arc<std::sync::atomic::AtomicU64>) {
 // Main
 // ---------------------------------------------------------------------------
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
-    let n = arg("--requests", 20_000).max(1);
-    let c = arg("--concurrency", 64).max(1);
+    let n = arg_usize("--requests", 20_000).max(1);
+    let c = arg_usize("--concurrency", 64).max(1);
     let cores = std::thread::available_parallelism().map_or(2, |p| p.get());
-    let workers = arg("--workers", cores).max(1);
+    let workers = arg_usize("--workers", cores).max(1);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()

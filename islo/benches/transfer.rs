@@ -35,6 +35,9 @@
 //! `--quick` uses a quarter of the sizes (256 MiB file, 2,500 small files of ~25 MB, 4 large
 //! files of 256 MiB) and 2 rounds per side (default 3; `--rounds N`).
 
+mod support;
+use support::*;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -49,52 +52,6 @@ use tokio_util::io::ReaderStream;
 
 const SANDBOX: &str = "bench";
 const CHUNK: usize = 64 * 1024;
-
-fn arg(name: &str) -> Option<String> {
-    std::env::args().skip_while(|a| a != name).nth(1)
-}
-
-fn quick() -> bool {
-    std::env::args().any(|a| a == "--quick")
-}
-
-fn only(section: &str) -> bool {
-    arg("--only").is_none_or(|o| o == section)
-}
-
-fn status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// Resets VmHWM to the current RSS (Linux >= 4.0); false if not permitted.
-fn reset_hwm() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    let m = v.len() / 2;
-    if v.is_empty() {
-        f64::NAN
-    } else if v.len() % 2 == 1 {
-        v[m]
-    } else {
-        (v[m - 1] + v[m]) / 2.0
-    }
-}
-
-fn pass(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "MISS"
-    }
-}
 
 /// One timed round.
 #[derive(Debug, Clone, Copy)]

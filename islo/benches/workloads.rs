@@ -21,6 +21,9 @@
 //!
 //! Nothing asserts on durations: the figures are printed with PASS/MISS against the goals.
 
+mod support;
+use support::*;
+
 // The redaction code itself (it depends on std only), compiled into this bench.
 #[allow(dead_code, unused_imports)]
 #[path = "../src/secret.rs"]
@@ -36,40 +39,10 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn only(section: &str) -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == "--only") {
-        Some(i) => args.get(i + 1).is_some_and(|v| v == section),
-        None => true,
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let i = ((v.len() as f64 - 1.0) * p).round() as usize;
     v.get(i).copied().unwrap_or(f64::NAN)
-}
-
-fn pass(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "MISS"
-    }
 }
 
 /// Process CPU time so far (user + system), from getrusage.
@@ -83,15 +56,6 @@ fn cpu() -> Duration {
         Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64)
     };
     t(ru.ru_utime) + t(ru.ru_stime)
-}
-
-fn status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -247,7 +211,7 @@ async fn raw_stream(http: &reqwest::Client, url: &str) -> usize {
 }
 
 async fn stream_section() {
-    let rounds = arg("--rounds", 7).max(1);
+    let rounds = arg_usize("--rounds", 7).max(1);
     let (body, output) = sse_body(100 * 1000 * 1000, 4096);
     let wire_bytes = body.len();
     println!(
@@ -294,7 +258,7 @@ async fn stream_section() {
         pass(r >= 0.8)
     );
 
-    let count = arg("--ticks", 400);
+    let count = arg_usize("--ticks", 400);
     let every = Duration::from_millis(5);
     println!(
         "\n[S2] exec output latency at a low rate: {count} events, one every {} ms; delay from the server's write to the caller",
@@ -369,9 +333,9 @@ async fn stream_section() {
 // ---------------------------------------------------------------------------------------------
 
 async fn fanout_section() {
-    let sandboxes = arg("--sandboxes", 200);
-    let in_flight = arg("--in-flight", 50);
-    let latency = Duration::from_millis(arg("--latency-ms", 50) as u64);
+    let sandboxes = arg_usize("--sandboxes", 200);
+    let in_flight = arg_usize("--in-flight", 50);
+    let latency = Duration::from_millis(arg_usize("--latency-ms", 50) as u64);
     println!(
         "\n[F] fan-out: create, exec and delete {sandboxes} sandboxes, {in_flight} in flight, {} ms per request at the fake",
         latency.as_millis()
