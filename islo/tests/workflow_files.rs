@@ -232,37 +232,46 @@ async fn dropping_download_path_midway_leaves_no_temp_file() {
     );
 }
 
-#[tokio::test]
-async fn dropping_download_while_its_temp_file_is_being_created_leaves_nothing() {
-    let (_fake, islo) = fake_with_sandbox().await;
-    islo.sandbox("sb")
-        .upload_reader(std::io::Cursor::new(b"x".to_vec()), "/workspace/small")
-        .await
+/// Drops downloads while their temporary file is being created on a blocking thread.
+///
+/// The runtime has one blocking thread, so blocking tasks run one at a time in the order they
+/// were queued: once a task queued after the 20 downloads has run, every creation has finished
+/// and its result (the guard) has been dropped. No timing is involved: on code that creates
+/// the file before it holds a guard, every dropped download leaves its file.
+#[test]
+fn dropping_download_while_its_temp_file_is_being_created_leaves_nothing() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(1)
+        .build()
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let dst = dir.path().join("small");
-    let sb = islo.sandbox("sb");
-    for _ in 0..20 {
-        let mut download = Box::pin(sb.download_file("/workspace/small", &dst));
-        // One poll starts creating the temporary file off the async thread; the download is
-        // dropped while that is still under way.
-        let polled = std::future::poll_fn(|cx| {
-            std::task::Poll::Ready(std::future::Future::poll(download.as_mut(), cx))
-        })
-        .await;
-        assert!(polled.is_pending());
-        drop(download);
-    }
-    // Whatever was being created when the downloads were dropped is removed once created.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !entries(dir.path()).is_empty() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(
-        entries(dir.path()).is_empty(),
-        "left behind: {:?}",
-        entries(dir.path())
-    );
+    runtime.block_on(async {
+        let (_fake, islo) = fake_with_sandbox().await;
+        islo.sandbox("sb")
+            .upload_reader(std::io::Cursor::new(b"x".to_vec()), "/workspace/small")
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dst = dir.path().join("small");
+        let sb = islo.sandbox("sb");
+        for _ in 0..20 {
+            let mut download = Box::pin(sb.download_file("/workspace/small", &dst));
+            // One poll queues the creation of the temporary file on the blocking thread; the
+            // download is dropped before that has run.
+            let polled = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(std::future::Future::poll(download.as_mut(), cx))
+            })
+            .await;
+            assert!(polled.is_pending());
+            drop(download);
+        }
+        tokio::task::spawn_blocking(|| ()).await.unwrap();
+        assert!(
+            entries(dir.path()).is_empty(),
+            "left behind: {:?}",
+            entries(dir.path())
+        );
+    });
 }
 
 #[tokio::test]
