@@ -443,12 +443,13 @@ async fn token_is_refreshed_after_cookie_max_age_minus_margin() {
         .token_refresh_margin(Duration::from_secs(1))
         .build()
         .unwrap();
-    let started = std::time::Instant::now();
     islo.list_environments().send().await.unwrap();
+    // The token arrived before this instant, so it is stale 2 s after it at the latest.
+    let obtained_by = std::time::Instant::now();
     islo.list_environments().send().await.unwrap();
     assert_eq!(ex.calls_async().await, 1);
     // Usable for 3 s - 1 s = 2 s.
-    tokio::time::sleep(Duration::from_millis(2100).saturating_sub(started.elapsed())).await;
+    tokio::time::sleep(Duration::from_millis(2100).saturating_sub(obtained_by.elapsed())).await;
     islo.list_environments().send().await.unwrap();
     assert_eq!(ex.calls_async().await, 2);
     assert_eq!(envs.calls_async().await, 3);
