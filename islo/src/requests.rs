@@ -27,10 +27,15 @@ pub(crate) fn check_path_segment(
     name: &'static str,
     value: &str,
 ) -> Result<()> {
-    let decoded = percent_decode(value);
+    // Without a `%` there is nothing to decode (the usual case: no copy).
+    let decoded = if value.contains('%') {
+        std::borrow::Cow::Owned(percent_decode(value))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    };
     let why = if value.is_empty() {
         Some("must not be empty")
-    } else if matches!(decoded.as_str(), "." | "..") || matches!(value, "." | "..") {
+    } else if matches!(&*decoded, "." | "..") || matches!(value, "." | "..") {
         Some("must not be `.` or `..`")
     } else if value.contains(['/', '\\']) || decoded.contains(['/', '\\']) {
         Some("must not contain `/` or `\\`")

@@ -80,8 +80,7 @@ impl Base {
     /// under the base's path (on a segment boundary).
     pub(crate) fn contains(&self, target: &Url) -> bool {
         let rest = target.path().strip_prefix(self.path.as_str());
-        origin(target) == origin(&self.url)
-            && rest.is_some_and(|r| r.is_empty() || r.starts_with('/'))
+        same_origin(target, &self.url) && rest.is_some_and(|r| r.is_empty() || r.starts_with('/'))
     }
 }
 
@@ -165,6 +164,14 @@ pub(crate) fn origin(url: &Url) -> String {
         Some(p) => format!("{}://{}:{}", url.scheme(), url.host_str().unwrap_or(""), p),
         None => format!("{}://{}", url.scheme(), url.host_str().unwrap_or("")),
     }
+}
+
+/// Whether two URLs have the same scheme, host and port (as [`origin`] compares them, without
+/// building its strings: this runs on every call).
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().unwrap_or("") == b.host_str().unwrap_or("")
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Why an attempt produced no answer.
@@ -650,7 +657,7 @@ fn redirect_target(
         return Ok(None);
     };
     if !base.contains(&target) {
-        let reason = if origin(&target) == origin(from) {
+        let reason = if same_origin(&target, from) {
             "redirect out of the base URL's path"
         } else {
             "cross-origin redirect"
