@@ -40,7 +40,9 @@ fn main() {
     let write = |name: &str, text: String| {
         std::fs::write(out.join(name), text).unwrap_or_else(|e| panic!("writing {name}: {e}"))
     };
-    write("codegen.rs", generate_client(&normalized));
+    let (client, constructors) = generate_client(&normalized);
+    write("codegen.rs", client);
+    write("constructors.rs", constructors);
     write("open_enums.rs", open_enums(&normalized));
     write("catch_all_defaults.rs", catch_all_defaults(&normalized));
     write(
@@ -52,14 +54,84 @@ fn main() {
     }
 }
 
-/// progenitor's client for the normalized spec, formatted.
-fn generate_client(n: &Normalized) -> String {
+/// progenitor's client for the normalized spec, formatted; and the constructors of its
+/// types (see [`constructors`]).
+fn generate_client(n: &Normalized) -> (String, String) {
     let spec: openapiv3::OpenAPI = serde_json::from_value(n.spec.clone())
         .unwrap_or_else(|e| panic!("normalized spec does not parse: {e}"));
-    let tokens = Generator::new(&settings(n))
+    let mut generator = Generator::new(&settings(n));
+    let tokens = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor: {e}"));
-    format_tokens(tokens)
+    (
+        format_tokens(tokens),
+        constructors(generator.get_type_space()),
+    )
+}
+
+/// `new(required fields)` for each of typify's structs that has required fields and no
+/// `Default`, when every other field is one that serde fills with its type's `Default` when
+/// absent (an `Option`, a `Vec` or a map), so that `new` builds exactly what decoding the
+/// required fields alone would. Optional fields are then set with struct update syntax
+/// (`types::X { field: Some(v), ..types::X::new(a, b) }`), which keeps compiling when the spec
+/// adds an optional field. Structs with a field of another kind that is not required (one
+/// with a default value of its own) get none.
+fn constructors(types: &typify::TypeSpace) -> String {
+    use typify::{TypeDetails, TypeSpaceImpl};
+    let mut out = String::from("use crate::types;\n\n");
+    let mut all: Vec<_> = types.iter_types().collect();
+    all.sort_by_key(|t| t.name());
+    for t in all {
+        let TypeDetails::Struct(st) = t.details() else {
+            continue;
+        };
+        if t.has_impl(TypeSpaceImpl::Default) {
+            continue;
+        }
+        let mut params = Vec::new();
+        let mut inits = Vec::new();
+        let mut ok = true;
+        for prop in st.properties_info() {
+            let Ok(ty) = types.get_type(&prop.type_id) else {
+                ok = false;
+                break;
+            };
+            // typify's catch-all (`extra`, flattened; a field of the spec with that name
+            // would collide with it, which the compiler refuses) is empty in a new value.
+            let catch_all = prop.name == "extra" && matches!(ty.details(), TypeDetails::Map(..));
+            if prop.required && !catch_all {
+                params.push(format!("{}: impl Into<{}>", prop.name, ty.ident()));
+                inits.push(format!("{0}: {0}.into()", prop.name));
+            } else if catch_all
+                || matches!(
+                    ty.details(),
+                    TypeDetails::Option(_) | TypeDetails::Vec(_) | TypeDetails::Map(..)
+                )
+            {
+                inits.push(format!("{}: Default::default()", prop.name));
+            } else {
+                ok = false;
+                break;
+            }
+        }
+        if !ok || params.is_empty() {
+            continue;
+        }
+        let name = t.name();
+        let order: Vec<String> = params
+            .iter()
+            .filter_map(|p| p.split(':').next())
+            .map(|p| format!("`{p}`"))
+            .collect();
+        let _ = write!(
+            out,
+            "impl crate::types::{name} {{\n    /// Builds a `{name}` from its required fields ({}, in the order of the struct's\n    /// fields); every optional field is left out.\n    #[allow(clippy::too_many_arguments)]\n    pub fn new({}) -> Self {{\n        Self {{ {} }}\n    }}\n}}\n\n",
+            order.join(", "),
+            params.join(", "),
+            inits.join(", "),
+        );
+    }
+    out
 }
 
 /// progenitor's typed httpmock helpers (`MockServerExt`), one per operation, generated from
@@ -83,7 +155,7 @@ fn format_tokens(tokens: proc_macro2::TokenStream) -> String {
 fn settings(n: &Normalized) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Builder)
+        .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_inner_type(
             "crate::Inner"

@@ -238,9 +238,8 @@ struct Arg {
     stored: Option<String>,
 }
 
-/// A JSON body: the type itself or anything that converts to it, such as its generated
-/// builder (`types::ExecRequest::builder().command(..)`), whose conversion can fail (a
-/// required field left unset); the failure is reported when the request is sent.
+/// A JSON body: the type itself or anything that converts to it; a conversion that can fail
+/// (`TryFrom`) is reported when the request is sent.
 fn body_arg(ty: &str) -> Arg {
     Arg {
         accepts: format!("impl TryInto<{ty}, Error: ::std::fmt::Display>"),
@@ -290,6 +289,43 @@ fn arg_for(ty: &str) -> Arg {
         accepts: ty.to_string(),
         convert: "v".into(),
         stored: None,
+    }
+}
+
+/// The fields of `op` in the order of the parameters of progenitor's positional method for
+/// it: path parameters as they appear in the path, then query parameters by wire name, then
+/// header parameters by wire name, then the body (progenitor's `sort_params`). The wire
+/// tests send every parameter with a distinct value, so a wrong order fails them.
+fn positional_order<'f>(op: &Operation, fields: &'f [Field]) -> Vec<&'f Field> {
+    let mut ordered: Vec<&Field> = fields.iter().collect();
+    ordered.sort_by_key(|f| match f.location {
+        "path" => (
+            0,
+            op.path
+                .find(&format!("{{{}}}", f.wire))
+                .unwrap_or(usize::MAX),
+            String::new(),
+        ),
+        "query" => (1, 0, f.wire.clone()),
+        "header" => (2, 0, f.wire.clone()),
+        _ => (3, 0, String::new()),
+    });
+    ordered
+}
+
+/// How a value the builder holds is passed to progenitor's positional method: a raw body and
+/// `Copy` values as they are, strings as `&str`, anything else by reference (optional values
+/// as `Option<&T>`).
+fn positional_arg(f: &Field) -> String {
+    let name = &f.name;
+    if f.ty == "::reqwest::Body" || is_copy(&f.ty) {
+        name.clone()
+    } else if !f.required && f.ty == "::std::string::String" {
+        format!("{name}.as_deref()")
+    } else if !f.required {
+        format!("{name}.as_ref()")
+    } else {
+        format!("&{name}")
     }
 }
 
@@ -579,24 +615,17 @@ fn requests(n: &Normalized) -> Result<String, String> {
             };
             let _ = writeln!(s, "        check_path_segment(op, {:?}, &{text})?;", f.wire);
         }
-        let _ = write!(
+        let args: Vec<String> = positional_order(op, &fields)
+            .into_iter()
+            .map(positional_arg)
+            .collect();
+        let _ = writeln!(
             s,
-            "        let request = islo.plane({})\n            .{}()",
+            "        finish(op, islo.plane({}).{}({}).await)\n    }}",
             plane(op.plane),
-            op.id
+            op.id,
+            args.join(", ")
         );
-        for f in &required {
-            let _ = write!(s, "\n            .{0}({0})", f.name);
-        }
-        s.push_str(";\n");
-        for f in &optional {
-            let _ = writeln!(
-                s,
-                "        let request = match {0} {{ Some(v) => request.{0}(v), None => request }};",
-                f.name
-            );
-        }
-        s.push_str("        finish(op, request.send().await)\n    }\n");
         if let Some(p) = paged {
             let items = if p.object { "page.items" } else { "page" };
             let total = if p.total {

@@ -25,11 +25,10 @@ fn generated_fields_and_parameters_are_date_times() {
     assert!(created.as_ref().is_some_and(DateTime::is_naive));
     assert_eq!(role.created_at, role.updated_at, "the same instant");
     assert_eq!(serde_json::to_value(&role).unwrap(), wire);
-    // A query parameter takes one too (`list_webhook_deliveries`' `from`): the builder's
-    // setter accepts a `DateTime`.
+    // A query parameter takes one too (`list_webhook_deliveries`' `from` and `to`): the
+    // positional method takes `Option<&DateTime>` (the future is dropped unsent).
     let client = islo_generated::Client::new("http://127.0.0.1:9", Default::default());
-    let _ = client
-        .list_webhook_deliveries()
-        .from(decode("2026-04-12T14:26:35"));
+    let from: DateTime = decode("2026-04-12T14:26:35");
+    drop(client.list_webhook_deliveries("hook", Some(&from), None, None, None, Some(&from)));
     let _: Value = wire;
 }

@@ -75,27 +75,11 @@ fn a_response_object_built_in_rust_sets_its_catch_all_like_any_field() {
         serde_json::to_value(&spec).unwrap(),
         json!({"vcpus": 2, "memory_mb": 4096, "disk_gb": 10})
     );
-    // typify's builder has no default for it either: it is set like a required field.
-    let built: Result<types::SandboxSpec, _> = types::SandboxSpec::builder()
-        .vcpus(2)
-        .memory_mb(4096)
-        .disk_gb(10)
-        .try_into();
-    assert!(built.is_err(), "the builder needs `.extra(..)`");
-    let built: types::SandboxSpec = types::SandboxSpec::builder()
-        .vcpus(2)
-        .memory_mb(4096)
-        .disk_gb(10)
-        .extra(Map::new())
-        .try_into()
-        .expect("built");
-    assert_eq!(built, spec);
 }
 
 #[test]
 fn an_object_a_request_can_carry_is_built_as_before() {
-    // No catch-all: the literals name every field (or take the rest from `Default`), and the
-    // builders need only the required fields.
+    // No catch-all: the literals name every field (or take the rest from `Default`).
     let leaf = types::JsonPathConditionLessThan {
         json_path: "$.x".into(),
         op: types::JsonPathConditionLessThanOp::LessThan,
@@ -111,11 +95,6 @@ fn an_object_a_request_can_carry_is_built_as_before() {
         ..Default::default()
     };
     assert_eq!(body.lifecycle, Some(lifecycle));
-    let rule: types::IncomingWebhookRule = types::IncomingWebhookRule::builder()
-        .actions(Vec::new())
-        .try_into()
-        .expect("built without a catch-all");
-    assert_eq!(serde_json::to_value(&rule).unwrap(), json!({"actions": []}));
     // Such an object drops what it does not declare (allowance 1 of the round-trip test).
     let decoded: types::JsonPathConditionLessThan =
         decode(&json!({"op": "less_than", "json_path": "$.x", "value": -2.2, "unit": "ms"}));
@@ -133,4 +112,30 @@ fn an_optional_field_sent_as_null_comes_back_absent_and_not_in_the_catch_all() {
     assert!(!got.extra.contains_key("created_by"));
     let again = serde_json::to_value(&got).unwrap();
     assert!(again.get("created_by").is_none(), "{again}");
+}
+
+#[test]
+fn new_builds_what_decoding_the_required_fields_alone_gives() {
+    // A request body: required `command`, four optional fields left out.
+    let body = types::ExecRequest::new(vec!["echo".to_string(), "hi".to_string()]);
+    assert_eq!(body, decode(&json!({"command": ["echo", "hi"]})));
+    assert_eq!(
+        serde_json::to_value(&body).unwrap(),
+        json!({"command": ["echo", "hi"]})
+    );
+    // Optional fields by struct update, which keeps compiling when the spec adds one.
+    let body = types::ExecRequest {
+        workdir: Some("/workspace".into()),
+        ..types::ExecRequest::new(vec!["pwd".to_string()])
+    };
+    assert_eq!(
+        serde_json::to_value(&body).unwrap(),
+        json!({"command": ["pwd"], "workdir": "/workspace"})
+    );
+    // An object that keeps unknown fields starts with an empty catch-all.
+    let spec = types::SandboxSpec::new(10, 4096, 2);
+    assert_eq!(
+        spec,
+        decode(&json!({"vcpus": 2, "memory_mb": 4096, "disk_gb": 10}))
+    );
 }

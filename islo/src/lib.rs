@@ -52,7 +52,8 @@ pub type RawByteStream = std::pin::Pin<
     Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send + Sync>,
 >;
 
-/// The generated bindings underneath (types, progenitor's builders and httpmock helpers).
+/// The generated bindings underneath (types, progenitor's positional client and httpmock
+/// helpers).
 pub use islo_generated as raw;
 
 /// The `reqwest-middleware` version this SDK accepts in

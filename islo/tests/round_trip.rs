@@ -26,9 +26,7 @@
 //!    parts of jobs, lines and webhooks, `LifecyclePolicy`, `SandboxConfig`, ...). typify's
 //!    catch-all is a public field without a default: on these it would break every struct
 //!    literal users write for a request (`..Default::default()` goes, since typify derives
-//!    `Default` only when every field has one) and make typify's builders, which progenitor's
-//!    `body_map` hands out, fail with "no value supplied for extra" unless it is set. A
-//!    response-side copy of each (`IncomingWebhookRule` in responses, another type in
+//!    `Default` only when every field has one). A response-side copy of each (`IncomingWebhookRule` in responses, another type in
 //!    requests) would give the 85 two types each and break the read-modify-write of a
 //!    webhook's rules or a line's stages, which passes what a response holds into an update
 //!    body.

@@ -25,7 +25,7 @@ async fn create_exec_and_delete_against_the_fake() -> Result<(), islo::Error> {
     let exec = islo
         .exec_in_sandbox(
             &sb.name,
-            types::ExecRequest::builder().command(vec!["echo".to_string(), "hi".to_string()]),
+            types::ExecRequest::new(vec!["echo".to_string(), "hi".to_string()]),
         )
         .send()
         .await?
