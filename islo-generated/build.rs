@@ -2,8 +2,9 @@
 //! `islo-normalize`) → progenitor → prettyplease, plus what our own generator emits from the
 //! normalized spec in place of typify's types: the open enums and the update bodies (whose
 //! nullable fields are `islo_wire::Patch`es; date-times are `islo_wire::DateTime`s), and
-//! beside typify's types: `Default` for the response objects that keep unknown fields and
-//! have no required field (typify stops deriving it once they have a catch-all).
+//! beside typify's types: `Default` for the objects that keep unknown fields and have no
+//! required field (typify stops deriving it once they have a catch-all), and `new(required
+//! fields)` for the structs with required fields (from typify's type space).
 //! Progenitor's output is written as it emits it (only formatted); nothing generated is
 //! checked in.
 //!

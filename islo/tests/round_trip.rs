@@ -10,45 +10,34 @@
 //! (the table `islo/build.rs` generates from the normalized spec) and encoded again; the
 //! result must equal what was sent.
 //!
-//! Unknown fields come back from the 124 objects only responses carry: the normalizer gives
-//! them `additionalProperties: {}` (`RewriteKind::UnknownFieldsKept`), so typify gives each a
+//! Unknown fields come back from each of the 209 objects a response can carry (the 85 that
+//! requests carry too among them: a webhook's rules, a line's stages, the JSON-path
+//! conditions, so what a response holds is written back whole): the normalizer gives them
+//! `additionalProperties: {}` (`RewriteKind::UnknownFieldsKept`), so typify gives each a
 //! flattened catch-all map, `extra`. A catch-all must hold only fields the spec does not
 //! declare: a declared field in one means the wrong member of a union decoded the value
 //! (which a catch-all would otherwise hide, since the JSON still comes back whole).
 //!
-//! Two differences are by design and are the only ones allowed (see [`Gen::object`]):
+//! One difference is by design and is the only one allowed (see [`Gen::object`]):
 //!
-//! 1. A field an object that a request can carry too does not declare is not kept. These
-//!    are the 85 objects reachable from a request body or parameter as well as from a
-//!    response, listed by name in
-//!    `unknown_fields_are_kept_by_the_124_objects_only_responses_carry` (62 of them union
-//!    members: JSON-path conditions, webhook actions, bindings, value sources; the rest the
-//!    parts of jobs, lines and webhooks, `LifecyclePolicy`, `SandboxConfig`, ...). typify's
-//!    catch-all is a public field without a default: on these it would break every struct
-//!    literal users write for a request (`..Default::default()` goes, since typify derives
-//!    `Default` only when every field has one). A response-side copy of each (`IncomingWebhookRule` in responses, another type in
-//!    requests) would give the 85 two types each and break the read-modify-write of a
-//!    webhook's rules or a line's stages, which passes what a response holds into an update
-//!    body.
-//! 2. An optional field sent as `null` comes back absent, except in the update bodies, whose
-//!    optional fields are three-state ([`islo::Patch`]): there a `null` means "clear the
-//!    field" and must come back as `null`. Elsewhere it is `Option<T>`, which has two states
-//!    for the three on the wire (absent, `null`, a value), and typify (0.8) has no setting
-//!    that changes how a field is encoded: its settings are derives, type-level attributes,
-//!    per-type renames, replacements, conversions and the map type, and the field attributes
-//!    (`skip_serializing_if = "Option::is_none"`) are fixed by its code. A type-level serde
-//!    attribute cannot see which fields came as `null`, nested `Option`s are flattened by
-//!    typify (and would be three-state anyway), and the catch-all cannot carry the nulls:
-//!    serde hands a flattened map only the keys no declared field takes (checked in
-//!    `islo-generated/tests/unknown_fields.rs`). Keeping them would take a three-state type
-//!    on the 444 optional nullable fields of the objects a response can carry (618 in the
-//!    spec), which turns every `if let Some(x) = response.field` in users' code into a
-//!    match on three states, or our own struct and `Deserialize` for every response object
-//!    in place of typify's (decoding each object twice, first into a map to see its nulls,
-//!    which also loses the line and column of decode errors, and giving up typify's
-//!    builders). Nothing is lost by the allowance: these fields default to `None` on the
-//!    server (pydantic's `= None`), which sends `None` as `null`, so absent and `null` mean
-//!    the same there.
+//! An optional field sent as `null` comes back absent, except in the update bodies, whose
+//! optional fields are three-state ([`islo::Patch`]): there a `null` means "clear the
+//! field" and must come back as `null`. Elsewhere it is `Option<T>`, which has two states
+//! for the three on the wire (absent, `null`, a value), and typify (0.8) has no setting
+//! that changes how a field is encoded: its settings are derives, type-level attributes,
+//! per-type renames, replacements, conversions and the map type, and the field attributes
+//! (`skip_serializing_if = "Option::is_none"`) are fixed by its code. A type-level serde
+//! attribute cannot see which fields came as `null`, nested `Option`s are flattened by
+//! typify (and would be three-state anyway), and the catch-all cannot carry the nulls:
+//! serde hands a flattened map only the keys no declared field takes (checked in
+//! `islo-generated/tests/unknown_fields.rs`). Keeping them would take a three-state type
+//! on the 444 optional nullable fields of the objects a response can carry (618 in the
+//! spec), which turns every `if let Some(x) = response.field` in users' code into a
+//! match on three states, or our own struct and `Deserialize` for every response object
+//! in place of typify's (decoding each object twice, first into a map to see its nulls,
+//! which also loses the line and column of decode errors). Nothing is lost by the allowance: these fields default to `None` on the
+//! server (pydantic's `= None`), which sends `None` as `null`, so absent and `null` mean
+//! the same there.
 //!
 //! A union whose members can both match a value fails here, because the member that wins
 //! drops the other's fields or, if it has a catch-all, holds them there.
@@ -138,7 +127,7 @@ struct Spec {
     /// The update bodies: request-only JSON bodies of PATCH/PUT operations with optional
     /// nullable fields, which distinguish absent, `null` and a value.
     three_state: BTreeSet<String>,
-    /// The objects that keep unknown fields: those a response can carry and no request can.
+    /// The objects that keep unknown fields: every object a response can carry.
     keeps_unknown: BTreeSet<String>,
 }
 
@@ -216,11 +205,10 @@ impl Spec {
         };
         spec.discriminators = spec.find_discriminators();
         spec.three_state = spec.find_update_bodies();
-        let requests = spec.reachable_from_requests();
         spec.keeps_unknown = spec
             .reachable_from_responses()
             .into_iter()
-            .filter(|n| !requests.contains(n) && spec.is_object(n))
+            .filter(|n| spec.is_object(n))
             .collect();
         spec
     }
@@ -618,10 +606,11 @@ impl Gen<'_> {
 
     /// An object of `s` (the component `name`, if it is one).
     ///
-    /// The two differences allowed by design are made here: an unknown field is sent but
-    /// expected back only if `name` keeps unknown fields ([`Spec::keeps_unknown`]), and an
-    /// optional field sent as `null` is expected back absent unless `name` is an update body
-    /// (three-state fields).
+    /// An unknown field is sent and expected back when `name` keeps unknown fields
+    /// ([`Spec::keeps_unknown`]: every object a response can carry; an object only requests
+    /// carry, which nothing the server sends passes through, has no catch-all), and the one
+    /// difference allowed by design is made here: an optional field sent as `null` is
+    /// expected back absent unless `name` is an update body (three-state fields).
     fn object(&mut self, s: &Value, name: Option<&str>, depth: usize) -> Draw {
         let mut wire = Map::new();
         let mut back = Map::new();
@@ -891,113 +880,28 @@ fn the_update_bodies_are_the_nine_request_only_patch_and_put_bodies() {
 }
 
 #[test]
-fn unknown_fields_are_kept_by_the_124_objects_only_responses_carry() {
-    // The objects a request can carry too drop them (allowance 1): named here so that a
-    // spec that moves one either way is looked at.
+fn unknown_fields_are_kept_by_every_object_a_response_can_carry() {
+    // The 124 objects only responses carry and the 85 that requests carry too (a webhook's
+    // rules, a line's stages, the JSON-path conditions, ...): what the server sends in one is
+    // kept when it is written back.
     let spec = Spec::load();
-    assert_eq!(spec.keeps_unknown.len(), 124);
-    let responses = spec.reachable_from_responses();
+    assert_eq!(spec.keeps_unknown.len(), 209);
     let requests = spec.reachable_from_requests();
-    let shared: Vec<&str> = responses
+    let shared = spec
+        .keeps_unknown
         .iter()
-        .filter(|n| requests.contains(*n) && spec.is_object(n))
-        .map(String::as_str)
-        .collect();
-    assert_eq!(
-        shared,
-        [
-            "AgenticTransitionOption",
-            "AllIntegrationsPolicy",
-            "AlwaysCondition",
-            "CustomIntegrationsPolicy",
-            "GitHubRepositorySelector",
-            "GitSource",
-            "IdempotencyConfigBodySha256",
-            "IdempotencyConfigHeader",
-            "IdempotencyConfigHeaderParam",
-            "IdempotencyConfigJsonPath",
-            "IncomingWebhookActionDeleteSandbox",
-            "IncomingWebhookActionDeliverToPort",
-            "IncomingWebhookActionEnsureSandbox",
-            "IncomingWebhookActionPauseSandbox",
-            "IncomingWebhookActionResumeSandbox",
-            "IncomingWebhookActionTriggerJob",
-            "IncomingWebhookConditionEquals",
-            "IncomingWebhookGitSource",
-            "IncomingWebhookRule",
-            "IncomingWebhookSandboxLifecycle",
-            "IncomingWebhookSandboxTemplate",
-            "IncomingWebhookSetupScript",
-            "IncomingWebhookTargetFixedSandboxName",
-            "IncomingWebhookTargetSandboxNameFromEvent",
-            "InputBinding",
-            "JobOutputSpec",
-            "JobParamMappingParts",
-            "JobParamMappingSource",
-            "JobParamSpec",
-            "JobSection",
-            "JsonPathConditionAll",
-            "JsonPathConditionAny",
-            "JsonPathConditionContains",
-            "JsonPathConditionEquals",
-            "JsonPathConditionExists",
-            "JsonPathConditionGreaterThan",
-            "JsonPathConditionGreaterThanOrEqual",
-            "JsonPathConditionLessThan",
-            "JsonPathConditionLessThanOrEqual",
-            "JsonPathConditionMatches",
-            "JsonPathConditionNot",
-            "JsonPathConditionNotEquals",
-            "JsonPathConditionNotExists",
-            "KnowledgeBinding",
-            "LifecyclePolicy",
-            "LineAgentConfig",
-            "LineSection",
-            "LineStage",
-            "LinearIssueSelector",
-            "LiteralBinding",
-            "ManualTriggerSection",
-            "MappingPartLiteral",
-            "MappingPartSource",
-            "OutputBinding",
-            "PayloadMapping",
-            "RunAgentExecStepAction",
-            "RunAgentSessionStepAction",
-            "SandboxConfig",
-            "SandboxInitCustom",
-            "SandboxInitFull",
-            "SandboxInitMinimal",
-            "ScheduleSection",
-            "ScheduleTriggerSection",
-            "SetupScript",
-            "SignedPartLiteral",
-            "SignedPartSource",
-            "SignedPayloadRawBody",
-            "SignedPayloadTemplate",
-            "SlackChannelSelector",
-            "SnapshotStepAction",
-            "StageOperand",
-            "StepOutputClaim",
-            "TransitionOperand",
-            "TriggerOperand",
-            "TriggerPathBinding",
-            "ValueSourceHeader",
-            "ValueSourceHeaderParam",
-            "ValueSourceJsonPath",
-            "ValueSourceMethod",
-            "ValueSourcePath",
-            "ValueSourceQuery",
-            "ValueSourceRawBody",
-            "VerificationGate",
-            "VerificationSection",
-            "WebhookTriggerSection",
-        ]
-    );
+        .filter(|n| requests.contains(*n))
+        .count();
+    assert_eq!(shared, 85);
     for name in [
         "SandboxResponse",
         "ErrorResponse",
         "ExecResult",
         "TokenResponse",
+        "IncomingWebhookRule",
+        "JsonPathConditionLessThan",
+        "LifecyclePolicy",
+        "SandboxConfig",
     ] {
         assert!(spec.keeps_unknown.contains(name), "{name}");
     }

@@ -222,12 +222,11 @@ pub enum RewriteKind {
     ExtraSuccessDropped,
     /// `additionalProperties: false` was dropped so unknown fields still decode.
     ClosedObjectOpened,
-    /// An object schema that only responses carry (no request body or parameter reaches it)
-    /// got `additionalProperties: {}`, so its generated struct keeps the fields the spec does
-    /// not declare (ones the server added since) in a flattened catch-all map, `extra`, and
-    /// encodes them again. Objects a request can carry get none: typify's catch-all is a
-    /// field without a default, which would cost their struct literals `..Default::default()`
-    /// and make their builders fail unless it is set.
+    /// An object schema that a response can carry got `additionalProperties: {}`, so its
+    /// generated struct keeps the fields the spec does not declare (ones the server added
+    /// since) in a flattened catch-all map, `extra`, and encodes them again: a value read
+    /// from the server and written back (a webhook's rules, a line's stages) loses nothing.
+    /// Objects only requests carry get none (nothing the server sends passes through them).
     UnknownFieldsKept,
     /// A `discriminator` object was dropped (tags are inferred from the `enum` of each variant).
     DiscriminatorDropped,
@@ -481,9 +480,9 @@ struct Ctx {
     /// open enum can never make one variant swallow another's payload.
     union_members: BTreeSet<String>,
     closed: bool,
-    /// What is being normalized only responses carry: its objects keep unknown fields
+    /// What is being normalized a response can carry: its objects keep unknown fields
     /// ([`RewriteKind::UnknownFieldsKept`]).
-    response_only: bool,
+    returned: bool,
 }
 
 impl Ctx {
@@ -663,9 +662,9 @@ fn schema(ctx: &mut Ctx, v: &mut Value, ptr: &str, name_hint: &str, hoist: bool)
             RewriteKind::DiscriminatorDropped,
         );
     }
-    // An object only responses carry keeps the fields it does not declare: typify gives a
+    // An object a response can carry keeps the fields it does not declare: typify gives a
     // schema-valued `additionalProperties` (not `true`, which it ignores) a flattened map.
-    if ctx.response_only
+    if ctx.returned
         && obj
             .get("properties")
             .and_then(Value::as_object)
@@ -836,7 +835,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
         taken_names: BTreeSet::new(),
         union_members: BTreeSet::new(),
         closed: false,
-        response_only: false,
+        returned: false,
     };
     if version != "3.0.3" {
         doc["openapi"] = json!("3.0.3");
@@ -857,7 +856,6 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
     collect_union_members(source, &mut ctx.union_members);
     let tag_enums = discriminator_enums(source);
     let returned = returned_components(source);
-    let requested = requested_components(source);
     let mut update_candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
 
     // Components.
@@ -866,10 +864,10 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
             let ptr = format!("/components/schemas/{}", pointer_segment(name));
             let hint = pascal_case(name);
             ctx.closed = ctx.union_members.contains(name);
-            ctx.response_only = returned.contains(name) && !requested.contains(name);
+            ctx.returned = returned.contains(name);
             schema(&mut ctx, s, &ptr, &hint, false);
             ctx.closed = false;
-            ctx.response_only = false;
+            ctx.returned = false;
         }
     }
 
@@ -1183,7 +1181,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                             response = ResponseKind::Json {
                                 schema: ref_name(s),
                             };
-                            ctx.response_only = true;
+                            ctx.returned = true;
                             schema(
                                 &mut ctx,
                                 s,
@@ -1191,7 +1189,7 @@ pub fn normalize(source: &Value) -> Result<Normalized, NormalizeError> {
                                 &format!("{hint}Response"),
                                 true,
                             );
-                            ctx.response_only = false;
+                            ctx.returned = false;
                             response_schema = Some(s.clone());
                         } else {
                             response = ResponseKind::Json { schema: None };
@@ -1460,29 +1458,6 @@ fn closure(source: &Value, mut todo: Vec<String>) -> BTreeSet<String> {
         }
     }
     seen
-}
-
-/// The component schemas a request can carry (a body of any media type, or a parameter),
-/// transitively.
-fn requested_components(source: &Value) -> BTreeSet<String> {
-    let mut todo = Vec::new();
-    if let Some(paths) = source.get("paths").and_then(Value::as_object) {
-        for item in paths.values().filter_map(Value::as_object) {
-            if let Some(p) = item.get("parameters") {
-                refs(p, &mut todo);
-            }
-            for m in METHODS {
-                if let Some(op) = item.get(m) {
-                    for k in ["requestBody", "parameters"] {
-                        if let Some(v) = op.get(k) {
-                            refs(v, &mut todo);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    closure(source, todo)
 }
 
 /// The component a schema stands for: a `$ref`, or the one non-null member of an
