@@ -189,14 +189,7 @@ impl Sandbox {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let answer = self.islo.download_file(self.name(), remote_path).await?;
-        let total = content_length(answer.headers());
-        let mut body = Box::pin(counted(
-            answer.into_inner().into_inner(),
-            Direction::Download,
-            total,
-            self.progress.clone(),
-        ));
+        let mut body = self.download_body(remote_path).await?;
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
@@ -211,6 +204,23 @@ impl Sandbox {
             .await
             .map_err(io_err("writing the download"))?;
         Ok(written)
+    }
+
+    /// The body of `remote_path`, its chunks counted for progress against its
+    /// `Content-Length`.
+    async fn download_body(
+        &self,
+        remote_path: &str,
+    ) -> Result<std::pin::Pin<Box<impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static>>>
+    {
+        let answer = self.islo.download_file(self.name(), remote_path).await?;
+        let total = content_length(answer.headers());
+        Ok(Box::pin(counted(
+            answer.into_inner().into_inner(),
+            Direction::Download,
+            total,
+            self.progress.clone(),
+        )))
     }
 
     /// Downloads `remote_path` to the local file `local`. The data goes to a temporary file
@@ -241,14 +251,7 @@ impl Sandbox {
     /// If this future is dropped, the queue closes and the task ends after its current
     /// write.
     async fn download_into_file(&self, remote_path: &str, file: std::fs::File) -> Result<u64> {
-        let answer = self.islo.download_file(self.name(), remote_path).await?;
-        let total = content_length(answer.headers());
-        let mut body = Box::pin(counted(
-            answer.into_inner().into_inner(),
-            Direction::Download,
-            total,
-            self.progress.clone(),
-        ));
+        let mut body = self.download_body(remote_path).await?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE_CHUNKS);
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write as _;

@@ -510,6 +510,14 @@ fn static_client(base: &str) -> islo::IsloBuilder {
         .max_attempts(1)
 }
 
+/// The error of `get_sandbox("sb")`, which must end within `secs` seconds.
+async fn failed_get(islo: &Islo, secs: u64) -> Error {
+    tokio::time::timeout(Duration::from_secs(secs), islo.get_sandbox("sb"))
+        .await
+        .expect("the call ends")
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn an_endless_success_body_is_cut_off_at_the_response_limit() {
     let (base, sent) = endless_json_server("name", None).await;
@@ -517,10 +525,7 @@ async fn an_endless_success_body_is_cut_off_at_the_response_limit() {
         .max_response_bytes(1 << 20)
         .build()
         .unwrap();
-    let err = tokio::time::timeout(Duration::from_secs(30), islo.get_sandbox("sb"))
-        .await
-        .expect("the call ends")
-        .unwrap_err();
+    let err = failed_get(&islo, 30).await;
     assert!(
         matches!(err, Error::TooLarge { operation: "get_sandbox", limit, announced: None } if limit == 1 << 20),
         "{err:?}"
@@ -536,10 +541,7 @@ async fn an_endless_success_body_is_cut_off_at_the_response_limit() {
 async fn the_default_response_limit_stops_an_endless_body_too() {
     let (base, sent) = endless_json_server("name", None).await;
     let islo = static_client(&base).build().unwrap();
-    let err = tokio::time::timeout(Duration::from_secs(60), islo.get_sandbox("sb"))
-        .await
-        .expect("the call ends")
-        .unwrap_err();
+    let err = failed_get(&islo, 60).await;
     assert!(
         matches!(err, Error::TooLarge { limit, .. } if limit == islo::DEFAULT_MAX_RESPONSE_BYTES),
         "{err:?}"
@@ -555,10 +557,7 @@ async fn a_content_length_over_the_limit_is_refused_before_the_body_is_read() {
         .max_response_bytes(1 << 20)
         .build()
         .unwrap();
-    let err = tokio::time::timeout(Duration::from_secs(30), islo.get_sandbox("sb"))
-        .await
-        .expect("the call ends")
-        .unwrap_err();
+    let err = failed_get(&islo, 30).await;
     assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
     // Refused on the announced length, which the message names.
     assert!(err.to_string().contains("1099511627776"), "{err}");
