@@ -94,7 +94,7 @@ fn plane(p: Plane) -> &'static str {
     }
 }
 
-/// `OPERATIONS`, sorted by id (the order `meta::operation` searches).
+/// `OPERATIONS`, sorted by id, and the hash index `meta::operation` looks ids up in.
 fn operation_table(n: &Normalized) -> String {
     let mut s = String::from(
         "/// Every operation of the spec, sorted by id.\npub static OPERATIONS: &[OperationMeta] = &[\n",
@@ -153,7 +153,36 @@ fn operation_table(n: &Normalized) -> String {
         );
     }
     s.push_str("];\n");
+    s.push_str(&operation_slots(n));
     s
+}
+
+/// FNV-1a (32 bits) of an operation id: `islo::meta::operation` hashes with the same
+/// function (its test finds every operation through the table this builds).
+fn id_hash(id: &str) -> u32 {
+    id.bytes().fold(0x811c_9dc5, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// `OPERATION_SLOTS`: `OPERATIONS` indexed by the hash of the id, open addressing with
+/// linear probing, at most half full (so every probe reaches an empty slot); `u16::MAX` is
+/// an empty slot.
+fn operation_slots(n: &Normalized) -> String {
+    let len = (n.operations.len() * 2).next_power_of_two().max(2);
+    let mut slots = vec![u16::MAX; len];
+    for (index, op) in n.operations.iter().enumerate() {
+        let mut i = usize::try_from(id_hash(&op.id)).unwrap_or(0) & (len - 1);
+        while slots[i] != u16::MAX {
+            i = (i + 1) & (len - 1);
+        }
+        slots[i] = u16::try_from(index).unwrap_or_else(|_| panic!("more than 65534 operations"));
+    }
+    let cells: Vec<String> = slots.iter().map(u16::to_string).collect();
+    format!(
+        "\n/// `OPERATIONS` by the FNV-1a hash of the id (open addressing, linear probing, at most\n/// half full; `u16::MAX`: empty).\nstatic OPERATION_SLOTS: [u16; {len}] = [{}];\n",
+        cells.join(", ")
+    )
 }
 
 fn ref_type(reference: &str) -> Option<String> {

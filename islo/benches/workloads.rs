@@ -226,9 +226,11 @@ async fn stream_section() {
     raw_stream(&http, &url).await;
     islo_stream(&islo).await;
     let (mut islo_mbps, mut raw_mbps, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cores = [Vec::new(), Vec::new()];
     for round in 0..rounds {
         let mut pair = [0.0f64; 2];
         for side in [round % 2, 1 - round % 2] {
+            let cpu_before = cpu();
             let t = Instant::now();
             let n = if side == 0 {
                 raw_stream(&http, &url).await
@@ -236,6 +238,7 @@ async fn stream_section() {
                 islo_stream(&islo).await
             };
             let secs = t.elapsed().as_secs_f64();
+            cores[side].push(cpu().saturating_sub(cpu_before).as_secs_f64() / secs);
             // Both rates in MB of wire bytes per second (the same bytes either way).
             let rate = wire_bytes as f64 / secs / 1e6;
             pair[side] = rate;
@@ -256,6 +259,11 @@ async fn stream_section() {
         ratios.iter().cloned().fold(f64::INFINITY, f64::min),
         ratios.iter().cloned().fold(0.0, f64::max),
         pass(r >= 0.8)
+    );
+    println!(
+        "  process CPU (server, reader and consumer together) while streaming: raw {:.2} cores, exec_stream {:.2} cores (medians, of 2)",
+        median(cores[0].clone()),
+        median(cores[1].clone())
     );
 
     let count = arg_usize("--ticks", 400);
