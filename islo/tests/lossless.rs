@@ -295,3 +295,44 @@ async fn an_error_body_keeps_a_field_the_spec_does_not_know() {
     assert_eq!(decoded.extra["suggestion"], json!({"name": "box-2"}));
     assert_eq!(serde_json::to_value(decoded).unwrap(), sent);
 }
+
+#[tokio::test]
+async fn an_integer_beyond_64_bits_is_refused_by_an_integer_field_and_read_as_a_float_elsewhere()
+{
+    // What README's "What is not kept" says: a declared integer field refuses a number that
+    // does not fit 64 bits, with a decode error naming the place; a free-form value reads it
+    // as the nearest f64 (serde_json keeps the digits only with `arbitrary_precision`).
+    let big = "1180591620717411303424"; // 2^70
+    let server = MockServer::start_async().await;
+    let sent = example("get_sandbox", |v| {
+        v["spec"] = json!({"vcpus": 2, "memory_mb": 1, "disk_gb": 10});
+    });
+    let body = serde_json::to_string(&sent)
+        .unwrap()
+        .replace(r#""memory_mb":1"#, &format!(r#""memory_mb":{big}"#));
+    assert!(body.contains(big));
+    answer(&server, GET, "/sandboxes/box", body).await;
+    let err = client(&server)
+        .get_sandbox("box")
+        .await
+        .expect_err("an integer field does not take 2^70");
+    assert_eq!(err.kind(), islo::ErrorKind::Decode, "{err:?}");
+    let text = format!("{err:?}");
+    assert!(text.contains("get_sandbox") && text.contains("column"), "{text}");
+
+    let server = MockServer::start_async().await;
+    let sent = example("get_job_run", |v| v["result_payload"] = json!({}));
+    let body = serde_json::to_string(&sent).unwrap().replace(
+        r#""result_payload":{}"#,
+        &format!(r#""result_payload":{{"n":{big}}}"#),
+    );
+    answer(&server, GET, "/jobs/nightly/runs/run_2", body).await;
+    let got = client(&server)
+        .get_job_run("nightly", "run_2")
+        .await
+        .expect("a free-form value decodes")
+        .into_inner();
+    let n = &got.result_payload.expect("payload")["n"];
+    assert_eq!(n.as_f64(), Some(2f64.powi(70)), "{n}");
+    assert!(!n.is_u64() && !n.is_i64(), "the integer became a float: {n}");
+}

@@ -6,7 +6,8 @@
 //! clock). The draws include unknown extra fields, unknown values of every enum that is not a
 //! union's discriminator, `null` for every nullable field, absent optional fields, every
 //! member of every union, date-times with and without an offset and floats with all their
-//! digits. Each value is written as JSON text, decoded as the schema's generated Rust type
+//! digits. Integers are drawn within 64 bits: serde_json reads a larger one in a free-form
+//! value as the nearest `f64` (README, "What is not kept"; `lossless.rs` pins it). Each value is written as JSON text, decoded as the schema's generated Rust type
 //! (the table `islo/build.rs` generates from the normalized spec) and encoded again; the
 //! result must equal what was sent.
 //!
