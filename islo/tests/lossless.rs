@@ -297,8 +297,7 @@ async fn an_error_body_keeps_a_field_the_spec_does_not_know() {
 }
 
 #[tokio::test]
-async fn an_integer_beyond_64_bits_is_refused_by_an_integer_field_and_read_as_a_float_elsewhere()
-{
+async fn an_integer_beyond_64_bits_is_refused_by_an_integer_field_and_read_as_a_float_elsewhere() {
     // What README's "What is not kept" says: a declared integer field refuses a number that
     // does not fit 64 bits, with a decode error naming the place; a free-form value reads it
     // as the nearest f64 (serde_json keeps the digits only with `arbitrary_precision`).
@@ -318,7 +317,10 @@ async fn an_integer_beyond_64_bits_is_refused_by_an_integer_field_and_read_as_a_
         .expect_err("an integer field does not take 2^70");
     assert_eq!(err.kind(), islo::ErrorKind::Decode, "{err:?}");
     let text = format!("{err:?}");
-    assert!(text.contains("get_sandbox") && text.contains("column"), "{text}");
+    assert!(
+        text.contains("get_sandbox") && text.contains("column"),
+        "{text}"
+    );
 
     let server = MockServer::start_async().await;
     let sent = example("get_job_run", |v| v["result_payload"] = json!({}));
@@ -334,5 +336,8 @@ async fn an_integer_beyond_64_bits_is_refused_by_an_integer_field_and_read_as_a_
         .into_inner();
     let n = &got.result_payload.expect("payload")["n"];
     assert_eq!(n.as_f64(), Some(2f64.powi(70)), "{n}");
-    assert!(!n.is_u64() && !n.is_i64(), "the integer became a float: {n}");
+    assert!(
+        !n.is_u64() && !n.is_i64(),
+        "the integer became a float: {n}"
+    );
 }
