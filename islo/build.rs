@@ -185,6 +185,47 @@ fn operation_slots(n: &Normalized) -> String {
     )
 }
 
+/// Whether a value of `schema` can hold a float (a `number` anywhere in it, references
+/// followed; `seen` stops cycles).
+fn carries_float(n: &Normalized, schema: &Value, seen: &mut Vec<String>) -> bool {
+    let Some(o) = schema.as_object() else {
+        return false;
+    };
+    if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+        if seen.iter().any(|s| s == r) {
+            return false;
+        }
+        seen.push(r.to_string());
+        let target = r
+            .strip_prefix('#')
+            .and_then(|pointer| n.spec.pointer(pointer));
+        if target.is_some_and(|t| carries_float(n, t, seen)) {
+            return true;
+        }
+    }
+    let number = |t: &Value| t.as_str() == Some("number");
+    match o.get("type") {
+        Some(Value::Array(types)) if types.iter().any(number) => return true,
+        Some(t) if number(t) => return true,
+        _ => {}
+    }
+    // The keywords that hold subschemas.
+    let mut inner: Vec<&Value> = Vec::new();
+    for key in ["items", "additionalProperties", "not"] {
+        inner.extend(o.get(key));
+    }
+    for key in ["anyOf", "oneOf", "allOf", "prefixItems"] {
+        inner.extend(o.get(key).and_then(Value::as_array).into_iter().flatten());
+    }
+    inner.extend(
+        o.get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|p| p.values()),
+    );
+    inner.into_iter().any(|v| carries_float(n, v, seen))
+}
+
 fn ref_type(reference: &str) -> Option<String> {
     reference
         .strip_prefix("#/components/schemas/")
@@ -635,6 +676,21 @@ fn requests(n: &Normalized) -> Result<String, String> {
                 format!("{}.transpose().map_err(|e| body_error(op, e))?", f.name)
             };
             let _ = writeln!(s, "        let {} = {value};", f.name);
+        }
+        if matches!(op.body, BodyKind::Json { .. })
+            && op
+                .body_schema
+                .as_ref()
+                .is_some_and(|b| carries_float(n, b, &mut Vec::new()))
+        {
+            // serde_json would write a NaN or an infinity as `null`.
+            let check = if op.body_required {
+                "check_floats(op, &body)?;".to_string()
+            } else {
+                "if let Some(body) = &body {\n            check_floats(op, body)?;\n        }"
+                    .to_string()
+            };
+            let _ = writeln!(s, "        {check}");
         }
         for f in fields.iter().filter(|f| f.location == "path") {
             let text = if f.ty == "::std::string::String" {

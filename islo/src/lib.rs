@@ -9,6 +9,7 @@ mod config;
 mod error;
 pub mod exec;
 pub mod files;
+mod finite;
 pub mod meta;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]

@@ -13,6 +13,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::finite::check_floats;
 use crate::meta::{self, OperationMeta, Plane};
 use crate::types;
 use crate::Islo;

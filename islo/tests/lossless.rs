@@ -341,3 +341,53 @@ async fn an_integer_beyond_64_bits_is_refused_by_an_integer_field_and_read_as_a_
         "the integer became a float: {n}"
     );
 }
+
+#[tokio::test]
+async fn a_float_json_cannot_carry_is_refused_before_anything_is_sent() {
+    // serde_json writes NaN and the infinities as `null`: a threshold computed as 0/0 would
+    // reach the server as "no value". The call refuses it instead, naming the field.
+    for (bad, name) in [
+        (f64::NAN, "NaN"),
+        (f64::INFINITY, "inf"),
+        (f64::NEG_INFINITY, "-inf"),
+    ] {
+        let server = MockServer::start_async().await;
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(POST).path("/webhooks/incoming");
+                then.status(201)
+                    .json_body(islo::mock::example_response("create_incoming_webhook").unwrap());
+            })
+            .await;
+        let mut body = islo::mock::example_request("create_incoming_webhook").expect("example");
+        body["rules"] = json!([{
+            "actions": body["rules"][0]["actions"].clone(),
+            "when": {"op": "greater_than", "json_path": "$.n", "value": 1.5}
+        }]);
+        let mut typed: types::IncomingWebhookCreate =
+            serde_json::from_value(body).expect("decodes");
+        let rules = typed.rules.as_mut().expect("rules");
+        let Some(types::IncomingWebhookCondition::JsonPathCondition(
+            types::JsonPathCondition::GreaterThan(condition),
+        )) = rules[0].when.as_mut()
+        else {
+            panic!("the condition decodes as greater_than: {:?}", rules[0].when);
+        };
+        condition.value = bad;
+        let err = client(&server)
+            .create_incoming_webhook(typed)
+            .await
+            .expect_err("a float JSON cannot carry is refused");
+        assert_eq!(
+            err.kind(),
+            islo::ErrorKind::InvalidRequest,
+            "{name}: {err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("create_incoming_webhook") && text.contains("rules[0].when.value"),
+            "{name}: {text}"
+        );
+        assert_eq!(mock.calls_async().await, 0, "{name}: nothing is sent");
+    }
+}
