@@ -96,6 +96,15 @@ fn field(name: &str) -> Segment {
     Segment::Field(name.to_string())
 }
 
+/// Serializer methods for values that are always fine.
+macro_rules! ignore {
+    ($($method:ident : $ty:ty),*) => {$(
+        fn $method(self, _: $ty) -> Result<(), NonFinite> {
+            Ok(())
+        }
+    )*};
+}
+
 impl ser::Serializer for Finite {
     type Ok = ();
     type Error = NonFinite;
@@ -120,42 +129,21 @@ impl ser::Serializer for Finite {
     fn serialize_f32(self, v: f32) -> Result<(), NonFinite> {
         self.serialize_f64(f64::from(v))
     }
-    fn serialize_bool(self, _: bool) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_i8(self, _: i8) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_i16(self, _: i16) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_i32(self, _: i32) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_i64(self, _: i64) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_u8(self, _: u8) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_u16(self, _: u16) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_u32(self, _: u32) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_u64(self, _: u64) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_char(self, _: char) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_str(self, _: &str) -> Result<(), NonFinite> {
-        Ok(())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<(), NonFinite> {
-        Ok(())
-    }
+    // Nothing but floats can be out of JSON's range.
+    ignore!(
+        serialize_bool: bool,
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_char: char,
+        serialize_str: &str,
+        serialize_bytes: &[u8]
+    );
     fn serialize_none(self) -> Result<(), NonFinite> {
         Ok(())
     }
@@ -240,49 +228,28 @@ impl Seq {
     }
 }
 
-impl ser::SerializeSeq for Seq {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NonFinite> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), NonFinite> {
-        Ok(())
-    }
+/// The four sequence-like traits of serde, each one element at a time.
+macro_rules! seq_like {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Seq {
+            type Ok = ();
+            type Error = NonFinite;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NonFinite> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), NonFinite> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Seq {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NonFinite> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), NonFinite> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Seq {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NonFinite> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), NonFinite> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Seq {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), NonFinite> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), NonFinite> {
-        Ok(())
-    }
-}
+seq_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// A map's entries; the last key, when it is a string, names the value in the path.
 struct Map(Option<String>);
@@ -314,35 +281,27 @@ impl ser::SerializeMap for Map {
 /// A struct's fields, named in the path.
 struct Top;
 
-impl ser::SerializeStruct for Top {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), NonFinite> {
-        value.serialize(Finite).map_err(|e| e.under(field(key)))
-    }
-    fn end(self) -> Result<(), NonFinite> {
-        Ok(())
-    }
+/// A struct's and a struct variant's fields, each named in the path.
+macro_rules! struct_like {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Top {
+            type Ok = ();
+            type Error = NonFinite;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), NonFinite> {
+                value.serialize(Finite).map_err(|e| e.under(field(key)))
+            }
+            fn end(self) -> Result<(), NonFinite> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Top {
-    type Ok = ();
-    type Error = NonFinite;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), NonFinite> {
-        value.serialize(Finite).map_err(|e| e.under(field(key)))
-    }
-    fn end(self) -> Result<(), NonFinite> {
-        Ok(())
-    }
-}
+struct_like!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {
