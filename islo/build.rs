@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed=src/id_hash.rs");
     println!("cargo::rerun-if-env-changed=DEP_ISLO_GENERATED_SPEC");
     let spec_path = PathBuf::from(
         std::env::var_os("DEP_ISLO_GENERATED_SPEC")
@@ -157,13 +158,7 @@ fn operation_table(n: &Normalized) -> String {
     s
 }
 
-/// FNV-1a (32 bits) of an operation id: `islo::meta::operation` hashes with the same
-/// function (its test finds every operation through the table this builds).
-fn id_hash(id: &str) -> u32 {
-    id.bytes().fold(0x811c_9dc5, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
+include!("src/id_hash.rs");
 
 /// `OPERATION_SLOTS`: `OPERATIONS` indexed by the hash of the id, open addressing with
 /// linear probing, at most half full (so every probe reaches an empty slot); `u16::MAX` is

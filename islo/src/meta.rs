@@ -130,6 +130,7 @@ impl OperationMeta {
 }
 
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+include!("id_hash.rs");
 
 /// Looks up an operation by its `operationId`.
 ///
@@ -142,10 +143,7 @@ pub fn operation(id: &str) -> Option<&'static OperationMeta> {
     // Every call looks its operation up by id: one hash and one comparison, instead of a
     // binary search's seven string comparisons.
     let mask = OPERATION_SLOTS.len() - 1;
-    let hash = id.bytes().fold(0x811c_9dc5u32, |h, b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    let mut i = usize::try_from(hash).unwrap_or(0) & mask;
+    let mut i = usize::try_from(id_hash(id)).unwrap_or(0) & mask;
     // The table is at most half full: a probe meets an empty slot (`u16::MAX`, which no
     // operation has as its index) within its length.
     for _ in 0..OPERATION_SLOTS.len() {

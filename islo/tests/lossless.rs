@@ -212,24 +212,32 @@ async fn naive_and_offset_date_times_keep_their_text() {
     }
 }
 
-#[tokio::test]
-async fn floats_keep_every_digit() {
+/// `get_job_run` answered with the spec's example whose free-form `result_payload` is the
+/// JSON text `payload`, exactly as written (its digits untouched by any encoder here).
+async fn job_run_with_payload(payload: &str) -> types::JobRunResponse {
     let server = MockServer::start_async().await;
-    let text = r#"{"score": 5.4834840020729266e-80, "ratio": 0.30000000000000004, "big": 1.7976931348623157e+308}"#;
     let sent = example("get_job_run", |v| v["result_payload"] = json!({}));
-    let mut body = serde_json::to_string(&sent).unwrap();
-    // The payload as the server's JSON encoder writes it (shortest round-trip digits).
-    body = body.replace(
+    let body = serde_json::to_string(&sent).unwrap().replace(
         r#""result_payload":{}"#,
-        &format!(r#""result_payload":{text}"#),
+        &format!(r#""result_payload":{payload}"#),
     );
-    assert!(body.contains("5.4834840020729266e-80"));
+    assert!(
+        body.contains(payload),
+        "the payload is in the answer as written"
+    );
     answer(&server, GET, "/jobs/nightly/runs/run_2", body).await;
-    let got = client(&server)
+    client(&server)
         .get_job_run("nightly", "run_2")
         .await
-        .expect("decodes")
-        .into_inner();
+        .expect("the job run decodes")
+        .into_inner()
+}
+
+#[tokio::test]
+async fn floats_keep_every_digit() {
+    // The payload as the server's JSON encoder writes it (shortest round-trip digits).
+    let text = r#"{"score": 5.4834840020729266e-80, "ratio": 0.30000000000000004, "big": 1.7976931348623157e+308}"#;
+    let got = job_run_with_payload(text).await;
     let again = serde_json::to_string(&got.result_payload).unwrap();
     for digits in [
         "5.4834840020729266e-80",
@@ -322,18 +330,7 @@ async fn an_integer_beyond_64_bits_is_refused_by_an_integer_field_and_read_as_a_
         "{text}"
     );
 
-    let server = MockServer::start_async().await;
-    let sent = example("get_job_run", |v| v["result_payload"] = json!({}));
-    let body = serde_json::to_string(&sent).unwrap().replace(
-        r#""result_payload":{}"#,
-        &format!(r#""result_payload":{{"n":{big}}}"#),
-    );
-    answer(&server, GET, "/jobs/nightly/runs/run_2", body).await;
-    let got = client(&server)
-        .get_job_run("nightly", "run_2")
-        .await
-        .expect("a free-form value decodes")
-        .into_inner();
+    let got = job_run_with_payload(&format!(r#"{{"n":{big}}}"#)).await;
     let n = &got.result_payload.expect("payload")["n"];
     assert_eq!(n.as_f64(), Some(2f64.powi(70)), "{n}");
     assert!(
