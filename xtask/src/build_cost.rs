@@ -1,9 +1,12 @@
 //! `cargo xtask build-cost`: what a fresh application pays to build on `islo`, against the
 //! same kind of application on reqwest + serde + tokio alone, measured in one run.
 //!
-//! Each variant is a small binary crate written into a scratch folder (the islo ones
-//! depend on this checkout by path; all start from this workspace's `Cargo.lock`, so every
-//! variant gets the same versions). Each round builds every variant in debug from an empty
+//! Each variant is a small binary crate written into a scratch folder; all start from this
+//! workspace's `Cargo.lock`, so every variant gets the same versions. The islo variants
+//! depend on this checkout's `HEAD` as a git dependency: cargo builds a git dependency as it
+//! builds one from crates.io (not incrementally, lints capped), which is how a user who ran
+//! `cargo add islo` pays for it. `islo-path` depends on the checkout by path instead, which
+//! cargo compiles like a workspace member (incrementally), for comparison. Each round builds every variant in debug from an empty
 //! target folder, in an order that alternates between rounds; the table gives the median
 //! wall time, the crates compiled, and each variant's ratio to the TLS-matched baseline
 //! taken round by round. `--timings` reports are kept for the last round.
@@ -58,7 +61,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 "#;
 
-fn variants(workspace: &Path) -> Vec<Variant> {
+/// `git` is the source of the islo variants: `git = "file://…", rev = "…"`.
+fn variants(workspace: &Path, git: &str) -> Vec<Variant> {
     let islo = workspace.join("islo");
     let islo = islo.display();
     let tokio = r#"tokio = { version = "1", features = ["macros", "rt-multi-thread"] }"#;
@@ -66,7 +70,13 @@ fn variants(workspace: &Path) -> Vec<Variant> {
     vec![
         Variant {
             name: "islo",
-            what: "islo, default features (native-tls)",
+            what: "islo, default features (native-tls), as a git dependency (built like one from crates.io)",
+            dependencies: format!("islo = {{ {git} }}\n{tokio}"),
+            main: ISLO_MAIN,
+        },
+        Variant {
+            name: "islo-path",
+            what: "islo, default features, as a path dependency (compiled incrementally, like a workspace member)",
             dependencies: format!("islo = {{ path = \"{islo}\" }}\n{tokio}"),
             main: ISLO_MAIN,
         },
@@ -82,7 +92,7 @@ fn variants(workspace: &Path) -> Vec<Variant> {
             name: "islo-rustls",
             what: "islo with rustls instead (default-features = false, features = [\"rustls\"])",
             dependencies: format!(
-                "islo = {{ path = \"{islo}\", default-features = false, features = [\"rustls\"] }}\n{tokio}"
+                "islo = {{ {git}, default-features = false, features = [\"rustls\"] }}\n{tokio}"
             ),
             main: ISLO_MAIN,
         },
@@ -177,6 +187,36 @@ fn build(dir: &Path, timings: bool) -> Result<(f64, usize), String> {
     Ok((secs, crates))
 }
 
+/// The islo variants' dependency source: this checkout's `HEAD`, as a git dependency. Says
+/// so when the work tree has changes, which the git variants do not see.
+fn git_source(workspace: &Path) -> Result<String, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(workspace)
+            .output()
+            .map_err(|e| format!("running git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "git {} failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    let head = git(&["rev-parse", "HEAD"])?;
+    if !git(&["status", "--porcelain", "--untracked-files=no"])?.is_empty() {
+        eprintln!(
+            "note: the work tree has uncommitted changes; the git variants build HEAD ({head}), only islo-path sees them"
+        );
+    }
+    Ok(format!(
+        "git = \"file://{}\", rev = \"{head}\"",
+        workspace.display()
+    ))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -186,7 +226,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 pub fn run(args: &[String], workspace: &Path) -> Result<(), String> {
     let o = parse(args)?;
     let lock = workspace.join("Cargo.lock");
-    let all = variants(workspace);
+    let all = variants(workspace, &git_source(workspace)?);
     let chosen: Vec<&Variant> = all
         .iter()
         .filter(|v| {
@@ -196,7 +236,9 @@ pub fn run(args: &[String], workspace: &Path) -> Result<(), String> {
         })
         .collect();
     if chosen.is_empty() {
-        return Err("--only names no variant (islo, base, islo-rustls, base-default)".into());
+        return Err(
+            "--only names no variant (islo, islo-path, base, islo-rustls, base-default)".into(),
+        );
     }
     for v in &chosen {
         write_app(&o.scratch.join(v.name), v, &lock)?;
