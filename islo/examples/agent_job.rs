@@ -140,7 +140,8 @@ async fn main() -> islo::Result<()> {
         let _ = std::fs::remove_dir_all(&scratch);
     }
     if run.exit_code != 0 {
-        std::process::exit(run.exit_code.clamp(1, 255));
+        // A process's own exit status is 0..=255 on Unix: report any failure as 1..=255.
+        std::process::exit(i32::try_from(run.exit_code.clamp(1, 255)).unwrap_or(1));
     }
     Ok(())
 }

@@ -221,8 +221,8 @@ impl Exchange<'_> {
             .await
             .map_err(|e| auth_err(AuthError::Transport(e.without_url())))?;
         if !status.is_success() {
-            let redacted = crate::secret::redact(&String::from_utf8_lossy(&body), &[self.key]);
-            let body = Bytes::from(redacted.into_bytes());
+            let body =
+                crate::secret::redact_body(body, |text| crate::secret::redact(text, &[self.key]));
             return Err(auth_err(AuthError::Rejected(ApiError::new(
                 "exchange_token",
                 status,

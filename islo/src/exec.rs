@@ -192,8 +192,9 @@ pub struct ExecOutput {
     /// Standard error.
     pub stderr: String,
     /// The exit code; `None` when the command never produced one (killed by the server's
-    /// limit, or still running when the wait timed out).
-    pub exit_code: Option<i32>,
+    /// limit, or still running when the wait timed out). As the server sent it: an `i64`,
+    /// so that no code is clamped.
+    pub exit_code: Option<i64>,
     /// The last status seen.
     pub status: ExecStatus,
     /// Whether the server truncated the output.
@@ -210,7 +211,7 @@ impl ExecOutput {
 
     fn from_result(r: types::ExecResultResponse) -> Self {
         Self {
-            exit_code: r.exit_code.map(exit_code),
+            exit_code: r.exit_code,
             status: ExecStatus::parse(&r.status),
             exec_id: r.exec_id,
             stdout: r.stdout,
@@ -219,11 +220,6 @@ impl ExecOutput {
             wait_timed_out: false,
         }
     }
-}
-
-/// An exit code from the API as an `i32` (saturating: exit codes are small).
-fn exit_code(code: i64) -> i32 {
-    i32::try_from(code).unwrap_or(if code < 0 { i32::MIN } else { i32::MAX })
 }
 
 fn argv<I, S>(command: I) -> Vec<String>
@@ -451,8 +447,8 @@ fn ended_early(last_error: Option<String>) -> Error {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StreamExit {
-    /// The exit code.
-    pub exit_code: i32,
+    /// The exit code, as the server sent it.
+    pub exit_code: i64,
     /// The messages of the first [`MAX_KEPT_ERRORS`] `error` events the server sent before
     /// the exit (credentials redacted), in order, each at most [`MAX_ERROR_MESSAGE_BYTES`].
     pub errors: Vec<String>,
@@ -619,8 +615,8 @@ pub enum ExecEvent {
     Stdout(String),
     /// Standard error, verbatim.
     Stderr(String),
-    /// The command exited with this code; the stream ends after it.
-    Exit(i32),
+    /// The command exited with this code (as the server sent it); the stream ends after it.
+    Exit(i64),
     /// The server reported an error (not output of the command; credentials redacted).
     Error(String),
     /// An event this SDK version does not know, kept as it came.
@@ -667,19 +663,28 @@ impl ExecStream {
 /// assert_eq!(exec_event(ev).unwrap(), ExecEvent::Exit(3));
 /// ```
 pub fn exec_event(event: SseEvent) -> std::result::Result<ExecEvent, StreamError> {
+    exec_event_redacted(event, crate::secret::redact_credentials)
+}
+
+/// [`exec_event`] with `redact` applied to the text of an `error` event and of a bad `exit`
+/// event (before that is cut short, so that no part of a secret survives the cut).
+fn exec_event_redacted(
+    event: SseEvent,
+    redact: impl Fn(&str) -> String,
+) -> std::result::Result<ExecEvent, StreamError> {
     Ok(match event.event.as_str() {
         "stdout" => ExecEvent::Stdout(event.data),
         "stderr" => ExecEvent::Stderr(event.data),
         "exit" => match event.data.trim().parse::<i64>() {
-            Ok(code) => ExecEvent::Exit(exit_code(code)),
+            Ok(code) => ExecEvent::Exit(code),
             Err(_) => {
                 return Err(StreamError::BadEvent {
                     event: "exit".into(),
-                    data: crate::secret::redact_credentials(&truncate(&event.data)),
+                    data: truncate(&redact(&event.data)),
                 })
             }
         },
-        "error" => ExecEvent::Error(crate::secret::redact_credentials(&event.data)),
+        "error" => ExecEvent::Error(redact(&event.data)),
         _ => ExecEvent::Other(event),
     })
 }
@@ -705,10 +710,9 @@ impl Stream for ExecStream {
         };
         match Pin::new(&mut self.inner).poll_next(cx) {
             Poll::Pending => Poll::Pending,
-            Poll::Ready(Some(Ok(ev))) => match exec_event(ev) {
+            // The server may echo the credential the request carried.
+            Poll::Ready(Some(Ok(ev))) => match exec_event_redacted(ev, |t| self.shared.redact(t)) {
                 Ok(ExecEvent::Error(m)) => {
-                    // The server may echo the credential the request carried.
-                    let m = self.shared.redact(&m);
                     self.last_error = Some(m.clone());
                     Poll::Ready(Some(Ok(ExecEvent::Error(m))))
                 }
@@ -720,13 +724,6 @@ impl Stream for ExecStream {
                 }
                 Err(reason) => {
                     self.done = true;
-                    let reason = match reason {
-                        StreamError::BadEvent { event, data } => StreamError::BadEvent {
-                            event,
-                            data: self.shared.redact(&data),
-                        },
-                        other => other,
-                    };
                     Poll::Ready(Some(Err(stream_error(reason))))
                 }
             },

@@ -48,6 +48,62 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
     redact_credentials(&out)
 }
 
+/// An answer's body with `redact` applied to its text, for keeping in an error.
+///
+/// - A body in which `redact` finds nothing is kept byte for byte (also when it is not
+///   UTF-8).
+/// - A JSON body is also redacted string by string after decoding: JSON may spell any
+///   character as `\uXXXX` (and `/` as `\/`), so a secret echoed that way is not in the
+///   raw text but would be in the message decoded from it. When a decoded string had to
+///   change, the body kept is the JSON encoded again with the redacted strings.
+/// - Otherwise the body kept is the redacted text (invalid UTF-8 replaced by U+FFFD).
+pub(crate) fn redact_body(raw: bytes::Bytes, redact: impl Fn(&str) -> String) -> bytes::Bytes {
+    let lossy = String::from_utf8_lossy(&raw);
+    let text = redact(&lossy);
+    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) {
+        if redact_strings(&mut value, &redact) {
+            if let Ok(encoded) = serde_json::to_vec(&value) {
+                return encoded.into();
+            }
+        }
+    }
+    if text == lossy {
+        raw
+    } else {
+        text.into_bytes().into()
+    }
+}
+
+/// Applies `redact` to every string and object key in `value`; true when one changed.
+fn redact_strings(value: &mut serde_json::Value, redact: &impl Fn(&str) -> String) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            let r = redact(s);
+            let changed = r != *s;
+            if changed {
+                *s = r;
+            }
+            changed
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |changed, v| redact_strings(v, redact) | changed),
+        Value::Object(map) => {
+            let mut changed = false;
+            let entries = std::mem::take(map);
+            for (k, mut v) in entries {
+                changed |= redact_strings(&mut v, redact);
+                let key = redact(&k);
+                changed |= key != k;
+                map.insert(key, v);
+            }
+            changed
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
 /// Removes anything that looks like a bearer credential (`Bearer <token>`, any case) or a JWT
 /// (`eyJ…` with three base64url parts) from `text`, in one pass.
 pub(crate) fn redact_credentials(text: &str) -> String {
@@ -151,6 +207,31 @@ mod tests {
         let s = Secret::new("ak_live_supersecret");
         assert_eq!(format!("{s:?}"), "[redacted]");
         assert_eq!(format!("{s}"), "[redacted]");
+    }
+
+    #[test]
+    fn a_body_is_kept_unless_a_secret_had_to_go() {
+        let secret = Secret::new("ak_live_supersecret");
+        let redact = |t: &str| redact(t, &[&secret]);
+        // Nothing to remove: the bytes as they came, invalid UTF-8 and odd JSON included.
+        for raw in [&b"Caf\xe9"[..], br#"{"n": 1.50, "s": "\u00e9"}"#, b""] {
+            let body = redact_body(bytes::Bytes::copy_from_slice(raw), redact);
+            assert_eq!(body.as_ref(), raw);
+        }
+        // A literal secret in text that is not JSON.
+        let body = redact_body(
+            bytes::Bytes::from_static(b"key ak_live_supersecret \xff"),
+            redact,
+        );
+        assert_eq!(String::from_utf8_lossy(&body), "key [redacted] \u{fffd}");
+        // Spelled with escapes, in a value and in a key: the JSON is encoded again.
+        let raw = br#"{"m": ["\u0061k_live_supersecret"], "ak_live_super\u0073ecret": 1}"#;
+        let body = redact_body(bytes::Bytes::from_static(raw), redact);
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"m": ["[redacted]"], "[redacted]": 1})
+        );
     }
 
     #[test]

@@ -579,12 +579,7 @@ impl IsloTransport {
         let raw = crate::auth::read_limited(resp, MAX_ERROR_BODY)
             .await
             .unwrap_or_default();
-        let text = self.shared.redact(&String::from_utf8_lossy(&raw));
-        let body = if text.as_bytes() == raw.as_ref() {
-            raw
-        } else {
-            Bytes::from(text.into_bytes())
-        };
+        let body = crate::secret::redact_body(raw, |text| self.shared.redact(text));
         carrier_response(ApiError::new(op.id, status, headers, body).into())
     }
 }

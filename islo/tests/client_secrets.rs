@@ -132,3 +132,123 @@ async fn tracing_output_of_a_failing_call_has_no_secrets() {
     assert!(text.contains("call failed"), "{text}");
     assert_clean(&text, &key);
 }
+
+/// A JSON string may spell any character as `\uXXXX` (and `/` as `\/`): a secret echoed that
+/// way is not in the raw body, but it is in the message decoded from it.
+#[tokio::test]
+async fn a_secret_echoed_with_json_escapes_is_redacted_from_the_decoded_message() {
+    let key = key("secrets_json_escapes");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    exchange(&control, &key, TOKEN, None).await;
+    // `t` as \u0074 in the token, `k` as \u006b in the key (keys start with `ak_`...).
+    let escaped_token = format!("\\u0074{}", &TOKEN[1..]);
+    let escaped_key = key.replacen('k', "\\u006b", 1);
+    assert!(!escaped_key.contains(&key));
+    let body = format!(
+        r#"{{"code":"forbidden","message":"raw token {escaped_token} key {escaped_key}","detail":"{escaped_token}"}}"#
+    );
+    compute
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/escaped");
+            then.status(403)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .build()
+        .unwrap();
+    let err = islo.get_sandbox("escaped").send().await.unwrap_err();
+    let api = err.as_api().unwrap();
+    let text = format!(
+        "{err} | {err:?} | {err:#?} | {} | {}",
+        api.message(),
+        String::from_utf8_lossy(api.body())
+    );
+    assert_clean(&text, &key);
+    assert!(text.contains("[redacted]"), "{text}");
+    let islo::ErrorBody::Error(decoded) = api.decoded() else {
+        panic!(
+            "the body still decodes as an ErrorResponse: {:?}",
+            api.decoded()
+        );
+    };
+    assert_eq!(
+        decoded.code.as_str(),
+        "forbidden",
+        "the rest of the body is kept"
+    );
+}
+
+/// The same for the token exchange's error body and the API key.
+#[tokio::test]
+async fn an_exchange_error_echoing_the_key_with_json_escapes_is_redacted() {
+    let key = key("secrets_exchange_escapes");
+    let control = MockServer::start_async().await;
+    let escaped_key = key.replacen('k', "\\u006b", 1);
+    let body = format!(r#"{{"code":"invalid_key","message":"unknown access_key {escaped_key}"}}"#);
+    control
+        .mock_async(move |when, then| {
+            when.method(POST).path("/auth/token");
+            then.status(401)
+                .header("content-type", "application/json")
+                .body(body);
+        })
+        .await;
+    let islo = builder(&control.base_url(), &control.base_url(), &key)
+        .build()
+        .unwrap();
+    let err = islo.list_environments().send().await.unwrap_err();
+    let mut text = format!("{err} | {err:?}");
+    let mut src = std::error::Error::source(&err);
+    while let Some(e) = src {
+        text.push_str(&format!(" | {e} | {e:?}"));
+        src = e.source();
+    }
+    assert_clean(&text, &key);
+}
+
+/// An error body that is not UTF-8 and echoes no secret is kept byte for byte.
+#[tokio::test]
+async fn an_error_body_that_is_not_utf8_is_kept_as_sent() {
+    let key = key("secrets_not_utf8");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    exchange(&control, &key, TOKEN, None).await;
+    compute
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/latin1");
+            then.status(502).body(b"Caf\xe9 indisponible");
+        })
+        .await;
+    control
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/auth/token")
+                .json_body_includes(r#"{"access_key":"ak_latin1"}"#);
+            then.status(401).body(b"cl\xe9 inconnue");
+        })
+        .await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let err = islo.get_sandbox("latin1").send().await.unwrap_err();
+    assert_eq!(
+        err.as_api().unwrap().body().as_ref(),
+        b"Caf\xe9 indisponible"
+    );
+
+    let islo = builder(&control.base_url(), &compute.base_url(), "ak_latin1")
+        .build()
+        .unwrap();
+    let err = islo.get_sandbox("latin1").send().await.unwrap_err();
+    let islo::Error::Auth(auth) = &err else {
+        panic!("expected a failed exchange: {err:?}");
+    };
+    let islo::AuthError::Rejected(api) = &**auth else {
+        panic!("expected a rejected exchange: {auth:?}");
+    };
+    assert_eq!(api.body().as_ref(), b"cl\xe9 inconnue");
+}

@@ -681,3 +681,90 @@ fn the_fake_builder_never_prints_its_api_key() {
     assert!(!text.contains("ak_fake_secret_9f3a"), "{text}");
     assert!(text.contains("FakeIsloBuilder"), "{text}");
 }
+
+/// An `exit` event whose data is not a number is shown truncated; the session token it
+/// echoes is redacted before the cut, so no part of it survives.
+#[tokio::test]
+async fn a_token_echoed_by_a_bad_exit_event_is_redacted_before_it_is_cut_short() {
+    let token = "opaque-sess-0123456789abcdef0123456789abcdef0123456789abcdef-tail01";
+    assert!(token.len() > 64);
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(move |when, then| {
+            when.method(POST).path("/sandboxes/sb/exec/stream");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(format!("event: exit\ndata: {token}\n\n"));
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token(token)
+        .control_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    let mut events = islo
+        .sandbox("sb")
+        .exec_stream(["true"], islo::exec::ExecOptions::new())
+        .await
+        .unwrap();
+    let err = futures_util::StreamExt::next(&mut events)
+        .await
+        .expect("an item")
+        .expect_err("a bad exit event is an error");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(&token[..20]), "{text}");
+    assert!(text.contains("[redacted]"), "{text}");
+}
+
+/// Exit codes are kept as the server sent them, also beyond `i32` (a Windows-style
+/// `0xC0000005` read as unsigned), in the stream and in a finished exec's result.
+#[tokio::test]
+async fn an_exit_code_beyond_i32_is_kept_as_sent() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec/stream");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body("event: exit\ndata: 3221225477\n\n");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec");
+            then.status(200).json_body(
+                serde_json::json!({"exec_id": "e1", "sandbox_id": "id-1", "status": "running"}),
+            );
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.status(200).json_body(serde_json::json!({
+                "exec_id": "e1", "status": "completed", "exit_code": -4294967296i64,
+                "stdout": "", "stderr": "", "truncated": false
+            }));
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("t0k3n-exit-codes")
+        .control_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    let mut events = islo
+        .sandbox("sb")
+        .exec_stream(["true"], islo::exec::ExecOptions::new())
+        .await
+        .unwrap();
+    let ev = futures_util::StreamExt::next(&mut events)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ev, islo::exec::ExecEvent::Exit(3_221_225_477));
+    let out = islo.sandbox("sb").exec(["true"]).await.unwrap();
+    assert_eq!(out.exit_code, Some(-4_294_967_296));
+}
