@@ -50,9 +50,18 @@ pub enum ExecStatus {
     Failed,
     /// Stopped by the server's limit.
     Timeout,
-    /// A status this SDK version does not know, as the server sent it.
+    /// A status this SDK version does not know, as the server sent it. A wait
+    /// ([`Sandbox::exec_with`], [`Exec::wait`]) ends on it when the result carries an exit
+    /// code, and otherwise after [`MAX_UNKNOWN_STATUS_POLLS`] such answers in a row,
+    /// returning what it saw.
     Unknown(String),
 }
+
+/// How many answers in a row with a status this SDK does not know (and no exit code) a wait
+/// polls before it returns what it saw: a server that keeps answering such a status does
+/// not keep a wait without a timeout going for ever. With the default intervals that is
+/// about a minute.
+pub const MAX_UNKNOWN_STATUS_POLLS: u32 = 30;
 
 impl ExecStatus {
     /// Parses the server's text.
@@ -360,8 +369,11 @@ impl Sandbox {
     ///     .sandbox("my-sandbox")
     ///     .exec_to_writers(["ls", "-la"], Default::default(), &mut out, &mut err)
     ///     .await?;
-    /// std::process::exit(ended.exit_code);
-    /// # }
+    /// for message in &ended.errors {
+    ///     eprintln!("server: {message}");
+    /// }
+    /// println!("exit code {}", ended.exit_code);
+    /// # Ok(()) }
     /// ```
     pub async fn exec_to_writers<I, S, O, E>(
         &self,
@@ -493,13 +505,23 @@ impl Exec {
 
     /// Waits until it finishes or `options.timeout` passes, polling as the options say.
     pub async fn wait_with(&self, options: ExecOptions) -> Result<ExecOutput> {
+        // Consecutive answers with a status this SDK does not know and no exit code.
+        let unknown = std::sync::atomic::AtomicU32::new(0);
         let result = crate::retry::poll_until(options.polling(), || async {
             let seen = self.poll().await?;
-            Ok(if seen.status.is_finished() {
-                Poll::Ready(seen)
+            if seen.status.is_finished() {
+                return Ok(Poll::Ready(seen));
+            }
+            if let ExecStatus::Unknown(_) = seen.status {
+                // An exit code says the command ended, whatever the status is called.
+                let in_a_row = unknown.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if seen.exit_code.is_some() || in_a_row >= MAX_UNKNOWN_STATUS_POLLS {
+                    return Ok(Poll::Ready(seen));
+                }
             } else {
-                Poll::Pending(seen)
-            })
+                unknown.store(0, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(Poll::Pending(seen))
         })
         .await;
         match result {

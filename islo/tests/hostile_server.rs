@@ -418,6 +418,44 @@ async fn a_same_origin_redirect_out_of_the_base_path_is_refused_with_the_bearer_
     assert_eq!(other.calls_async().await, 0);
 }
 
+/// A gateway that decodes `%2F` (or `%5C`) before routing would send
+/// `/islo/..%2Fother-service/…` to `/other-service/…`: such a target is refused, although
+/// its path, as text, is under the base's.
+#[tokio::test]
+async fn a_redirect_hiding_a_dot_segment_behind_an_encoded_slash_is_refused() {
+    for location in [
+        "/islo/..%2Fother-service/environments",
+        "/islo/..%2fother-service/environments",
+        "/islo/..%5Cother-service/environments",
+        "/islo/%2E%2E%2Fother-service/environments",
+    ] {
+        let server = MockServer::start_async().await;
+        server
+            .mock_async(move |when, then| {
+                when.method(GET).path("/islo/environments");
+                then.status(307).header("location", location);
+            })
+            .await;
+        let other = server
+            .mock_async(|when, then| {
+                when.path_includes("other-service");
+                then.status(200).json_body(json!([]));
+            })
+            .await;
+        let base = format!("{}/islo", server.base_url());
+        let islo = Islo::builder()
+            .ignore_env()
+            .session_token("sess-kept-home")
+            .control_url(&base)
+            .compute_url(&base)
+            .build()
+            .unwrap();
+        let err = islo.list_environments().await.unwrap_err();
+        assert!(matches!(err, Error::Redirect { .. }), "{location}: {err:?}");
+        assert_eq!(other.calls_async().await, 0, "{location}");
+    }
+}
+
 // ----- 14. configuration errors and the token endpoint ---------------------------------------
 
 #[test]

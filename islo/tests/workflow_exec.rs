@@ -385,3 +385,68 @@ async fn exec_deadline_bounds_a_poll_that_hangs() {
     assert_eq!(out.status, ExecStatus::Running);
     assert_eq!(out.exec_id, "e1");
 }
+
+/// A status this SDK version does not know ends the wait when the result carries an exit
+/// code: the command exited, whatever the server calls that.
+#[tokio::test]
+async fn an_unknown_status_with_an_exit_code_ends_the_wait() {
+    let server = MockServer::start_async().await;
+    mock_exec_start(&server).await;
+    let result = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.status(200).json_body(serde_json::json!({
+                "exec_id": "e1", "status": "cancelled", "exit_code": 137,
+                "stdout": "partial", "stderr": "", "truncated": false
+            }));
+        })
+        .await;
+    let islo = mock_client(&server);
+    let out = tokio::time::timeout(
+        Duration::from_secs(10),
+        islo.sandbox("sb").exec_with(["sleep", "99"], fast()),
+    )
+    .await
+    .expect("the wait ends")
+    .unwrap();
+    assert_eq!(out.status, ExecStatus::Unknown("cancelled".into()));
+    assert_eq!(out.exit_code, Some(137));
+    assert_eq!(out.stdout, "partial");
+    assert!(!out.success());
+    assert_eq!(result.calls_async().await, 1);
+}
+
+/// Without an exit code, an unknown status is polled like a running one, but only
+/// [`islo::exec::MAX_UNKNOWN_STATUS_POLLS`] times in a row: a server that keeps answering a
+/// status this SDK cannot read does not keep a wait without a timeout going for ever. What
+/// was seen is returned, output included.
+#[tokio::test]
+async fn an_unknown_status_without_an_exit_code_ends_the_wait_after_a_bounded_number_of_polls() {
+    let server = MockServer::start_async().await;
+    mock_exec_start(&server).await;
+    let result = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.status(200).json_body(serde_json::json!({
+                "exec_id": "e1", "status": "mystery",
+                "stdout": "so far", "stderr": "", "truncated": false
+            }));
+        })
+        .await;
+    let islo = mock_client(&server);
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        islo.sandbox("sb").exec_with(["sleep", "99"], fast()),
+    )
+    .await
+    .expect("the wait ends")
+    .unwrap();
+    assert_eq!(out.status, ExecStatus::Unknown("mystery".into()));
+    assert_eq!(out.exit_code, None);
+    assert_eq!(out.stdout, "so far");
+    assert!(!out.wait_timed_out, "no timeout was set");
+    assert_eq!(
+        result.calls_async().await,
+        islo::exec::MAX_UNKNOWN_STATUS_POLLS as usize
+    );
+}
