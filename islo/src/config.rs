@@ -125,17 +125,47 @@ fn validate_url(what: &str, raw: &str) -> Result<String, Error> {
 /// Whether this build can speak TLS.
 const TLS: bool = cfg!(any(feature = "rustls", feature = "native-tls"));
 
-/// The `reqwest::Client` used when the caller brings none: built once per process and
-/// shared (building one costs a TLS context and a connection pool; a clone costs a
-/// reference count), so a client built per task is cheap.
+/// The `reqwest::Client` used when the caller brings none: one per tokio runtime, shared by
+/// every client built in it (a clone costs a reference count), so a client built per task
+/// is cheap and reuses the runtime's connections.
+///
+/// Not one per process: a pooled connection is driven by a task of the runtime that opened
+/// it, so a client of another runtime that picked it up would hang while that runtime is
+/// idle and fail ("runtime dropped the dispatch task") once it is dropped, as when one
+/// `#[tokio::test]` ends while another runs. Clients built outside any runtime share one.
+/// The TLS setup, the costly part of a client, is made once per process.
 fn default_http_client() -> Result<reqwest::Client, Error> {
-    static SHARED: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
-    if let Some(client) = SHARED.get() {
-        return Ok(client.clone());
+    /// Runtimes remembered; the client of the oldest is let go beyond that (clients that
+    /// hold it keep it; new ones built in that runtime get a fresh one).
+    const KEPT: usize = 8;
+    type Clients = Vec<(Option<tokio::runtime::Id>, reqwest::Client)>;
+    static CLIENTS: std::sync::Mutex<Clients> = std::sync::Mutex::new(Vec::new());
+    let runtime = tokio::runtime::Handle::try_current().ok().map(|h| h.id());
+    let find = |clients: &Clients| {
+        clients
+            .iter()
+            .find(|(r, _)| *r == runtime)
+            .map(|(_, c)| c.clone())
+    };
+    let lock = || {
+        CLIENTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some(client) = find(&lock()) {
+        return Ok(client);
     }
     let client = build_http_client()?;
-    // Two callers racing here both build one; the first one set is the one kept.
-    Ok(SHARED.get_or_init(|| client).clone())
+    let mut clients = lock();
+    // Two callers racing here both build one; the first one stored is the one kept.
+    if let Some(stored) = find(&clients) {
+        return Ok(stored);
+    }
+    if clients.len() >= KEPT {
+        clients.remove(0);
+    }
+    clients.push((runtime, client.clone()));
+    Ok(client)
 }
 
 fn build_http_client() -> Result<reqwest::Client, Error> {
@@ -150,9 +180,33 @@ fn build_http_client() -> Result<reqwest::Client, Error> {
     let builder = builder
         .http1_only()
         .retry(reqwest::retry::never().max_retries_per_request(0));
+    // native-tls is reqwest's default backend whenever it is enabled (also next to rustls).
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_backend_preconfigured(shared_native_tls()?);
     builder
         .build()
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// The native-tls connector every default client uses, set up once per process (it loads
+/// the system's root certificates, which costs far more than the rest of a client), with
+/// the ALPN protocols reqwest would offer itself.
+#[cfg(feature = "native-tls")]
+fn shared_native_tls() -> Result<native_tls::TlsConnector, Error> {
+    static SHARED: std::sync::OnceLock<native_tls::TlsConnector> = std::sync::OnceLock::new();
+    if let Some(tls) = SHARED.get() {
+        return Ok(tls.clone());
+    }
+    let alpn: &[&str] = if cfg!(feature = "http2") {
+        &["h2", "http/1.1"]
+    } else {
+        &["http/1.1"]
+    };
+    let tls = native_tls::TlsConnector::builder()
+        .request_alpns(alpn)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?;
+    Ok(SHARED.get_or_init(|| tls).clone())
 }
 
 fn env_nonempty(name: &str) -> Option<String> {
@@ -424,6 +478,18 @@ impl IsloBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// reqwest accepts the shared TLS connector (a native-tls version it does not know
+    /// would fail `build`), inside a runtime and outside one. That a runtime's client is its
+    /// own is `client_routing.rs`'s `a_client_built_in_another_runtime_…` (over HTTP).
+    #[test]
+    fn the_default_client_builds_in_and_outside_a_runtime() {
+        default_http_client().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async { default_http_client().unwrap() });
+    }
 
     #[test]
     fn urls_must_be_http_with_a_host() {

@@ -381,3 +381,51 @@ async fn create_answering_201_with_json_succeeds() {
     assert_eq!(resp.status().as_u16(), 201);
     assert_eq!(resp.into_inner().name, "fresh");
 }
+
+/// A connection belongs to the runtime whose task drives it. The default HTTP client is
+/// shared per runtime, not per process: a client built in a second runtime must not pick up
+/// a pooled connection that the first one drives (here the first runtime stays alive but
+/// idle, so such a connection never answers; when it is dropped instead, as when one
+/// `#[tokio::test]` ends while another runs, the call fails with "runtime dropped the
+/// dispatch task").
+#[test]
+fn a_client_built_in_another_runtime_does_not_borrow_its_connections() {
+    let server = MockServer::start();
+    let body = sandbox("box");
+    server.mock(move |when, then| {
+        when.method(GET).path("/sandboxes/box");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    });
+    let client = || {
+        islo::Islo::builder()
+            .ignore_env()
+            .session_token("tok-two-runtimes")
+            .control_url(server.base_url())
+            .compute_url(server.base_url())
+            .build()
+            .unwrap()
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let first = runtime();
+    first.block_on(async { client().get_sandbox("box").send().await.unwrap() });
+    let second = runtime();
+    let answered = second.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            client().get_sandbox("box").send(),
+        )
+        .await
+    });
+    assert!(
+        matches!(answered, Ok(Ok(_))),
+        "the call in the second runtime went over the first one's connection: {answered:?}"
+    );
+    drop(first);
+}
