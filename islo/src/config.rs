@@ -346,7 +346,8 @@ impl IsloBuilder {
         self
     }
 
-    /// Timeout for each non-streaming call (streams and downloads are not cut).
+    /// Timeout for each non-streaming call (streams, downloads and streamed uploads are not
+    /// cut: each takes as long as its data does; bound those with `tokio::time::timeout`).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
         self

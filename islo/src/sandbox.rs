@@ -201,25 +201,31 @@ impl Islo {
     /// Creates a sandbox and, unless the spec says [`SandboxSpec::no_wait`], waits until it
     /// runs. Prefer [`Islo::with_sandbox`] or [`Islo::new_sandbox_guarded`], which delete it
     /// for you.
+    ///
+    /// The sandbox is not leaked before it is handed out: when the wait fails, or this call's
+    /// future is dropped during it, the sandbox is deleted.
     pub async fn new_sandbox(&self, spec: impl Into<SandboxSpec>) -> Result<Sandbox> {
-        let spec = spec.into();
-        let created = self.create_sandbox(spec.body.clone()).await?.into_inner();
-        let mut sb = self.sandbox(created.name.clone());
-        sb.info = Some(created);
-        if let Some(timeout) = spec.wait {
-            if let Err(e) = sb.wait_until_running(timeout).await {
-                // It exists, but will not be handed out: do not leak it.
-                let _ = sb.delete().await;
-                return Err(e);
-            }
-        }
-        Ok(sb)
+        Ok(self.new_sandbox_guarded(spec).await?.keep())
     }
 
     /// Like [`Islo::new_sandbox`], inside a [`SandboxGuard`] that deletes the sandbox when it
     /// is dropped (or with [`SandboxGuard::delete`], which waits for it).
     pub async fn new_sandbox_guarded(&self, spec: impl Into<SandboxSpec>) -> Result<SandboxGuard> {
-        let guard = SandboxGuard::new(self.new_sandbox(spec).await?);
+        let spec = spec.into();
+        let created = self.create_sandbox(spec.body.clone()).await?.into_inner();
+        let mut sb = self.sandbox(created.name.clone());
+        sb.info = Some(created);
+        // Guarded from here: if this future is dropped during the wait, the drop deletes it.
+        let guard = SandboxGuard::new(sb);
+        if let Some(timeout) = spec.wait {
+            if let Err(e) = guard.sandbox().wait_until_running(timeout).await {
+                // It exists, but will not be handed out: do not leak it.
+                if let Err(d) = guard.delete().await {
+                    tracing::warn!(error = %d, "islo: deleting a sandbox that did not start failed");
+                }
+                return Err(e);
+            }
+        }
         Ok(guard)
     }
 

@@ -301,7 +301,10 @@ impl IsloTransport {
             }
         }
         if let Some(t) = self.settings.timeout {
-            if !op.is_stream() {
+            // Neither a streamed answer nor a streamed body (an upload) is cut by the call's
+            // timeout: each takes as long as its data does.
+            let streamed_body = request.body().is_some_and(|b| b.as_bytes().is_none());
+            if !op.is_stream() && !streamed_body {
                 *request.timeout_mut() = Some(t);
             }
         }

@@ -95,6 +95,35 @@ async fn with_sandbox_deletes_when_its_future_is_dropped() {
     until_no_sandboxes(&fake).await;
 }
 
+/// The sandbox exists from the moment the create answers, while the call still waits for it
+/// to boot: a call dropped then (a `tokio::time::timeout`, a `select!`, Ctrl-C) deletes it,
+/// for each of the three ways to create one.
+#[tokio::test]
+async fn a_sandbox_is_deleted_when_its_creation_is_dropped_during_the_boot_wait() {
+    let fake = FakeIslo::builder()
+        .sandbox_starting_gets(u32::MAX)
+        .start()
+        .await
+        .unwrap();
+    let islo = fake.client().unwrap();
+    for way in ["with_sandbox", "new_sandbox_guarded", "new_sandbox"] {
+        let spec = SandboxSpec::new().name(format!("boot-{}", way.len()));
+        let waited = tokio::time::timeout(Duration::from_millis(300), async {
+            match way {
+                "with_sandbox" => islo
+                    .with_sandbox(spec, |_| async { Ok::<_, Error>(()) })
+                    .await
+                    .map(drop),
+                "new_sandbox_guarded" => islo.new_sandbox_guarded(spec).await.map(drop),
+                _ => islo.new_sandbox(spec).await.map(drop),
+            }
+        })
+        .await;
+        assert!(waited.is_err(), "{way}: the boot wait was still going");
+        until_no_sandboxes(&fake).await;
+    }
+}
+
 #[tokio::test]
 async fn a_guard_dropped_outside_any_runtime_still_deletes() {
     let (fake, islo) = fake().await;

@@ -1336,3 +1336,39 @@ async fn download_dir_of_a_generated_tree_extracts_every_file() {
         );
     }
 }
+
+/// The call timeout bounds calls that answer at once, not a streamed upload, which takes as
+/// long as its data does: a reader that trickles for longer than the timeout still uploads.
+#[tokio::test]
+async fn a_streamed_upload_is_not_cut_by_the_call_timeout() {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = fake
+        .client_builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    islo.create_sandbox(types::SandboxCreate {
+        name: Some("sb".into()),
+        ..Default::default()
+    })
+    .send()
+    .await
+    .unwrap();
+    let (mut tx, rx) = tokio::io::duplex(64);
+    let feeder = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        for _ in 0..10 {
+            tx.write_all(b"0123456789").await.unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    islo.sandbox("sb")
+        .upload_reader(rx, "/workspace/slow.txt")
+        .await
+        .unwrap();
+    feeder.await.unwrap();
+    assert_eq!(
+        fake.read_file("sb", "/workspace/slow.txt").unwrap(),
+        b"0123456789".repeat(10)
+    );
+}
