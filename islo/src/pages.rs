@@ -151,8 +151,7 @@ where
             c.pages += 1;
             let mut page = (c.fetch)(limit, c.offset).await?;
             let received = page.items.len() as u64;
-            let full = received >= u64::from(limit) && received > 0;
-            if full && c.previous.as_ref() == Some(&page.items) {
+            if received > 0 && c.previous.as_ref() == Some(&page.items) {
                 return Err(Error::Paging(format!(
                     "the page at offset {} repeats the one before it: the server seems to ignore `offset`",
                     c.offset
@@ -168,11 +167,14 @@ where
             c.offset = c.offset.saturating_add(n);
             c.yielded = c.yielded.saturating_add(page.items.len() as u64);
             let reached_total = page.total.is_some_and(|t| c.offset >= t);
+            // A page shorter than asked is the last one, unless `total` says there is more
+            // (a server may cap `limit` below what was asked).
+            let short = n < u64::from(limit) && page.total.is_none();
             let reached_max = c.opts.max_items.is_some_and(|m| c.yielded >= m);
-            if n < u64::from(limit) || reached_total || reached_max || n == 0 {
+            if short || reached_total || reached_max || n == 0 {
                 c.done = true;
             }
-            c.previous = (full && !c.done).then(|| page.items.clone());
+            c.previous = (!c.done).then(|| page.items.clone());
             Ok::<_, crate::Error>(Some((page.items, c)))
         })
         .map_ok(|items| stream::iter(items.into_iter().map(Ok)))

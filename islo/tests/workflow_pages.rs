@@ -109,6 +109,35 @@ async fn sandboxes_stop_at_total_without_requesting_past_the_end() {
     assert_eq!(other.calls_async().await, 0);
 }
 
+/// A server may cap `limit` below what was asked (the spec sets no maximum): a page shorter
+/// than asked is then not the last while `total` says there is more, and the stream goes on
+/// from where that page ended, so no item is lost.
+#[tokio::test]
+async fn a_short_page_is_not_the_end_while_total_says_there_is_more() {
+    let server = MockServer::start_async().await;
+    // Asked for 5 per page; the server answers at most 2.
+    let p0 = sandbox_page(&server, 5, 0, 2, 5).await;
+    let p2 = sandbox_page(&server, 5, 2, 2, 5).await;
+    let p4 = sandbox_page(&server, 5, 4, 1, 5).await;
+    let other = unexpected(&server, "/sandboxes").await;
+    let items: Vec<_> = mock_client(&server)
+        .list_sandboxes()
+        .items(PageOptions::new().page_size(5))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(names(&items), ["sb-0", "sb-1", "sb-2", "sb-3", "sb-4"]);
+    assert_eq!(
+        (
+            p0.calls_async().await,
+            p2.calls_async().await,
+            p4.calls_async().await
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(other.calls_async().await, 0);
+}
+
 #[tokio::test]
 async fn sandboxes_stop_on_a_full_last_page_when_total_is_reached() {
     let server = MockServer::start_async().await;
