@@ -52,6 +52,19 @@ pub(crate) struct TokenSlot {
     recent: Mutex<Vec<Secret>>,
     refresh: tokio::sync::Mutex<()>,
     generation: AtomicU64,
+    /// Exchanges that failed so far, and how the latest one did: the calls that waited for
+    /// an exchange get its failure instead of each making one of their own.
+    failures: AtomicU64,
+    last_failure: Mutex<Option<SharedFailure>>,
+}
+
+/// What the calls waiting for a failed exchange are told (the message is redacted).
+#[derive(Clone, Debug)]
+struct SharedFailure {
+    message: String,
+    retryable: bool,
+    kind: crate::ErrorKind,
+    status: Option<reqwest::StatusCode>,
 }
 
 type CacheKey = (String, Secret);
@@ -91,6 +104,8 @@ impl TokenSlot {
             recent: Mutex::new(Vec::new()),
             refresh: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            last_failure: Mutex::new(None),
         });
         map.insert(cache_key, Arc::downgrade(&slot));
         slot
@@ -137,11 +152,42 @@ impl TokenSlot {
         if let Some((header, generation)) = self.cached_header(stale) {
             return Ok((header, generation, true));
         }
+        let failures_before = self.failures.load(Ordering::Acquire);
         let _guard = self.refresh.lock().await;
         if let Some((header, generation)) = self.cached_header(stale) {
             return Ok((header, generation, true));
         }
-        let issued = exchange.run().await?;
+        if self.failures.load(Ordering::Acquire) != failures_before {
+            // The exchange this call waited for failed: share that outcome (the caller's
+            // retry policy decides what comes next) rather than try again at once.
+            let shared = self
+                .last_failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            if let Some(f) = shared {
+                return Err(Error::Auth(Box::new(AuthError::Shared {
+                    message: f.message,
+                    retryable: f.retryable,
+                    kind: f.kind,
+                    status: f.status,
+                })));
+            }
+        }
+        let issued = match exchange.run().await {
+            Ok(issued) => issued,
+            Err(e) => {
+                let failure = SharedFailure {
+                    message: e.to_string(),
+                    retryable: e.is_retryable(),
+                    kind: e.kind(),
+                    status: e.status(),
+                };
+                *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(failure);
+                self.failures.fetch_add(1, Ordering::Release);
+                return Err(e);
+            }
+        };
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         let header = crate::transport::bearer(&issued.token)?;
         let now = Instant::now();

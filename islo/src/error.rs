@@ -486,6 +486,19 @@ pub enum AuthError {
     /// The token endpoint answered with a redirect. The SDK never sends the API key anywhere
     /// but `POST {control}/auth/token`, so a redirect is not followed with it.
     Redirected,
+    /// The exchange this call waited for (made for a concurrent call) failed. The calls
+    /// waiting for one exchange share its outcome rather than each making one of their own
+    /// against a token endpoint that is failing; this one is classified as that failure was.
+    Shared {
+        /// The failure's message (credentials redacted).
+        message: String,
+        /// Whether a retry may overcome it ([`Error::is_retryable`]).
+        retryable: bool,
+        /// Its [`Error::kind`].
+        kind: ErrorKind,
+        /// Its HTTP status, if the token endpoint answered.
+        status: Option<StatusCode>,
+    },
 }
 
 impl fmt::Display for AuthError {
@@ -498,6 +511,10 @@ impl fmt::Display for AuthError {
                 "the token endpoint answered with a redirect; the API key is only sent to \
                  POST {control}/auth/token, so it was not followed",
             ),
+            Self::Shared { message, .. } => write!(
+                f,
+                "the token exchange this call waited for (made for a concurrent call) failed: {message}"
+            ),
         }
     }
 }
@@ -507,7 +524,7 @@ impl std::error::Error for AuthError {
         match self {
             Self::Rejected(e) => Some(e),
             Self::Transport(e) => Some(e),
-            Self::BadResponse(_) | Self::Redirected => None,
+            Self::BadResponse(_) | Self::Redirected | Self::Shared { .. } => None,
         }
     }
 }
@@ -519,6 +536,7 @@ impl Error {
             Self::Api(e) => Some(e.status),
             Self::Auth(a) => match &**a {
                 AuthError::Rejected(e) => Some(e.status),
+                AuthError::Shared { status, .. } => *status,
                 _ => None,
             },
             _ => None,
@@ -538,6 +556,7 @@ impl Error {
                 AuthError::Transport(e) if e.is_timeout() => ErrorKind::Timeout,
                 AuthError::Transport(_) => ErrorKind::Connection,
                 AuthError::Redirected => ErrorKind::Redirect,
+                AuthError::Shared { kind, .. } => *kind,
                 _ => ErrorKind::Other,
             },
             Self::Redirect { .. } => ErrorKind::Redirect,

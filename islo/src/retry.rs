@@ -184,6 +184,7 @@ fn exchange_retryable(e: &AuthError) -> bool {
             .classify_status(api.status(), api.headers(), true)
             .is_some(),
         AuthError::Transport(_) => true,
+        AuthError::Shared { retryable, .. } => *retryable,
         _ => false,
     }
 }

@@ -692,3 +692,46 @@ async fn revoked_tokens_on_the_fake_are_replaced_transparently() {
     assert_eq!(fake.token_exchanges(), 2);
     assert_eq!(fake.requests("GET", "/sandboxes"), 3);
 }
+
+/// Calls that wait for one exchange share its outcome, a failure too: when the exchange
+/// fails, each waiting call fails with it (a typed `AuthError::Shared`, classified as the
+/// failure was) rather than making an exchange of its own, one after another, against an
+/// endpoint that is already failing.
+#[tokio::test]
+async fn calls_waiting_for_a_failed_exchange_share_its_failure() {
+    let key = key("auth_shared_failure");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    let exchanges = control
+        .mock_async(|when, then| {
+            when.method(POST).path("/auth/token");
+            then.status(503)
+                .delay(Duration::from_millis(300))
+                .json_body(json!({"code": "unavailable", "message": "try later"}));
+        })
+        .await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let calls = (0..10).map(|_| {
+        let islo = islo.clone();
+        tokio::spawn(async move { islo.get_sandbox("sb").send().await })
+    });
+    let results = futures_util::future::join_all(calls).await;
+    assert_eq!(
+        exchanges.calls_async().await,
+        1,
+        "one exchange for all ten calls"
+    );
+    for r in results {
+        let err = r.unwrap().unwrap_err();
+        assert!(matches!(err, islo::Error::Auth(_)), "{err:?}");
+        assert!(
+            err.is_retryable(),
+            "a 503 stays retryable when shared: {err:?}"
+        );
+        assert_eq!(err.kind(), islo::ErrorKind::Unavailable, "{err:?}");
+        assert!(err.to_string().contains("try later"), "{err}");
+    }
+}
