@@ -97,6 +97,11 @@ impl Sandbox {
     /// send path, so the whole call is repeated here, under the same [`crate::retry`] rules
     /// as any call the server may have acted on: after a 429, a 503 with `Retry-After`, or a
     /// connection that failed before sending.
+    ///
+    /// A 401 is answered as the send loop answers it for a call it can replay: the token it
+    /// was sent with is forgotten there, so one more attempt exchanges the key for a fresh
+    /// one (once per upload, and only for a client that exchanges a key; a static token
+    /// would be refused again).
     async fn upload_with_retries<F, Fut>(&self, mut attempt: F) -> Result<()>
     where
         F: FnMut(Islo) -> Fut,
@@ -105,12 +110,18 @@ impl Sandbox {
         let policy = self.islo.retry_policy().clone();
         let single = self.islo.with_max_attempts(1);
         let mut tries = 0;
+        let mut auth_replayed = !self.islo.shared().exchanges_tokens();
         loop {
             tries += 1;
             let e = match attempt(single.clone()).await {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
             };
+            if !auth_replayed && e.status() == Some(reqwest::StatusCode::UNAUTHORIZED) {
+                auth_replayed = true;
+                tries -= 1;
+                continue;
+            }
             match policy.classify_error(&e, false) {
                 Some(retry) if tries < policy.max_attempts => {
                     tokio::time::sleep(policy.delay(&retry, tries)).await;

@@ -135,6 +135,12 @@ impl Shared {
         }
     }
 
+    /// Whether this client exchanges an API key for its tokens (rather than holding a
+    /// static session token): only then can a rejected token be replaced.
+    pub(crate) fn exchanges_tokens(&self) -> bool {
+        matches!(self.credentials, Credentials::Exchange { .. })
+    }
+
     /// `text` with the credentials this client sends (the API key, the session tokens it
     /// used recently) and anything shaped like a bearer credential or a JWT redacted.
     pub(crate) fn redact(&self, text: &str) -> String {
@@ -295,9 +301,13 @@ impl IsloTransport {
                 op.id, op.plane
             )));
         }
-        for (k, v) in &self.shared.headers {
+        // Every value of a header the request does not set itself (one set twice on the
+        // builder is sent twice).
+        for k in self.shared.headers.keys() {
             if !request.headers().contains_key(k) {
-                request.headers_mut().insert(k, v.clone());
+                for v in self.shared.headers.get_all(k) {
+                    request.headers_mut().append(k, v.clone());
+                }
             }
         }
         if let Some(t) = self.settings.timeout {

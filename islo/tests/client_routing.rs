@@ -166,6 +166,42 @@ async fn builder_headers_reach_both_planes_and_exchange() {
     }
 }
 
+/// A header set more than once on the builder is sent with every value, on API calls as on
+/// the token exchange.
+#[tokio::test]
+async fn a_header_set_twice_is_sent_with_both_values() {
+    let key = key("routing_header_twice");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    let control_log = spy(&control).await;
+    let compute_log = spy(&compute).await;
+    exchange(&control, &key, "tok_headers_twice", None).await;
+    get_sandbox_ok(&compute, "box").await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .header("x-tag", "one")
+        .header("x-tag", "two")
+        .build()
+        .unwrap();
+    islo.get_sandbox("box").send().await.unwrap();
+    let all: Vec<_> = control_log
+        .lock()
+        .unwrap()
+        .iter()
+        .chain(compute_log.lock().unwrap().iter())
+        .cloned()
+        .collect();
+    assert_eq!(all.len(), 2);
+    for req in &all {
+        let values: Vec<String> = req
+            .headers_vec()
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("x-tag"))
+            .flat_map(|(_, v)| v.split(',').map(|p| p.trim().to_string()))
+            .collect();
+        assert_eq!(values, ["one", "two"], "{}", path(req));
+    }
+}
+
 // ----- 9. redirects ---------------------------------------------------------------------------
 
 #[tokio::test]

@@ -315,6 +315,50 @@ async fn a_streamed_upload_recovers_from_a_revoked_token_on_the_next_call() {
     );
 }
 
+/// `upload_file` and `upload_dir` can rebuild their body, so after a 401 on a token from
+/// the cache they exchange and upload once more, as any call that can be replayed does.
+#[tokio::test]
+async fn an_upload_that_can_rebuild_its_body_replays_once_after_a_revoked_token() {
+    let fake = islo::mock::FakeIslo::start().await.unwrap();
+    let islo = fake.client().unwrap();
+    let sb = islo
+        .create_sandbox(islo::types::SandboxCreate::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.txt");
+    std::fs::write(&file, b"from disk").unwrap();
+    std::fs::create_dir(dir.path().join("tree")).unwrap();
+    std::fs::write(dir.path().join("tree/t.txt"), b"in a tree").unwrap();
+
+    fake.revoke_tokens();
+    islo.sandbox(&sb.name)
+        .upload_file(&file, "/workspace/a.txt")
+        .await
+        .unwrap();
+    assert_eq!(fake.token_exchanges(), 2);
+    assert_eq!(
+        fake.read_file(&sb.name, "/workspace/a.txt").unwrap(),
+        b"from disk"
+    );
+
+    fake.revoke_tokens();
+    islo.sandbox(&sb.name)
+        .upload_dir(
+            dir.path().join("tree"),
+            "/workspace/tree",
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(fake.token_exchanges(), 3);
+    assert_eq!(
+        fake.read_file(&sb.name, "/workspace/tree/t.txt").unwrap(),
+        b"in a tree"
+    );
+}
+
 // ----- 10. paging always ends ----------------------------------------------------------------
 
 fn env(id: &str) -> serde_json::Value {
