@@ -418,11 +418,14 @@ impl Sandbox {
     /// already be given to a new sandbox), else by name.
     async fn confirm_gone(&self, timeout: Duration) -> Result<()> {
         let id = self.info.as_ref().map(|i| i.id.clone());
+        // By name only: the id of the first sandbox seen under the name is taken as this one's.
+        let first_seen: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
         let polling = Polling {
             initial: Duration::from_millis(100),
             max: Duration::from_secs(2),
             deadline: crate::retry::deadline_after(timeout),
         };
+        let first_seen = &first_seen;
         let result = crate::retry::poll_until(polling, || {
             let id = id.clone();
             async move {
@@ -436,9 +439,18 @@ impl Sandbox {
                     Ok(sb) if SandboxStatus::parse(&sb.status) == SandboxStatus::Deleted => {
                         Ok(Poll::Ready(()))
                     }
-                    // By name, a sandbox with another id is a new one that took the name.
-                    Ok(sb) if id.is_none() && self.info.as_ref().is_some_and(|i| i.id != sb.id) => {
-                        Ok(Poll::Ready(()))
+                    // By name, a sandbox with another id than the one seen first is a new
+                    // one that took the name: this one is gone.
+                    Ok(sb) if id.is_none() => {
+                        let mut first = first_seen.lock().unwrap_or_else(|p| p.into_inner());
+                        match first.as_deref() {
+                            Some(seen) if seen != sb.id => Ok(Poll::Ready(())),
+                            Some(_) => Ok(Poll::Pending(())),
+                            None => {
+                                *first = Some(sb.id.clone());
+                                Ok(Poll::Pending(()))
+                            }
+                        }
                     }
                     Ok(_) => Ok(Poll::Pending(())),
                 }

@@ -190,6 +190,54 @@ async fn delete_waits_until_the_server_confirms_the_sandbox_is_gone() {
     assert_eq!(get.calls_async().await, 3);
 }
 
+/// Deleting through a handle that knows only the name: the first sandbox seen under the
+/// name after the delete is taken as this one; when the name then shows a sandbox with
+/// another id, a new sandbox took it, and this one is gone.
+#[tokio::test]
+async fn a_name_only_delete_ends_when_a_new_sandbox_takes_the_name() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/sandboxes/reused");
+            then.status(202);
+        })
+        .await;
+    let seen = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let n = seen.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/reused");
+            then.respond_with(move |_| {
+                // Once still deleting, then a new sandbox under the same name.
+                let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (id, status) = if i < 1 {
+                    ("sb_old", "deleting")
+                } else {
+                    ("sb_new", "running")
+                };
+                let body = json!({"id": id, "name": "reused", "image": "x",
+                                  "status": status, "created_at": "2026-01-01T00:00:00Z"});
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .build()
+            });
+        })
+        .await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("t")
+        .control_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    let deleted = tokio::time::timeout(Duration::from_secs(10), islo.sandbox("reused").delete())
+        .await
+        .expect("the delete is confirmed once the name shows another sandbox");
+    deleted.unwrap();
+}
+
 #[tokio::test]
 async fn creating_a_sandbox_that_never_runs_does_not_leak_it() {
     let fake = FakeIslo::builder()
