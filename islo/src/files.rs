@@ -298,6 +298,11 @@ impl Sandbox {
     /// (`options` can exclude paths with gitignore-like globs such as `target/**` or
     /// `*.log`). Retried after a 429 or a failed connection by rebuilding the archive.
     ///
+    /// What is archived: regular files, directories, and symbolic links as links (never
+    /// followed). Sockets, FIFOs and devices have no archived form and are left out. A file
+    /// is archived with the size it had when opened: one that grows meanwhile is cut there,
+    /// one that shrinks fails the upload.
+    ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// use islo::archive::ArchiveOptions;
