@@ -13,6 +13,25 @@ fn assert_clean(text: &str, key: &str) {
     assert!(!text.contains(TOKEN), "session token leaked: {text}");
 }
 
+/// Everything an error shows: `Display`, `Debug` (plain and alternate), its sources, and an
+/// API error's message and body.
+fn shown(err: &islo::Error) -> String {
+    let mut text = format!("{err} | {err:?} | {err:#?}");
+    if let Some(api) = err.as_api() {
+        text.push_str(&format!(
+            " | {} | {}",
+            api.message(),
+            String::from_utf8_lossy(api.body())
+        ));
+    }
+    let mut src = std::error::Error::source(err);
+    while let Some(e) = src {
+        text.push_str(&format!(" | {e} | {e:?}"));
+        src = e.source();
+    }
+    text
+}
+
 async fn echoing_servers(key: &str) -> (MockServer, MockServer) {
     let control = MockServer::start_async().await;
     let compute = MockServer::start_async().await;
@@ -57,12 +76,8 @@ async fn api_error_echoing_bearer_token_and_key_is_redacted() {
         .build()
         .unwrap();
     let err = islo.get_sandbox("echo").send().await.unwrap_err();
-    let api = err.as_api().unwrap();
-    let text = format!(
-        "{err} | {err:?} | {err:#?} | {} | {}",
-        api.message(),
-        String::from_utf8_lossy(api.body())
-    );
+    assert!(err.as_api().is_some(), "{err:?}");
+    let text = shown(&err);
     assert_clean(&text, &key);
     assert!(text.contains("[redacted]"), "{text}");
     assert_eq!(err.status().unwrap().as_u16(), 403);
@@ -84,12 +99,7 @@ async fn exchange_error_echoing_the_key_is_redacted() {
         .build()
         .unwrap();
     let err = islo.list_environments().send().await.unwrap_err();
-    let mut text = format!("{err} | {err:?}");
-    let mut src = std::error::Error::source(&err);
-    while let Some(e) = src {
-        text.push_str(&format!(" | {e} | {e:?}"));
-        src = e.source();
-    }
+    let text = shown(&err);
     assert_clean(&text, &key);
     assert!(text.contains("[redacted]"), "{text}");
 }
@@ -161,11 +171,7 @@ async fn a_secret_echoed_with_json_escapes_is_redacted_from_the_decoded_message(
         .unwrap();
     let err = islo.get_sandbox("escaped").send().await.unwrap_err();
     let api = err.as_api().unwrap();
-    let text = format!(
-        "{err} | {err:?} | {err:#?} | {} | {}",
-        api.message(),
-        String::from_utf8_lossy(api.body())
-    );
+    let text = shown(&err);
     assert_clean(&text, &key);
     assert!(text.contains("[redacted]"), "{text}");
     let islo::ErrorBody::Error(decoded) = api.decoded() else {
@@ -200,12 +206,7 @@ async fn an_exchange_error_echoing_the_key_with_json_escapes_is_redacted() {
         .build()
         .unwrap();
     let err = islo.list_environments().send().await.unwrap_err();
-    let mut text = format!("{err} | {err:?}");
-    let mut src = std::error::Error::source(&err);
-    while let Some(e) = src {
-        text.push_str(&format!(" | {e} | {e:?}"));
-        src = e.source();
-    }
+    let text = shown(&err);
     assert_clean(&text, &key);
 }
 
