@@ -28,20 +28,10 @@ pub(crate) fn check_path_segment(
     name: &'static str,
     value: &str,
 ) -> Result<()> {
-    // Without a `%` there is nothing to decode (the usual case: no copy).
-    let decoded = if value.contains('%') {
-        std::borrow::Cow::Owned(percent_decode(value))
-    } else {
-        std::borrow::Cow::Borrowed(value)
-    };
     let why = if value.is_empty() {
         Some("must not be empty")
-    } else if matches!(&*decoded, "." | "..") || matches!(value, "." | "..") {
-        Some("must not be `.` or `..`")
-    } else if value.contains(['/', '\\']) || decoded.contains(['/', '\\']) {
-        Some("must not contain `/` or `\\`")
     } else {
-        None
+        segment_problem(value)
     };
     match why {
         Some(why) => Err(Error::InvalidRequest(format!(
@@ -49,6 +39,26 @@ pub(crate) fn check_path_segment(
             op.id
         ))),
         None => Ok(()),
+    }
+}
+
+/// Why the path segment `value` (as sent, possibly percent-encoded) would lead somewhere
+/// else than one segment down, if it would: it is `.` or `..`, or holds a `/` or `\`, as
+/// written or once decoded (also when encoded twice). Path parameters and redirect targets
+/// are both checked with it.
+pub(crate) fn segment_problem(value: &str) -> Option<&'static str> {
+    // Without a `%` there is nothing to decode (the usual case: no copy).
+    let decoded = if value.contains('%') {
+        std::borrow::Cow::Owned(percent_decode(value))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    };
+    if matches!(&*decoded, "." | "..") || matches!(value, "." | "..") {
+        Some("must not be `.` or `..`")
+    } else if value.contains(['/', '\\']) || decoded.contains(['/', '\\']) {
+        Some("must not contain `/` or `\\`")
+    } else {
+        None
     }
 }
 

@@ -419,7 +419,7 @@ impl Sandbox {
     async fn confirm_gone(&self, timeout: Duration) -> Result<()> {
         let id = self.info.as_ref().map(|i| i.id.clone());
         // By name only: the id of the first sandbox seen under the name is taken as this one's.
-        let first_seen: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+        let first_seen = std::sync::OnceLock::<String>::new();
         let polling = Polling {
             initial: Duration::from_millis(100),
             max: Duration::from_secs(2),
@@ -442,15 +442,11 @@ impl Sandbox {
                     // By name, a sandbox with another id than the one seen first is a new
                     // one that took the name: this one is gone.
                     Ok(sb) if id.is_none() => {
-                        let mut first = first_seen.lock().unwrap_or_else(|p| p.into_inner());
-                        match first.as_deref() {
-                            Some(seen) if seen != sb.id => Ok(Poll::Ready(())),
-                            Some(_) => Ok(Poll::Pending(())),
-                            None => {
-                                *first = Some(sb.id.clone());
-                                Ok(Poll::Pending(()))
-                            }
-                        }
+                        Ok(if *first_seen.get_or_init(|| sb.id.clone()) != sb.id {
+                            Poll::Ready(())
+                        } else {
+                            Poll::Pending(())
+                        })
                     }
                     Ok(_) => Ok(Poll::Pending(())),
                 }
