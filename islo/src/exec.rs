@@ -36,6 +36,7 @@ use std::pin::Pin;
 use std::task::Context;
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
 
 /// The status of a command. Open: a status this SDK version does not know is kept as
 /// [`ExecStatus::Unknown`].
@@ -95,7 +96,9 @@ pub struct ExecOptions {
     pub server_timeout: Option<Duration>,
     /// How long [`Sandbox::exec_with`] and [`Exec::wait`] wait in total; when it passes, the
     /// result says `wait_timed_out` and carries what was seen. `None` waits until the
-    /// command ends. Streams ignore it: bound one with `tokio::time::timeout`, or drop it.
+    /// command ends. For `exec_with` it counts from the call, the start request included: a
+    /// start that has not answered by then fails with [`Error::Deadline`] (the command may
+    /// have started). Streams ignore it: bound one with `tokio::time::timeout`, or drop it.
     pub timeout: Option<Duration>,
     /// First poll interval (default 100 ms); doubles up to [`ExecOptions::poll_max`].
     pub poll_initial: Duration,
@@ -275,8 +278,16 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let job = self.spawn_with(command, &options).await?;
-        job.wait_with(options).await
+        // The timeout counts from here: the start request is bounded by it too.
+        let deadline = options.timeout.and_then(crate::retry::deadline_after);
+        let start = self.spawn_with(command, &options);
+        let job = match deadline {
+            Some(at) => tokio::time::timeout_at(at, start)
+                .await
+                .map_err(|_| Error::Deadline("starting the command (it may have started)"))??,
+            None => start.await?,
+        };
+        job.wait_until(options, deadline).await
     }
 
     /// Starts `command` without waiting for it. The handle's id can be stored and the
@@ -505,9 +516,23 @@ impl Exec {
 
     /// Waits until it finishes or `options.timeout` passes, polling as the options say.
     pub async fn wait_with(&self, options: ExecOptions) -> Result<ExecOutput> {
+        let deadline = options.timeout.and_then(crate::retry::deadline_after);
+        self.wait_until(options, deadline).await
+    }
+
+    /// [`Exec::wait_with`] with the deadline given (`None`: none).
+    async fn wait_until(
+        &self,
+        options: ExecOptions,
+        deadline: Option<Instant>,
+    ) -> Result<ExecOutput> {
+        let polling = Polling {
+            deadline,
+            ..options.polling()
+        };
         // Consecutive answers with a status this SDK does not know and no exit code.
         let unknown = std::sync::atomic::AtomicU32::new(0);
-        let result = crate::retry::poll_until(options.polling(), || async {
+        let result = crate::retry::poll_until(polling, || async {
             let seen = self.poll().await?;
             if seen.status.is_finished() {
                 return Ok(Poll::Ready(seen));

@@ -216,14 +216,17 @@ impl Islo {
         let mut sb = self.sandbox(created.name.clone());
         sb.info = Some(created);
         // Guarded from here: if this future is dropped during the wait, the drop deletes it.
-        let guard = SandboxGuard::new(sb);
+        let mut guard = SandboxGuard::new(sb);
         if let Some(timeout) = spec.wait {
-            if let Err(e) = guard.sandbox().wait_until_running(timeout).await {
-                // It exists, but will not be handed out: do not leak it.
-                if let Err(d) = guard.delete().await {
-                    tracing::warn!(error = %d, "islo: deleting a sandbox that did not start failed");
+            match guard.sandbox().wait_until_running(timeout).await {
+                Ok(running) => guard.sandbox.info = Some(running),
+                Err(e) => {
+                    // It exists, but will not be handed out: do not leak it.
+                    if let Err(d) = guard.delete().await {
+                        tracing::warn!(error = %d, "islo: deleting a sandbox that did not start failed");
+                    }
+                    return Err(e);
                 }
-                return Err(e);
             }
         }
         Ok(guard)
@@ -298,15 +301,15 @@ impl Islo {
                     }
                     _ => {}
                 }
-                sb.wait_until_running(timeout).await?;
+                sb.info = Some(sb.wait_until_running(timeout).await?);
                 Ok(sb)
             }
             Err(e) if e.kind() == ErrorKind::NotFound => match self.new_sandbox(spec).await {
                 Ok(sb) => Ok(sb),
                 // Someone created it meanwhile.
                 Err(e) if e.kind() == ErrorKind::Conflict => {
-                    let sb = self.sandbox(&name);
-                    sb.wait_until_running(timeout).await?;
+                    let mut sb = self.sandbox(&name);
+                    sb.info = Some(sb.wait_until_running(timeout).await?);
                     Ok(sb)
                 }
                 Err(e) => Err(e),
@@ -330,8 +333,10 @@ impl Sandbox {
         &self.islo
     }
 
-    /// What the server said about it the last time this handle asked (created it,
-    /// [`refresh`](Self::refresh)ed or waited for it); `None` before that.
+    /// What the server said about it the last time this handle asked: created it,
+    /// [`refresh`](Self::refresh)ed, or waited for it in [`Islo::new_sandbox`] or
+    /// [`Islo::ensure_sandbox`] (the running answer). `None` before that.
+    /// [`Sandbox::wait_until_running`] returns its answer instead of keeping it.
     pub fn info(&self) -> Option<&types::SandboxResponse> {
         self.info.as_ref()
     }

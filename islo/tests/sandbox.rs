@@ -274,6 +274,35 @@ async fn ensure_sandbox_creates_once_then_reuses_and_resumes() {
     assert_eq!(unnamed.kind(), ErrorKind::InvalidRequest);
 }
 
+/// The handles the helpers return carry the answer of their wait (`running`), not the create
+/// or lookup answer from before it (`starting`, `paused`).
+#[tokio::test]
+async fn helpers_keep_what_their_wait_saw() {
+    let fake = FakeIslo::builder()
+        .sandbox_starting_gets(2)
+        .start()
+        .await
+        .unwrap();
+    let islo = fake.client().unwrap();
+    let created = islo
+        .new_sandbox(SandboxSpec::new().name("seen-1"))
+        .await
+        .unwrap();
+    assert_eq!(created.info().map(|i| i.status.as_str()), Some("running"));
+    let guarded = islo
+        .new_sandbox_guarded(SandboxSpec::new().name("seen-2"))
+        .await
+        .unwrap();
+    assert_eq!(guarded.info().map(|i| i.status.as_str()), Some("running"));
+    created.pause().await.unwrap();
+    let ensured = islo
+        .ensure_sandbox(SandboxSpec::new().name("seen-1"))
+        .await
+        .unwrap();
+    assert_eq!(ensured.info().map(|i| i.status.as_str()), Some("running"));
+    guarded.delete().await.unwrap();
+}
+
 // ----- background commands and sessions ----------------------------------------------------------
 
 #[tokio::test]

@@ -386,6 +386,76 @@ async fn exec_deadline_bounds_a_poll_that_hangs() {
     assert_eq!(out.exec_id, "e1");
 }
 
+/// The wait's timeout counts from the call: a start request that does not answer is cut at
+/// the deadline too, with an error that says the command may have started.
+#[tokio::test]
+async fn exec_deadline_bounds_a_start_that_hangs() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    serde_json::json!({"exec_id": "e1", "sandbox_id": "id-1", "status": "running"}),
+                )
+                .delay(Duration::from_secs(5));
+        })
+        .await;
+    let islo = mock_client(&server);
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        Duration::from_secs(3),
+        islo.sandbox("sb")
+            .exec_with(["true"], fast().timeout(Duration::from_millis(200))),
+    )
+    .await
+    .expect("the deadline cuts the start request")
+    .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(err.to_string().contains("may have started"), "{err}");
+}
+
+/// A start that is answered late leaves only what is left of the timeout for the wait.
+#[tokio::test]
+async fn exec_start_time_counts_against_the_wait() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec");
+            then.status(200)
+                .header("content-type", "application/json")
+                .json_body(
+                    serde_json::json!({"exec_id": "e1", "sandbox_id": "id-1", "status": "running"}),
+                )
+                .delay(Duration::from_millis(1000));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.status(200).json_body(serde_json::json!({
+                "exec_id": "e1", "status": "running", "stdout": "", "stderr": "", "truncated": false
+            }));
+        })
+        .await;
+    let islo = mock_client(&server);
+    let started = std::time::Instant::now();
+    let out = islo
+        .sandbox("sb")
+        .exec_with(["sleep", "9"], fast().timeout(Duration::from_millis(1200)))
+        .await
+        .unwrap();
+    assert!(out.wait_timed_out, "{out:?}");
+    // 600 ms start + the 200 ms left, not 600 + 800.
+    assert!(
+        started.elapsed() < Duration::from_millis(1300),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// A status this SDK version does not know ends the wait when the result carries an exit
 /// code: the command exited, whatever the server calls that.
 #[tokio::test]
