@@ -174,7 +174,12 @@ impl TokenSlot {
                 })));
             }
         }
-        let issued = match exchange.run().await {
+        // The header is made here so that a token it cannot carry fails like the exchange.
+        let issued = exchange.run().await.and_then(|issued| {
+            let header = crate::transport::bearer(&issued.token)?;
+            Ok((issued, header))
+        });
+        let (issued, header) = match issued {
             Ok(issued) => issued,
             Err(e) => {
                 let failure = SharedFailure {
@@ -189,7 +194,6 @@ impl TokenSlot {
             }
         };
         let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
-        let header = crate::transport::bearer(&issued.token)?;
         let now = Instant::now();
         let token = Arc::new(CachedToken {
             header: header.clone(),
@@ -305,6 +309,11 @@ pub(crate) fn parse_exchange(body: &[u8], margin: Duration) -> Result<Issued, St
         .and_then(|t| t.as_str())
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| "no `session_token` in the answer".to_string())?;
+    // It goes into a header: a control character there is a bad answer (and the token is
+    // not repeated in the message).
+    if token.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err("the `session_token` holds control characters".to_string());
+    }
     let lifetime = value
         .get("cookie_max_age")
         .and_then(serde_json::Value::as_u64)
@@ -409,6 +418,14 @@ mod tests {
         assert!(parse_exchange(br#"{"cookie_max_age":5}"#, Duration::ZERO).is_err());
         assert!(parse_exchange(br#"{"session_token":"  "}"#, Duration::ZERO).is_err());
         assert!(parse_exchange(b"<html>", Duration::ZERO).is_err());
+        let err = parse_exchange(br#"{"session_token":"abc\u0000def"}"#, Duration::ZERO)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            err.contains("control characters") && !err.contains("abc"),
+            "{err}"
+        );
+        assert!(parse_exchange(br#"{"session_token":"a\tb \u00e9"}"#, Duration::ZERO).is_ok());
     }
 
     #[test]

@@ -735,3 +735,42 @@ async fn calls_waiting_for_a_failed_exchange_share_its_failure() {
         assert!(err.to_string().contains("try later"), "{err}");
     }
 }
+
+/// A token no HTTP header can carry (a control character in it) is a bad answer of the
+/// token endpoint, not a misconfigured client, and the calls waiting for that exchange
+/// share its failure like any other: one exchange for all of them. The token never shows.
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_a_shared_bad_answer() {
+    let key = key("auth_control_char_token");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    let exchanges = control
+        .mock_async(|when, then| {
+            when.method(POST).path("/auth/token");
+            then.status(200)
+                .delay(Duration::from_millis(300))
+                .header("content-type", "application/json")
+                .body(r#"{"session_token":"tok-secret-\u0001-part","cookie_max_age":3600}"#);
+        })
+        .await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let calls = (0..5).map(|_| {
+        let islo = islo.clone();
+        tokio::spawn(async move { islo.get_sandbox("sb").send().await })
+    });
+    let results = futures_util::future::join_all(calls).await;
+    assert_eq!(
+        exchanges.calls_async().await,
+        1,
+        "one exchange for all five calls"
+    );
+    for r in results {
+        let err = r.unwrap().unwrap_err();
+        assert!(matches!(err, islo::Error::Auth(_)), "{err:?}");
+        assert_ne!(err.kind(), islo::ErrorKind::Config, "{err:?}");
+        assert!(!format!("{err} {err:?}").contains("tok-secret"), "{err:?}");
+    }
+}
