@@ -1,6 +1,6 @@
 //! Safe extraction of a `tar.gz` stream into a directory.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -130,8 +130,8 @@ where
         input_failed,
         limits: limits.clone(),
         refusal: Arc::new(OnceLock::new()),
-        real_dirs: HashSet::new(),
-        real_dirs_bytes: 0,
+        known_dirs: KnownDirs::default(),
+        disk_checks: 0,
         entries: 0,
         created_parents: 0,
         summary: ExtractSummary::default(),
@@ -143,9 +143,83 @@ where
         .map_err(ArchiveError::Task)?
 }
 
-/// Most bytes of paths kept in the extractor's cache of known real
-/// directories.
+/// Most bytes the extractor's cache of known real directories may take
+/// (names, and [`KNOWN_DIR_COST`] for each directory).
 const MAX_KNOWN_DIRS_BYTES: usize = 1 << 20;
+
+/// What one directory of [`KnownDirs`] costs beyond its name, about: the map
+/// entry, its key's parent number and allocation.
+const KNOWN_DIR_COST: usize = 48;
+
+/// Directories known to be real (checked on disk, or created, by this
+/// extraction) as a tree of path components: directory 0 is the root, and a
+/// directory is found by its parent's number and its name. Looking a path up
+/// hashes each component once, so the work grows with the path's length, not
+/// with its length times its depth, and a chain as deep as the longest path
+/// fits in the cache.
+///
+/// A directory is never replaced during the extraction, so what the cache
+/// holds stays true, and a directory is only recorded after its parents. It
+/// is only a cache: what is missing from it is checked on disk, and it is
+/// emptied rather than allowed to grow past [`MAX_KNOWN_DIRS_BYTES`].
+#[derive(Default)]
+struct KnownDirs {
+    /// Parent number (little-endian) and name → number.
+    children: HashMap<Box<[u8]>, u32>,
+    /// What the entries cost, as [`MAX_KNOWN_DIRS_BYTES`] counts it.
+    bytes: usize,
+    /// The key being looked up, reused.
+    key: Vec<u8>,
+}
+
+impl KnownDirs {
+    fn key(&mut self, parent: u32, name: &std::ffi::OsStr) {
+        self.key.clear();
+        self.key.extend_from_slice(&parent.to_le_bytes());
+        self.key.extend_from_slice(name.as_encoded_bytes());
+    }
+
+    /// The number of the known directory `name` in `parent`.
+    fn child(&mut self, parent: u32, name: &std::ffi::OsStr) -> Option<u32> {
+        self.key(parent, name);
+        self.children.get(self.key.as_slice()).copied()
+    }
+
+    /// Records `name` in `parent` as a real directory and returns its number;
+    /// `None` when the cache was full (it is emptied, so numbers handed out
+    /// before mean nothing any more).
+    fn insert(&mut self, parent: u32, name: &std::ffi::OsStr) -> Option<u32> {
+        if let Some(known) = self.child(parent, name) {
+            return Some(known);
+        }
+        let cost = self.key.len().saturating_add(KNOWN_DIR_COST);
+        let number = u32::try_from(self.children.len().saturating_add(1)).ok();
+        match number {
+            Some(number) if self.bytes.saturating_add(cost) <= MAX_KNOWN_DIRS_BYTES => {
+                self.children.insert(self.key.as_slice().into(), number);
+                self.bytes += cost;
+                Some(number)
+            }
+            _ => {
+                self.children.clear();
+                self.bytes = 0;
+                None
+            }
+        }
+    }
+}
+
+/// Why a directory on the way to an entry is not a real directory.
+enum NotADir {
+    /// It is a symbolic link.
+    Link,
+    /// It is something else than a directory.
+    Other,
+    /// It does not exist (and was not to be created).
+    Missing,
+    /// It could not be inspected or created.
+    Failed(ArchiveError),
+}
 
 /// The blocking extraction task's view of the caller's [`AsyncRead`]: each
 /// read waits on the runtime until the input answers or the extraction is
@@ -192,11 +266,10 @@ struct Extractor {
     limits: ExtractLimits,
     /// Why the [`LimitedTarReader`] refused the archive, if it did.
     refusal: Arc<OnceLock<Refusal>>,
-    /// Relative paths known to be real directories (not symbolic links): a
-    /// cache of at most [`MAX_KNOWN_DIRS_BYTES`] bytes of paths.
-    real_dirs: HashSet<PathBuf>,
-    /// Bytes of the paths in `real_dirs`.
-    real_dirs_bytes: usize,
+    /// Directories known to be real (not symbolic links).
+    known_dirs: KnownDirs,
+    /// Directories looked at on disk, because the cache did not know them.
+    disk_checks: u64,
     /// Entries read from the archive so far.
     entries: u64,
     /// Missing parent directories created so far.
@@ -334,62 +407,72 @@ impl Extractor {
         Ok(())
     }
 
-    /// Records `rel` as a real directory. The record is only a cache (a
-    /// directory is never replaced during the extraction, and a path missing
-    /// from it is checked on disk), so it is emptied rather than allowed to
-    /// grow past [`MAX_KNOWN_DIRS_BYTES`].
+    /// Records `rel`, a real directory whose parents were just checked, in the
+    /// cache.
     fn remember_real_dir(&mut self, rel: &Path) {
-        if self.real_dirs.contains(rel) {
-            return;
+        let mut node = Some(0);
+        for component in rel.components() {
+            node = node.and_then(|n| self.known_dirs.insert(n, component.as_os_str()));
         }
-        let len = rel.as_os_str().len();
-        if self.real_dirs_bytes.saturating_add(len) > MAX_KNOWN_DIRS_BYTES {
-            self.real_dirs.clear();
-            self.real_dirs_bytes = 0;
+    }
+
+    /// Checks that `dir` (relative to the root) and each directory above it is
+    /// a real directory, through the cache; with `create`, missing ones are
+    /// created (and counted, see [`Self::count_created_parent`]).
+    fn check_dirs(&mut self, dir: &Path, create: bool) -> Result<(), NotADir> {
+        let mut abs = self.root.clone();
+        // The cache's number of the directory reached so far (None: the cache
+        // was emptied during this walk, which goes on without it).
+        let mut node = Some(0);
+        for component in dir.components() {
+            let name = component.as_os_str();
+            abs.push(name);
+            if let Some(known) = node.and_then(|n| self.known_dirs.child(n, name)) {
+                node = Some(known);
+                continue;
+            }
+            self.disk_checks = self.disk_checks.saturating_add(1);
+            match fs::symlink_metadata(&abs) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) if meta.file_type().is_symlink() => return Err(NotADir::Link),
+                Ok(_) => return Err(NotADir::Other),
+                Err(err) if err.kind() == io::ErrorKind::NotFound && create => {
+                    self.count_created_parent().map_err(NotADir::Failed)?;
+                    create_dir(&abs, 0o755).map_err(|err| {
+                        NotADir::Failed(io_error(
+                            format!("cannot create directory `{}`", abs.display()),
+                            err,
+                        ))
+                    })?;
+                }
+                Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(NotADir::Missing),
+                Err(err) => {
+                    return Err(NotADir::Failed(io_error(
+                        format!("cannot inspect `{}`", abs.display()),
+                        err,
+                    )))
+                }
+            }
+            node = node.and_then(|n| self.known_dirs.insert(n, name));
         }
-        if len <= MAX_KNOWN_DIRS_BYTES {
-            self.real_dirs.insert(rel.to_path_buf());
-            self.real_dirs_bytes += len;
-        }
+        Ok(())
     }
 
     /// Makes sure every parent of `rel` is a real directory inside the root,
     /// creating missing ones, and returns the absolute path of `rel`.
     fn prepare_parents(&mut self, rel: &Path, name: &str) -> Result<PathBuf, ArchiveError> {
         if let Some(parent) = rel.parent() {
-            let mut current = PathBuf::new();
-            for component in parent.components() {
-                current.push(component);
-                if self.real_dirs.contains(&current) {
-                    continue;
-                }
-                let abs = self.root.join(&current);
-                match fs::symlink_metadata(&abs) {
-                    Ok(meta) if meta.is_dir() => {}
-                    Ok(meta) if meta.file_type().is_symlink() => {
-                        return Err(ArchiveError::UnsafePath {
-                            entry: name.to_owned(),
-                            reason: "a parent directory is a symbolic link",
-                        })
-                    }
-                    Ok(_) => {
-                        return Err(ArchiveError::UnsafePath {
-                            entry: name.to_owned(),
-                            reason: "a parent path exists and is not a directory",
-                        })
-                    }
-                    Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                        self.count_created_parent()?;
-                        create_dir(&abs, 0o755).map_err(|err| {
-                            io_error(format!("cannot create directory `{}`", abs.display()), err)
-                        })?;
-                    }
-                    Err(err) => {
-                        return Err(io_error(format!("cannot inspect `{}`", abs.display()), err))
-                    }
-                }
-                self.remember_real_dir(&current);
-            }
+            self.check_dirs(parent, true).map_err(|why| match why {
+                NotADir::Link => ArchiveError::UnsafePath {
+                    entry: name.to_owned(),
+                    reason: "a parent directory is a symbolic link",
+                },
+                NotADir::Other | NotADir::Missing => ArchiveError::UnsafePath {
+                    entry: name.to_owned(),
+                    reason: "a parent path exists and is not a directory",
+                },
+                NotADir::Failed(err) => err,
+            })?;
         }
         Ok(self.root.join(rel))
     }
@@ -578,16 +661,8 @@ impl Extractor {
         }
         // The source must be reached through real directories only.
         if let Some(parent) = source.parent() {
-            let mut current = PathBuf::new();
-            for component in parent.components() {
-                current.push(component);
-                if self.real_dirs.contains(&current) {
-                    continue;
-                }
-                match fs::symlink_metadata(self.root.join(&current)) {
-                    Ok(meta) if meta.is_dir() => self.remember_real_dir(&current),
-                    _ => return Err(escapes()),
-                }
+            if self.check_dirs(parent, false).is_err() {
+                return Err(escapes());
             }
         }
         let source_abs = self.root.join(&source);
@@ -1517,39 +1592,50 @@ mod tests {
         assert_eq!(depth, 49, "directories created");
     }
 
-    #[cfg(unix)]
-    #[test]
-    fn known_directory_cache_stays_bounded() {
-        let root = tempfile::tempdir().unwrap();
-        let mut extractor = Extractor {
-            root: root.path().to_path_buf(),
+    fn test_extractor(root: &Path) -> Extractor {
+        Extractor {
+            root: root.to_path_buf(),
             cancel: CancellationToken::new(),
             input_failed: Arc::new(AtomicBool::new(false)),
             limits: ExtractLimits::default(),
             refusal: Arc::new(OnceLock::new()),
-            real_dirs: HashSet::new(),
-            real_dirs_bytes: 0,
+            known_dirs: KnownDirs::default(),
+            disk_checks: 0,
             entries: 0,
             created_parents: 0,
             summary: ExtractSummary::default(),
             buf: Vec::new(),
-        };
-        // 12 entries, each below 100 fresh nested directories with long
-        // names: about 1.9 MB of directory paths.
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn known_directory_cache_stays_bounded() {
+        let root = tempfile::tempdir().unwrap();
+        let mut extractor = test_extractor(root.path());
+        // 140 entries, each below 100 fresh nested directories with long
+        // names: about 1.1 MB as the cache counts them.
         let mut cleared = false;
-        for i in 0..12 {
+        for i in 0..140 {
             let mut rel = PathBuf::from(format!("top{i}"));
             for _ in 0..100 {
                 rel.push("a".repeat(30));
             }
             rel.push("f");
             extractor.prepare_parents(&rel, "f").unwrap();
+            let known = &extractor.known_dirs;
             assert!(
-                extractor.real_dirs_bytes <= MAX_KNOWN_DIRS_BYTES,
+                known.bytes <= MAX_KNOWN_DIRS_BYTES,
                 "{} bytes of known directories",
-                extractor.real_dirs_bytes
+                known.bytes
             );
-            cleared |= extractor.real_dirs.len() < 100 * (i + 1);
+            cleared |= known.children.len() < 101 * (i + 1);
+            let counted: usize = known
+                .children
+                .keys()
+                .map(|k| k.len() + KNOWN_DIR_COST)
+                .sum();
+            assert_eq!(counted, known.bytes);
         }
         assert!(cleared, "the paths never reached the cache's bound");
         // Directories forgotten by the cache are still checked on disk.
@@ -1558,12 +1644,35 @@ mod tests {
         through_link.push("link/f");
         let err = extractor.prepare_parents(&through_link, "f").unwrap_err();
         assert!(matches!(err, ArchiveError::UnsafePath { .. }), "{err:?}");
-        let counted: usize = extractor
-            .real_dirs
-            .iter()
-            .map(|p| p.as_os_str().len())
-            .sum();
-        assert_eq!(counted, extractor.real_dirs_bytes);
+    }
+
+    /// A chain of directories as deep as the longest path allows stays in the
+    /// cache whole: entries below it are not checked on disk again, also when
+    /// they alternate with another such chain (before, each entry checked all
+    /// 1,500 directories again, hashing its path once per directory).
+    #[cfg(unix)]
+    #[test]
+    fn a_deep_directory_chain_stays_known() {
+        let root = tempfile::tempdir().unwrap();
+        let mut extractor = test_extractor(root.path());
+        let chain = |top: &str| {
+            let mut deep = PathBuf::from(top);
+            for _ in 1..1500 {
+                deep.push("d");
+            }
+            deep
+        };
+        let (a, b) = (chain("a"), chain("b"));
+        extractor.prepare_parents(&a.join("f0"), "f0").unwrap();
+        extractor.prepare_parents(&b.join("f0"), "f0").unwrap();
+        assert_eq!(extractor.disk_checks, 3000);
+        for i in 1..200 {
+            let name = format!("f{i}");
+            extractor.prepare_parents(&a.join(&name), &name).unwrap();
+            extractor.prepare_parents(&b.join(&name), &name).unwrap();
+        }
+        assert_eq!(extractor.disk_checks, 3000, "directories checked again");
+        assert_eq!(extractor.created_parents, 3000);
     }
 
     #[test]
