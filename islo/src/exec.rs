@@ -19,7 +19,8 @@
 //! `POST /sandboxes/{name}/exec/stream` answers Server-Sent Events: `stdout` and `stderr`
 //! events carry the output verbatim, line endings included (a chunk that spans lines
 //! arrives as several `data:` lines, which the SSE rules join back with `\n`), so writing
-//! each event's data as it comes reproduces the output byte for byte; an `exit` event
+//! each event's data as it comes reproduces the output, except carriage returns: SSE cannot
+//! carry one, so the server's framing turns `\r\n` and a lone `\r` into `\n`; an `exit` event
 //! carries the exit code as a decimal number and ends the stream; an `error` event carries
 //! a message from the server (not output of the command), and may come without an `exit`
 //! after it. Comments (`: keepalive`) are skipped; other event types are passed on as

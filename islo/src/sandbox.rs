@@ -17,7 +17,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::retry::{Poll, PollEnd, Polling};
-use crate::sse::{sse_events, SseEvent};
+use crate::sse::{sse_events_with_parser, SseEvent, SseParser};
 use crate::types;
 use crate::Islo;
 use futures_util::future::FutureExt as _;
@@ -319,6 +319,10 @@ impl Islo {
     }
 }
 
+/// The largest creation event [`Sandbox::events`] takes: 1 MiB (the data of each is parsed as
+/// JSON, which takes more memory than its text; the generic parser allows 16 MiB).
+pub const MAX_SANDBOX_EVENT_BYTES: usize = 1 << 20;
+
 /// How long [`Sandbox::delete`] keeps checking that the sandbox is gone.
 const CONFIRM_GONE: Duration = Duration::from_secs(60);
 
@@ -498,14 +502,28 @@ impl Sandbox {
 
     /// Follows its creation events (`GET /sandboxes/{name}/events`) as a stream. The stream
     /// may end before the sandbox runs; [`Sandbox::wait_until_running`] is the reliable wait.
+    ///
+    /// An event larger than [`MAX_SANDBOX_EVENT_BYTES`] ends the stream with an error (see
+    /// [`Sandbox::events_with`] to raise it).
     pub async fn events(&self) -> Result<Pin<Box<dyn Stream<Item = Result<SandboxEvent>> + Send>>> {
+        self.events_with(MAX_SANDBOX_EVENT_BYTES).await
+    }
+
+    /// [`Sandbox::events`] with events of up to `max_event_bytes` (data, type and id). Each
+    /// event's data is parsed as JSON, which can hold up to about 32 times its size in memory
+    /// (an array of one-digit numbers), so raise it with that in mind.
+    pub async fn events_with(
+        &self,
+        max_event_bytes: usize,
+    ) -> Result<Pin<Box<dyn Stream<Item = Result<SandboxEvent>> + Send>>> {
         let bytes = self
             .islo
             .sandbox_creation_events(&self.name)
             .await?
             .into_inner()
             .into_inner();
-        Ok(Box::pin(sse_events(bytes).map(|r| {
+        let parser = SseParser::with_max_event_bytes(max_event_bytes);
+        Ok(Box::pin(sse_events_with_parser(bytes, parser).map(|r| {
             r.map(SandboxEvent::from).map_err(|e| Error::Stream {
                 operation: "sandbox_creation_events",
                 reason: e.into(),

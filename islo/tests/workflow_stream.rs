@@ -437,6 +437,43 @@ async fn sandbox_events_keep_non_json_data_as_a_string() {
     assert_eq!(events[1].data["status"], "running");
 }
 
+/// Creation events are parsed as JSON, which can take many times an event's size in
+/// memory, so their own bound is lower than the generic parser's: an event over
+/// `MAX_SANDBOX_EVENT_BYTES` ends the stream with an error, unless the caller raises it.
+#[tokio::test]
+async fn sandbox_events_have_a_lower_bound_a_caller_can_raise() {
+    let server = MockServer::start_async().await;
+    let big = format!("[{}0]", "0,".repeat(600 * 1024));
+    assert!(big.len() > islo::sandbox::MAX_SANDBOX_EVENT_BYTES);
+    let body = format!("event: status\ndata: {big}\n\n");
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/events");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body(body);
+        })
+        .await;
+    let islo = mock_client(&server);
+    let first = islo.sandbox("sb").events().await.unwrap().next().await;
+    let err = first.expect("an item").unwrap_err();
+    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    assert!(err.to_string().contains("limit"), "{err}");
+    let raised: Vec<_> = islo
+        .sandbox("sb")
+        .events_with(4 << 20)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(raised.len(), 1);
+    assert_eq!(
+        raised[0].data.as_array().map(Vec::len),
+        Some(600 * 1024 + 1)
+    );
+}
+
 #[tokio::test]
 async fn sandbox_events_for_a_missing_sandbox_fail_with_not_found() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
