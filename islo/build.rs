@@ -701,7 +701,7 @@ fn requests(n: &Normalized) -> Result<String, String> {
             .collect();
         let _ = writeln!(
             s,
-            "        finish(op, islo.plane({}).{}({}).await)\n    }}",
+            "        finish(islo, op, islo.plane({}).{}({}).await)\n    }}",
             plane(op.plane),
             op.id,
             args.join(", ")

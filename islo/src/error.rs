@@ -56,7 +56,8 @@ pub enum Error {
         operation: &'static str,
         /// The raw body as received.
         body: Bytes,
-        /// Why it did not decode.
+        /// Why it did not decode (serde quotes the values it could not take; a secret of
+        /// the client among them is redacted).
         #[source]
         source: serde_json::Error,
     },

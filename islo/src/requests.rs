@@ -99,12 +99,26 @@ fn body_error(op: &'static OperationMeta, why: String) -> Error {
     Error::InvalidRequest(format!("{}: the body is incomplete: {why}", op.id))
 }
 
-/// The result of a generated call of `op`, with its error as an [`Error`].
+/// The result of a generated call of `op`, with its error as an [`Error`]. A decode error
+/// quotes values of the body (`invalid type: string "…"`): one that quotes a secret of the
+/// client (echoed by the server) has it redacted.
 fn finish<T>(
+    islo: &Islo,
     op: &'static OperationMeta,
     result: std::result::Result<ResponseValue<T>, progenitor_client::Error<()>>,
 ) -> Result<ResponseValue<T>> {
-    result.map_err(|e| Error::from_generated(op.id, e))
+    result.map_err(|e| match Error::from_generated(op.id, e) {
+        Error::Decode {
+            operation,
+            body,
+            source,
+        } => Error::Decode {
+            operation,
+            body,
+            source: crate::secret::redact_json_error(source, |t| islo.shared().redact(t)),
+        },
+        other => other,
+    })
 }
 
 impl Islo {

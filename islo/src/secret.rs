@@ -48,6 +48,22 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
     redact_credentials(&out)
 }
 
+/// A JSON decoding error with `redact` applied to its message (serde quotes the values it
+/// could not take). Kept as it is when `redact` finds nothing; otherwise an error of the
+/// same text, redacted (its category and position then read only from the text).
+pub(crate) fn redact_json_error(
+    error: serde_json::Error,
+    redact: impl Fn(&str) -> String,
+) -> serde_json::Error {
+    let text = error.to_string();
+    let redacted = redact(&text);
+    if redacted == text {
+        error
+    } else {
+        <serde_json::Error as serde::de::Error>::custom(redacted)
+    }
+}
+
 /// An answer's body with `redact` applied to its text, for keeping in an error.
 ///
 /// - A body in which `redact` finds nothing is kept byte for byte (also when it is not

@@ -253,3 +253,40 @@ async fn an_error_body_that_is_not_utf8_is_kept_as_sent() {
     };
     assert_eq!(api.body().as_ref(), b"cl\xe9 inconnue");
 }
+
+/// A 2xx body that does not decode because a value has the wrong type: serde quotes the
+/// value in its message. When that value is the session token or the key (opaque, of no
+/// credential shape), neither the error nor its sources show it.
+#[tokio::test]
+async fn a_decode_error_quoting_an_echoed_secret_does_not_show_it() {
+    let key = key("secrets_decode_quoted");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    exchange(&control, &key, TOKEN, None).await;
+    for (path, echoed) in [
+        ("/sandboxes/t", TOKEN.to_string()),
+        ("/sandboxes/k", key.clone()),
+    ] {
+        let body = json!({"name": "x", "id": "i", "image": "m", "status": "running",
+            "created_at": "2026-01-01T00:00:00Z", "setup_steps": echoed});
+        compute
+            .mock_async(move |when, then| {
+                when.method(GET).path(path);
+                then.status(200).json_body(body);
+            })
+            .await;
+    }
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .build()
+        .unwrap();
+    for name in ["t", "k"] {
+        let err = islo.get_sandbox(name).send().await.unwrap_err();
+        assert!(matches!(err, islo::Error::Decode { .. }), "{err:?}");
+        let text = shown(&err);
+        assert_clean(&text, &key);
+        assert!(
+            text.contains("setup_steps") || text.contains("sequence"),
+            "{text}"
+        );
+    }
+}
