@@ -65,7 +65,8 @@ pub enum Error {
     /// ([`IsloBuilder::max_response_bytes`](crate::IsloBuilder::max_response_bytes), by
     /// default [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES)): announced
     /// so by its `Content-Length`, or found so while reading it. Nothing past the limit was
-    /// read or kept. Streamed downloads and event streams have no such limit.
+    /// read or kept. Also a file download over its limit
+    /// ([`DEFAULT_MAX_DOWNLOAD_BYTES`](crate::files::DEFAULT_MAX_DOWNLOAD_BYTES) by default).
     #[error("islo: {operation}: the response body is larger than the limit of {limit} bytes{}", match .announced {
         Some(n) => format!(" (it announced {n})"),
         None => String::new(),

@@ -187,7 +187,9 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Downloads `remote_path` into `writer`, chunk by chunk; returns the bytes written.
+    /// Downloads `remote_path` into `writer`, chunk by chunk; returns the bytes written. At
+    /// most [`DEFAULT_MAX_DOWNLOAD_BYTES`] are taken (see
+    /// [`Sandbox::download_to_writer_with`]).
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -200,10 +202,34 @@ impl Sandbox {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let mut body = self.download_body(remote_path).await?;
+        self.download_to_writer_with(remote_path, writer, DEFAULT_MAX_DOWNLOAD_BYTES)
+            .await
+    }
+
+    /// [`Sandbox::download_to_writer`] taking at most `max_bytes`: a file announced larger is
+    /// refused before its data is read, and one found larger stops there; both fail with
+    /// [`Error::TooLarge`], and the writer has received at most `max_bytes`.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let mut buf = Vec::new();
+    /// islo.sandbox("my-sandbox").download_to_writer_with("/workspace/small.json", &mut buf, 1 << 20).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_to_writer_with<W>(
+        &self,
+        remote_path: &str,
+        writer: &mut W,
+        max_bytes: u64,
+    ) -> Result<u64>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let mut body = self.download_body(remote_path, max_bytes).await?;
         let mut written = 0u64;
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
+            check_download_size(written, &chunk, max_bytes)?;
             writer
                 .write_all(&chunk)
                 .await
@@ -218,14 +244,22 @@ impl Sandbox {
     }
 
     /// The body of `remote_path`, its chunks counted for progress against its
-    /// `Content-Length`.
+    /// `Content-Length` (refused unread when that is over `max_bytes`).
     async fn download_body(
         &self,
         remote_path: &str,
+        max_bytes: u64,
     ) -> Result<std::pin::Pin<Box<impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static>>>
     {
         let answer = self.islo.download_file(self.name(), remote_path).await?;
         let total = content_length(answer.headers());
+        if let Some(announced) = total.filter(|&n| n > max_bytes) {
+            return Err(Error::TooLarge {
+                operation: "download_file",
+                limit: max_bytes,
+                announced: Some(announced),
+            });
+        }
         Ok(Box::pin(counted(
             answer.into_inner().into_inner(),
             Direction::Download,
@@ -235,7 +269,8 @@ impl Sandbox {
     }
 
     /// Downloads `remote_path` to the local file `local`. The data goes to a temporary file
-    /// beside it first, renamed into place only when complete.
+    /// beside it first, renamed into place only when complete (and removed otherwise). At
+    /// most [`DEFAULT_MAX_DOWNLOAD_BYTES`] are taken (see [`Sandbox::download_file_with`]).
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -243,9 +278,31 @@ impl Sandbox {
     /// # let _ = bytes; Ok(()) }
     /// ```
     pub async fn download_file(&self, remote_path: &str, local: impl AsRef<Path>) -> Result<u64> {
+        self.download_file_with(remote_path, local, DEFAULT_MAX_DOWNLOAD_BYTES)
+            .await
+    }
+
+    /// [`Sandbox::download_file`] taking at most `max_bytes`: a file announced larger is
+    /// refused before its data is read, and one found larger stops there; both fail with
+    /// [`Error::TooLarge`] and leave no file behind.
+    ///
+    /// ```no_run
+    /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
+    /// let sb = islo.sandbox("my-sandbox");
+    /// sb.download_file_with("/workspace/disk.img", "./disk.img", 64 << 30).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn download_file_with(
+        &self,
+        remote_path: &str,
+        local: impl AsRef<Path>,
+        max_bytes: u64,
+    ) -> Result<u64> {
         let local = local.as_ref();
         let (partial, file) = PartialFile::create(local).await?;
-        let n = self.download_into_file(remote_path, file).await?;
+        let n = self
+            .download_into_file(remote_path, file, max_bytes)
+            .await?;
         tokio::fs::rename(&partial.path, local)
             .await
             .map_err(io_err(format!(
@@ -261,8 +318,13 @@ impl Sandbox {
     /// receiving and writing overlap, and no chunk is copied again on its way to the file.
     /// If this future is dropped, the queue closes and the task ends after its current
     /// write.
-    async fn download_into_file(&self, remote_path: &str, file: std::fs::File) -> Result<u64> {
-        let mut body = self.download_body(remote_path).await?;
+    async fn download_into_file(
+        &self,
+        remote_path: &str,
+        file: std::fs::File,
+        max_bytes: u64,
+    ) -> Result<u64> {
+        let mut body = self.download_body(remote_path, max_bytes).await?;
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(WRITE_QUEUE_CHUNKS);
         let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
             use std::io::Write as _;
@@ -276,6 +338,7 @@ impl Sandbox {
         let received: Result<()> = async {
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
+                check_download_size(written, &chunk, max_bytes)?;
                 written = written.saturating_add(chunk.len() as u64);
                 if tx.send(chunk).await.is_err() {
                     // The writer failed; its error is the one reported.
@@ -443,6 +506,24 @@ const PARTIAL_NAME_ATTEMPTS: u32 = 16;
 
 /// Characters of the destination's name kept in the temporary file's name.
 const PARTIAL_NAME_PREFIX_CHARS: usize = 64;
+
+/// The most a download takes by default ([`Sandbox::download_file`],
+/// [`Sandbox::download_to_writer`]): 4 GiB, as [`ExtractLimits::DEFAULT_MAX_TOTAL_BYTES`]
+/// for directories. The `_with` variants take another bound.
+pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 4 << 30;
+
+/// Fails when `chunk` would take a download that has `written` bytes past `max_bytes`.
+fn check_download_size(written: u64, chunk: &[u8], max_bytes: u64) -> Result<()> {
+    let after = written.saturating_add(u64::try_from(chunk.len()).unwrap_or(u64::MAX));
+    if after > max_bytes {
+        return Err(Error::TooLarge {
+            operation: "download_file",
+            limit: max_bytes,
+            announced: None,
+        });
+    }
+    Ok(())
+}
 
 /// The temporary file of a download in progress, removed when dropped unless
 /// [`PartialFile::keep`] was called (after it was renamed into place).

@@ -620,6 +620,68 @@ async fn a_content_length_over_the_limit_is_refused_before_the_body_is_read() {
     assert!(written < 16 << 20, "{written} bytes were accepted");
 }
 
+/// A download is bounded like a JSON answer: a body that never ends stops at the limit,
+/// with nothing of the file left behind, and a writer of the caller's gets at most the limit.
+#[tokio::test]
+async fn an_endless_download_stops_at_its_limit_and_leaves_no_file() {
+    let (base, sent) = endless_json_server("data", None).await;
+    let islo = static_client(&base).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("out.bin");
+    let sb = islo.sandbox("sb");
+    let err = tokio::time::timeout(
+        Duration::from_secs(30),
+        sb.download_file_with("/big", &local, 1 << 20),
+    )
+    .await
+    .expect("the download ends")
+    .unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit, announced: None, .. } if limit == 1 << 20),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "files left behind"
+    );
+    let mut buf = Vec::new();
+    let err = sb
+        .download_to_writer_with("/big", &mut buf, 1 << 20)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
+    assert!(buf.len() <= 1 << 20, "{} bytes written", buf.len());
+    let written = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(written < 256 << 20, "{written} bytes were accepted");
+}
+
+/// The default download limit refuses an announced length past it before reading the body.
+#[tokio::test]
+async fn a_download_announcing_more_than_the_default_limit_is_refused_unread() {
+    let (base, sent) = endless_json_server("data", Some(1 << 40)).await;
+    let islo = static_client(&base).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let err = islo
+        .sandbox("sb")
+        .download_file("/big", dir.path().join("out.bin"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { limit, announced: Some(n), .. }
+            if limit == islo::files::DEFAULT_MAX_DOWNLOAD_BYTES && n == 1 << 40),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "files left behind"
+    );
+    let written = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(written < 16 << 20, "{written} bytes were accepted");
+}
+
 // ----- 8. the credential a request carried is redacted everywhere ----------------------------
 
 /// `exec_stream` on sandbox `sb` of `server`, which answers `body` as the event stream, by a
