@@ -65,6 +65,7 @@ struct SharedFailure {
     retryable: bool,
     kind: crate::ErrorKind,
     status: Option<reqwest::StatusCode>,
+    retry_after: Option<Duration>,
 }
 
 type CacheKey = (String, Secret);
@@ -171,6 +172,7 @@ impl TokenSlot {
                     retryable: f.retryable,
                     kind: f.kind,
                     status: f.status,
+                    retry_after: f.retry_after,
                 })));
             }
         }
@@ -187,6 +189,13 @@ impl TokenSlot {
                     retryable: e.is_retryable(),
                     kind: e.kind(),
                     status: e.status(),
+                    retry_after: match &e {
+                        Error::Auth(a) => match a.as_ref() {
+                            AuthError::Rejected(api) => crate::retry::retry_after(api.headers()),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
                 };
                 *self.last_failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(failure);
                 self.failures.fetch_add(1, Ordering::Release);

@@ -500,6 +500,8 @@ pub enum AuthError {
         kind: ErrorKind,
         /// Its HTTP status, if the token endpoint answered.
         status: Option<StatusCode>,
+        /// The delay its answer asked for (`Retry-After`), if it did.
+        retry_after: Option<std::time::Duration>,
     },
 }
 

@@ -33,7 +33,7 @@ use tokio::time::Instant;
 pub struct RetryPolicy {
     /// Attempts per call, the first included (at least 1).
     pub max_attempts: u32,
-    /// The first backoff.
+    /// The shortest backoff (the first is between it and twice it).
     pub backoff_min: Duration,
     /// The longest backoff.
     pub backoff_max: Duration,
@@ -127,7 +127,13 @@ impl RetryPolicy {
                 RetryReason::Interrupted
             }
             Attempted::BodyCut if replay_ok => RetryReason::Interrupted,
-            Attempted::Sdk(Error::Auth(a)) if exchange_retryable(a) => RetryReason::Exchange,
+            Attempted::Sdk(Error::Auth(a)) if exchange_retryable(a) => {
+                // A token endpoint's delay is honoured as any other answer's.
+                return Some(Retry {
+                    reason: RetryReason::Exchange,
+                    after: exchange_retry_after(a).map(|d| d.min(self.max_retry_after)),
+                });
+            }
             _ => return None,
         };
         Some(Retry {
@@ -158,15 +164,14 @@ impl RetryPolicy {
         }
     }
 
-    /// Exponential backoff for attempt `attempt` (1-based), with full jitter: a random
-    /// duration between `backoff_min` and `backoff_min · 2^(attempt-1)`, never more than
-    /// `backoff_max`.
+    /// Exponential backoff for attempt `attempt` (1-based), with jitter: a random duration
+    /// between `backoff_min` and `backoff_min · 2^attempt`, never more than `backoff_max`.
+    /// The first backoff spreads too (between the minimum and twice it), so that clients
+    /// that failed together do not retry together.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let min = self.backoff_min;
         let max = self.backoff_max.max(min);
-        let exp = 1u32
-            .checked_shl(attempt.saturating_sub(1))
-            .unwrap_or(u32::MAX);
+        let exp = 1u32.checked_shl(attempt.max(1)).unwrap_or(u32::MAX);
         let ceiling = min.saturating_mul(exp).min(max);
         let spread = ceiling.saturating_sub(min);
         min + spread.mul_f64(jitter())
@@ -175,6 +180,15 @@ impl RetryPolicy {
     /// Attempts a call may make (at least 1).
     pub(crate) fn attempts(&self) -> u32 {
         self.max_attempts.max(1)
+    }
+}
+
+/// The delay a failed exchange's answer asked for, if it did.
+fn exchange_retry_after(e: &AuthError) -> Option<Duration> {
+    match e {
+        AuthError::Rejected(api) => retry_after(api.headers()),
+        AuthError::Shared { retry_after, .. } => *retry_after,
+        _ => None,
     }
 }
 
@@ -444,8 +458,14 @@ mod tests {
                 assert!(d >= p.backoff_min && d <= p.backoff_max, "{attempt}: {d:?}");
             }
         }
-        // The first backoff is exactly the minimum; later ones spread.
-        assert_eq!(p.backoff(1), Duration::from_millis(100));
+        // Even the first backoff spreads (clients that failed together do not retry
+        // together), between the minimum and twice it.
+        let first: std::collections::BTreeSet<Duration> = (0..50).map(|_| p.backoff(1)).collect();
+        assert!(first.len() > 10, "jitter: {first:?}");
+        assert!(
+            first.iter().all(|d| *d <= Duration::from_millis(200)),
+            "{first:?}"
+        );
         let spread: std::collections::BTreeSet<Duration> = (0..50).map(|_| p.backoff(6)).collect();
         assert!(spread.len() > 10, "jitter: {spread:?}");
         let huge = RetryPolicy {

@@ -774,3 +774,49 @@ async fn a_token_no_header_can_carry_is_a_shared_bad_answer() {
         assert!(!format!("{err} {err:?}").contains("tok-secret"), "{err:?}");
     }
 }
+
+/// A token endpoint that answers 429 with `Retry-After` is waited for as any answer with it:
+/// the next exchange comes after the server's delay, not after the short backoff.
+#[tokio::test]
+async fn a_rate_limited_exchange_honours_retry_after() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let key = key("auth_retry_after");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    control
+        .mock_async(move |when, then| {
+            when.method(POST).path("/auth/token");
+            then.respond_with(move |_| {
+                let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
+                let (status, body) = if first {
+                    (429, json!({"code": "rate_limited", "message": "slow down"}))
+                } else {
+                    (200, token_body("tok-after-wait", Some(3600)))
+                };
+                httpmock::HttpMockResponse::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .header("retry-after", "2")
+                    .body(body.to_string())
+                    .build()
+            });
+        })
+        .await;
+    get_sandbox_ok(&compute, "sb").await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .max_attempts(2)
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    islo.get_sandbox("sb").send().await.unwrap();
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(1800),
+        "the second exchange came after {:?}",
+        started.elapsed()
+    );
+}
