@@ -20,8 +20,9 @@ pub const ENV_BASE_URL: &str = "ISLO_BASE_URL";
 /// Environment variable overriding the compute-plane URL.
 pub const ENV_COMPUTE_URL: &str = "ISLO_COMPUTE_URL";
 
-/// A pair of control- and compute-plane base URLs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A pair of control- and compute-plane base URLs. Its `Debug` does not show a user name
+/// or password a URL carries.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Environment {
     /// The control-plane base URL.
@@ -42,6 +43,32 @@ impl Environment {
     /// Islo's production environment.
     pub fn production() -> Self {
         Self::new(PRODUCTION_CONTROL_URL, PRODUCTION_COMPUTE_URL)
+    }
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("control_url", &shown_url(&self.control_url))
+            .field("compute_url", &shown_url(&self.compute_url))
+            .finish()
+    }
+}
+
+/// A base URL as it may be shown: user name and password replaced, credential shapes
+/// redacted; one that does not parse is not shown at all (it may still hold a password).
+fn shown_url(raw: &str) -> String {
+    match reqwest::Url::parse(raw.trim()) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("redacted"));
+            }
+            if !url.username().is_empty() {
+                let _ = url.set_username("redacted");
+            }
+            crate::secret::redact_credentials(url.as_str())
+        }
+        Err(_) => "(not a URL; not shown)".to_string(),
     }
 }
 
@@ -77,8 +104,8 @@ impl std::fmt::Debug for IsloBuilder {
         f.debug_struct("IsloBuilder")
             .field("api_key", &self.api_key)
             .field("session_token", &self.session_token)
-            .field("control_url", &self.control_url)
-            .field("compute_url", &self.compute_url)
+            .field("control_url", &self.control_url.as_deref().map(shown_url))
+            .field("compute_url", &self.compute_url.as_deref().map(shown_url))
             .field("environment", &self.environment)
             .field("settings", &self.settings)
             .field("middleware", &self.middleware.len())

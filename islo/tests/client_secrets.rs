@@ -290,3 +290,24 @@ async fn a_decode_error_quoting_an_echoed_secret_does_not_show_it() {
         );
     }
 }
+
+/// A base URL with a password is refused when the client is built, and before that, a
+/// builder or an environment printed with `{:?}` does not show the password either.
+#[test]
+fn builder_and_environment_debug_hide_a_password_in_a_base_url() {
+    let url = "https://user:hunter2@gw.example.com/islo";
+    let env = islo::Environment::new(url, url);
+    let b = islo::Islo::builder()
+        .ignore_env()
+        .control_url(url)
+        .compute_url("https://:hunter2@gw.example.com")
+        .environment(env.clone());
+    for text in [format!("{b:?}"), format!("{b:#?}"), format!("{env:?}")] {
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("gw.example.com"), "{text}");
+    }
+    let not_a_url = islo::Environment::new("https://u:hunter2@exa mple.com", "x");
+    assert!(!format!("{not_a_url:?}").contains("hunter2"));
+    let err = b.build().unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+}
