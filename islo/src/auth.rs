@@ -276,9 +276,12 @@ impl Exchange<'_> {
             return Err(auth_err(AuthError::Redirected));
         }
         let headers = resp.headers().clone();
-        let body = read_limited(resp, MAX_EXCHANGE_BODY)
-            .await
-            .map_err(|e| auth_err(AuthError::Transport(e.without_url())))?;
+        let (body, cut) = read_limited(resp, MAX_EXCHANGE_BODY).await;
+        // A refusal is a refusal even when its body breaks off (kept as far as it came);
+        // only a success needs its whole body.
+        if let (Some(e), true) = (cut, status.is_success()) {
+            return Err(auth_err(AuthError::Transport(e.without_url())));
+        }
         if !status.is_success() {
             let body =
                 crate::secret::redact_body(body, |text| crate::secret::redact(text, &[self.key]));
@@ -293,20 +296,26 @@ impl Exchange<'_> {
     }
 }
 
-/// Reads at most `limit` bytes of `resp`'s body (the rest is not read).
+/// Reads at most `limit` bytes of `resp`'s body (the rest is not read): what came, and the
+/// error that cut it short, if one did.
 pub(crate) async fn read_limited(
     mut resp: reqwest::Response,
     limit: usize,
-) -> reqwest::Result<Bytes> {
+) -> (Bytes, Option<reqwest::Error>) {
     let mut buf = BytesMut::new();
-    while let Some(chunk) = resp.chunk().await? {
-        let room = limit.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= limit {
-            break;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit.saturating_sub(buf.len());
+                buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if buf.len() >= limit {
+                    return (buf.freeze(), None);
+                }
+            }
+            Ok(None) => return (buf.freeze(), None),
+            Err(e) => return (buf.freeze(), Some(e)),
         }
     }
-    Ok(buf.freeze())
 }
 
 /// Reads `session_token` and the lifetime from an exchange answer.

@@ -589,9 +589,7 @@ impl IsloTransport {
         let status = resp.status();
         let headers = resp.headers().clone();
         // A body that breaks off is kept as far as it came.
-        let raw = crate::auth::read_limited(resp, MAX_ERROR_BODY)
-            .await
-            .unwrap_or_default();
+        let (raw, _cut) = crate::auth::read_limited(resp, MAX_ERROR_BODY).await;
         let body = crate::secret::redact_body(raw, |text| self.shared.redact(text));
         carrier_response(ApiError::new(op.id, status, headers, body).into())
     }

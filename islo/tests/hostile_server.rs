@@ -682,6 +682,67 @@ async fn a_download_announcing_more_than_the_default_limit_is_refused_unread() {
     assert!(written < 16 << 20, "{written} bytes were accepted");
 }
 
+/// A raw HTTP peer that answers every request with `status`, announcing `announced` bytes of
+/// JSON but sending only `sent` before it hangs up; it counts the requests.
+async fn cut_short_server(
+    status: u16,
+    sent: &'static str,
+    announced: usize,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {announced}\r\n\r\n{sent}"
+                );
+                let _ = conn.write_all(head.as_bytes()).await;
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
+
+/// An error answer whose body breaks off is kept as far as it came, in a call's error and
+/// in the token exchange's; a refused key stays a refusal (not a connection failure to
+/// retry) when the refusal's body is cut short.
+#[tokio::test]
+async fn an_error_body_cut_short_is_kept_as_far_as_it_came() {
+    let partial = r#"{"code":"maintenance","message":"down until 10"#;
+    let (base, _) = cut_short_server(503, partial, 200).await;
+    let islo = static_client(&base).build().unwrap();
+    let err = failed_get(&islo, 30).await;
+    let api = err.as_api().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(api.status().as_u16(), 503);
+    assert_eq!(api.body().as_ref(), partial.as_bytes());
+
+    let (control, seen) = cut_short_server(401, partial, 200).await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key("ak_cut_short_refusal")
+        .control_url(&control)
+        .compute_url(&control)
+        .build()
+        .unwrap();
+    let err = failed_get(&islo, 30).await;
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
+    assert_ne!(err.kind(), islo::ErrorKind::Connection, "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "exchanges made"
+    );
+}
+
 // ----- 8. the credential a request carried is redacted everywhere ----------------------------
 
 /// `exec_stream` on sandbox `sb` of `server`, which answers `body` as the event stream, by a
