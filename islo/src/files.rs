@@ -504,8 +504,9 @@ fn content_length(headers: &reqwest::header::HeaderMap) -> Option<u64> {
 /// Attempts at finding an unused temporary name before giving up.
 const PARTIAL_NAME_ATTEMPTS: u32 = 16;
 
-/// Characters of the destination's name kept in the temporary file's name.
-const PARTIAL_NAME_PREFIX_CHARS: usize = 64;
+/// Most bytes of the destination's name kept in the temporary file's name (whole
+/// characters), so that the temporary name stays within a file system's 255 bytes.
+const PARTIAL_NAME_PREFIX_BYTES: usize = 64;
 
 /// The most a download takes by default ([`Sandbox::download_file`],
 /// [`Sandbox::download_to_writer`]): 4 GiB, as [`ExtractLimits::DEFAULT_MAX_TOTAL_BYTES`]
@@ -545,11 +546,13 @@ impl PartialFile {
             context: format!("`{}` does not name a file", local.display()),
             source: std::io::Error::from(std::io::ErrorKind::InvalidInput),
         })?;
-        let prefix: String = name
-            .to_string_lossy()
-            .chars()
-            .take(PARTIAL_NAME_PREFIX_CHARS)
-            .collect();
+        let mut prefix = String::new();
+        for c in name.to_string_lossy().chars() {
+            if prefix.len() + c.len_utf8() > PARTIAL_NAME_PREFIX_BYTES {
+                break;
+            }
+            prefix.push(c);
+        }
         let local = local.to_path_buf();
         tokio::task::spawn_blocking(move || Self::create_blocking(&local, &prefix))
             .await

@@ -103,6 +103,26 @@ async fn upload_path_then_download_path_round_trips_binary_data() {
     );
 }
 
+/// The temporary file beside the destination fits the file system's 255-byte name limit
+/// whenever the destination's name does, also with multi-byte characters.
+#[tokio::test]
+async fn download_path_to_a_long_multibyte_name_works() {
+    let (_fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    islo.sandbox("sb")
+        .upload_reader(&b"content"[..], "/workspace/f.txt")
+        .await
+        .unwrap();
+    // 60 four-byte characters: 240 bytes, a valid name.
+    let dst = dir.path().join("\u{1F600}".repeat(60));
+    islo.sandbox("sb")
+        .download_file("/workspace/f.txt", &dst)
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&dst).unwrap(), b"content");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
 #[tokio::test]
 async fn download_path_replaces_an_existing_file() {
     let (_fake, islo) = fake_with_sandbox().await;
