@@ -261,12 +261,21 @@ impl Exchange<'_> {
             .timeout(self.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(reqwest::header::CONTENT_LENGTH, length)
-            .body(reqwest::Body::wrap_stream(once));
-        for (k, v) in self.headers {
-            req = req.header(k, v);
+            .body(reqwest::Body::wrap_stream(once))
+            .build()
+            .map_err(|e| auth_err(AuthError::Transport(e.without_url())))?;
+        // The client's headers, as on API calls: each value of those the request does not
+        // set itself.
+        for k in self.headers.keys() {
+            if !req.headers().contains_key(k) {
+                for v in self.headers.get_all(k) {
+                    req.headers_mut().append(k, v.clone());
+                }
+            }
         }
-        let resp = req
-            .send()
+        let resp = self
+            .http
+            .execute(req)
             .await
             .map_err(|e| auth_err(AuthError::Transport(e.without_url())))?;
         let status = resp.status();

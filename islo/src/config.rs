@@ -367,7 +367,9 @@ impl IsloBuilder {
         self
     }
 
-    /// A header sent on every request (both planes and the exchange).
+    /// A header sent on every request (both planes and the exchange), unless the request sets
+    /// that header itself (`Content-Type` of a body, `Accept`, `api-version`,
+    /// `Authorization`): the request's own value stands. Set twice, both values go out.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self

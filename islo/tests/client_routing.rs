@@ -202,6 +202,50 @@ async fn a_header_set_twice_is_sent_with_both_values() {
     }
 }
 
+/// A builder header the request sets itself (`Content-Type` of a JSON body, `Accept`) does
+/// not go out as a second value, on API calls as on the token exchange: the request's own
+/// value stands, and only headers it does not set are added.
+#[tokio::test]
+async fn a_builder_header_never_doubles_one_the_request_sets() {
+    let key = key("routing_header_no_double");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    let control_log = spy(&control).await;
+    let compute_log = spy(&compute).await;
+    exchange(&control, &key, "tok_headers_no_double", None).await;
+    get_sandbox_ok(&compute, "box").await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .header("content-type", "text/plain")
+        .header("accept", "text/html")
+        .header("x-extra", "1")
+        .build()
+        .unwrap();
+    islo.get_sandbox("box").send().await.unwrap();
+    let all: Vec<_> = control_log
+        .lock()
+        .unwrap()
+        .iter()
+        .chain(compute_log.lock().unwrap().iter())
+        .cloned()
+        .collect();
+    assert_eq!(all.len(), 2);
+    for req in &all {
+        let values = |name: &str| -> Vec<String> {
+            req.headers_vec()
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        assert_eq!(values("x-extra"), ["1"], "{}", path(req));
+        if path(req).ends_with("/auth/token") {
+            assert_eq!(values("content-type"), ["application/json"]);
+        }
+        assert!(values("content-type").len() <= 1, "{}", path(req));
+        assert!(values("accept").len() <= 1, "{}", path(req));
+    }
+}
+
 // ----- 9. redirects ---------------------------------------------------------------------------
 
 #[tokio::test]
