@@ -93,7 +93,8 @@ pub struct ExecOptions {
     pub env: HashMap<String, String>,
     /// User to run as.
     pub user: Option<String>,
-    /// A limit the server enforces on the command (status `timeout` when exceeded).
+    /// A limit the server enforces on the command (status `timeout` when exceeded). The API
+    /// takes whole seconds: it is rounded up (at least 1 s).
     pub server_timeout: Option<Duration>,
     /// How long [`Sandbox::exec_with`] and [`Exec::wait`] wait in total; when it passes, the
     /// result says `wait_timed_out` and carries what was seen. `None` waits until the
@@ -167,9 +168,7 @@ impl ExecOptions {
                     .map(|(k, v)| (k.clone(), Some(v.clone())))
                     .collect()
             }),
-            timeout_secs: self
-                .server_timeout
-                .map(|d| i64::try_from(d.as_secs().max(1)).unwrap_or(i64::MAX)),
+            timeout_secs: self.server_timeout.map(crate::retry::whole_seconds_up),
             user: self.user.clone(),
             workdir: self.workdir.clone(),
         }

@@ -273,6 +273,13 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
+/// `d` in whole seconds for the API, rounded up (at least 1): a limit the server enforces
+/// is never shorter than asked, and a short one never becomes `0`.
+pub(crate) fn whole_seconds_up(d: Duration) -> i64 {
+    let secs = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
+    i64::try_from(secs.max(1)).unwrap_or(i64::MAX)
+}
+
 /// `now + d`, or `None` ("no deadline") when that is past what an `Instant` can hold.
 pub(crate) fn deadline_after(d: Duration) -> Option<Instant> {
     Instant::now().checked_add(d)

@@ -471,11 +471,12 @@ impl Sandbox {
 
     /// Makes `port` reachable from the internet; the share's public URL is
     /// [`types::ShareResponse::url`]. `ttl` bounds how long it stays open (the server's
-    /// default when `None`).
+    /// default when `None`), in whole seconds rounded up (at least 1 s: a short `ttl` never
+    /// goes out as `0`).
     pub async fn share(&self, port: u16, ttl: Option<Duration>) -> Result<types::ShareResponse> {
         let body = types::CreateShareRequest {
             port: i64::from(port),
-            ttl_seconds: ttl.map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+            ttl_seconds: ttl.map(crate::retry::whole_seconds_up),
         };
         Ok(self.islo.create_share(&self.name, body).await?.into_inner())
     }

@@ -303,6 +303,43 @@ async fn helpers_keep_what_their_wait_saw() {
     guarded.delete().await.unwrap();
 }
 
+/// A share's lifetime goes out in whole seconds rounded up: a short one never becomes `0`
+/// (which a server may read as "no limit"), and 1.5 s is 2 s.
+#[tokio::test]
+async fn a_share_ttl_rounds_up_to_whole_seconds() {
+    let server = MockServer::start_async().await;
+    let mut mocks = Vec::new();
+    for ttl in [1, 2] {
+        let m = server
+            .mock_async(move |when, then| {
+                when.method(POST)
+                    .path("/sandboxes/sb/shares")
+                    .body_includes(format!("\"ttl_seconds\":{ttl}"));
+                then.status(200).json_body(json!({
+                    "share_id": format!("s{ttl}"), "port": 8080, "url": "https://x.example",
+                    "created_at": "2026-01-01T00:00:00Z"
+                }));
+            })
+            .await;
+        mocks.push(m);
+    }
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("t")
+        .control_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap();
+    let sb = islo.sandbox("sb");
+    for ttl in [500, 1000, 1500] {
+        sb.share(8080, Some(Duration::from_millis(ttl)))
+            .await
+            .unwrap_or_else(|e| panic!("{ttl} ms: {e}"));
+    }
+    assert_eq!(mocks[0].calls_async().await, 2);
+    assert_eq!(mocks[1].calls_async().await, 1);
+}
+
 // ----- background commands and sessions ----------------------------------------------------------
 
 #[tokio::test]

@@ -193,6 +193,30 @@ async fn exec_sends_workdir_env_user_and_server_timeout() {
     assert!(!call.streaming);
 }
 
+/// A server-side limit the API takes in whole seconds is rounded up, never down: the
+/// command gets at least what was asked (1.5 s is 2 s, not 1 s).
+#[tokio::test]
+async fn exec_server_timeout_rounds_up_to_whole_seconds() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let seen: Arc<Mutex<Vec<ExecCall>>> = Arc::default();
+    let sink = seen.clone();
+    fake.on_exec(move |call| {
+        sink.lock().unwrap().push(call.clone());
+        ExecOutcome::success("")
+    });
+    for limit in [1500, 200, 3000] {
+        let opts = fast().server_timeout(Duration::from_millis(limit));
+        islo.sandbox("sb").exec_with(["true"], opts).await.unwrap();
+    }
+    let sent: Vec<_> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.timeout_secs)
+        .collect();
+    assert_eq!(sent, [Some(2), Some(1), Some(3)]);
+}
+
 #[tokio::test]
 async fn exec_reaches_the_builtin_shell_with_env_and_workdir() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
