@@ -51,6 +51,39 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     move |source| Error::Io { context, source }
 }
 
+/// The first error a local source gave an upload's body (a file, the tree being archived,
+/// a caller's reader), kept so that the upload fails with it, as [`Error::Io`] (a local
+/// error, never retried), rather than with the transport error reqwest makes of it.
+#[derive(Clone, Default)]
+struct LocalFailure(Arc<std::sync::Mutex<Option<(std::io::ErrorKind, String)>>>);
+
+impl LocalFailure {
+    /// `stream`, its first error kept here.
+    fn watch<S>(&self, stream: S) -> impl Stream<Item = std::io::Result<Bytes>> + Send + 'static
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        let slot = self.clone();
+        stream.inspect(move |item| {
+            if let Err(e) = item {
+                let mut kept = slot.0.lock().unwrap_or_else(|p| p.into_inner());
+                kept.get_or_insert_with(|| (e.kind(), e.to_string()));
+            }
+        })
+    }
+
+    /// The local failure, if the body had one; else `e`.
+    fn or(&self, e: Error) -> Error {
+        match self.0.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            Some((kind, message)) => Error::Io {
+                context: format!("reading the upload's source: {message}"),
+                source: std::io::Error::new(kind, message),
+            },
+            None => e,
+        }
+    }
+}
+
 /// Counts what passes through a byte stream and reports it.
 fn counted<S, E>(
     stream: S,
@@ -148,14 +181,19 @@ impl Sandbox {
                     .await
                     .map_err(io_err(format!("cannot open `{}`", local.display())))?;
                 let total = file.metadata().await.ok().map(|m| m.len());
+                let failed = LocalFailure::default();
                 let body = counted(
-                    ReaderStream::with_capacity(file, crate::archive::CHUNK_SIZE),
+                    failed.watch(ReaderStream::with_capacity(
+                        file,
+                        crate::archive::CHUNK_SIZE,
+                    )),
                     Direction::Upload,
                     total,
                     self.progress.clone(),
                 );
                 islo.upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
-                    .await?;
+                    .await
+                    .map_err(|e| failed.or(e))?;
                 Ok(())
             }
         })
@@ -174,8 +212,12 @@ impl Sandbox {
     where
         R: AsyncRead + Send + 'static,
     {
+        let failed = LocalFailure::default();
         let body = counted(
-            ReaderStream::with_capacity(Box::pin(reader), crate::archive::CHUNK_SIZE),
+            failed.watch(ReaderStream::with_capacity(
+                Box::pin(reader),
+                crate::archive::CHUNK_SIZE,
+            )),
             Direction::Upload,
             None,
             self.progress.clone(),
@@ -183,7 +225,8 @@ impl Sandbox {
         self.islo
             .with_max_attempts(1)
             .upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
-            .await?;
+            .await
+            .map_err(|e| failed.or(e))?;
         Ok(())
     }
 
@@ -390,13 +433,20 @@ impl Sandbox {
                 source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
             });
         }
+        crate::archive::check_excludes(&options).map_err(|e| Error::Io {
+            context: format!("upload_dir: {e}"),
+            source: e,
+        })?;
         let Some(report) = self.progress.clone() else {
             let factory = tar_gz_stream_factory(dir, options);
             return self
                 .upload_with_retries(|islo| {
-                    let body = reqwest::Body::wrap_stream(factory());
+                    let failed = LocalFailure::default();
+                    let body = reqwest::Body::wrap_stream(failed.watch(factory()));
                     async move {
-                        islo.upload_archive(self.name(), remote_dir, body).await?;
+                        islo.upload_archive(self.name(), remote_dir, body)
+                            .await
+                            .map_err(|e| failed.or(e))?;
                         Ok(())
                     }
                 })
@@ -413,7 +463,12 @@ impl Sandbox {
         self.upload_with_retries(|islo| {
             // Each attempt rebuilds the archive, and counts from zero again.
             let read = Arc::new(AtomicU64::new(0));
-            let stream = tar_gz_stream_counted(dir.clone(), options.clone(), Arc::clone(&read));
+            let failed = LocalFailure::default();
+            let stream = failed.watch(tar_gz_stream_counted(
+                dir.clone(),
+                options.clone(),
+                Arc::clone(&read),
+            ));
             let report = Arc::clone(&report);
             let body = stream.inspect(move |chunk| {
                 if chunk.is_ok() {
@@ -426,7 +481,9 @@ impl Sandbox {
             });
             let body = reqwest::Body::wrap_stream(body);
             async move {
-                islo.upload_archive(self.name(), remote_dir, body).await?;
+                islo.upload_archive(self.name(), remote_dir, body)
+                    .await
+                    .map_err(|e| failed.or(e))?;
                 Ok(())
             }
         })

@@ -457,6 +457,55 @@ async fn upload_dir_uploads_included_files_and_skips_excluded_ones() {
     );
 }
 
+/// A bad exclude pattern is the caller's mistake: a typed local error before anything is
+/// sent, whether or not progress is reported, and never retried.
+#[tokio::test]
+async fn upload_dir_refuses_a_bad_pattern_before_sending() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), b"a").unwrap();
+    let err = islo
+        .sandbox("sb")
+        .upload_dir(
+            dir.path(),
+            "/workspace/p",
+            ArchiveOptions::new().exclude("a["),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
+    assert!(err.to_string().contains("a["), "{err}");
+    assert_eq!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive"),
+        0
+    );
+}
+
+/// A failure reading the tree while the archive streams (here: a path tar cannot hold) is
+/// a local error naming what failed, not a connection failure to retry.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn upload_dir_fails_with_the_local_error_while_streaming() {
+    use std::os::unix::ffi::OsStrExt;
+    let (fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"\xe9tudes"));
+    std::fs::create_dir(&odd).unwrap();
+    std::fs::write(odd.join("f".repeat(120)), b"x").unwrap();
+    let err = islo
+        .sandbox("sb")
+        .upload_dir(dir.path(), "/workspace/p", ArchiveOptions::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
+    assert!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive") <= 1,
+        "retried"
+    );
+}
+
 #[tokio::test]
 async fn upload_dir_then_download_dir_round_trips() {
     let (_fake, islo) = fake_with_sandbox().await;

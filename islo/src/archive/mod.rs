@@ -23,8 +23,8 @@ mod pack;
 mod test_tar;
 mod unpack;
 
+pub(crate) use pack::{check_excludes, tar_gz_stream_counted, tree_file_bytes};
 pub use pack::{tar_gz_stream, tar_gz_stream_factory, TarGzStream};
-pub(crate) use pack::{tar_gz_stream_counted, tree_file_bytes};
 pub use unpack::{extract_tar_gz, extract_tar_gz_with};
 
 /// Maximum size of one chunk yielded by [`TarGzStream`].
@@ -47,9 +47,9 @@ pub struct ArchiveOptions {
     ///
     /// * a pattern without `/` (`*.log`, `.git`, `node_modules`) matches a file
     ///   or directory name at any depth;
-    /// * a pattern with a `/` (`target/**`, `docs/*.pdf`) or a leading `/`
-    ///   (`/build`) is matched against the whole relative path, and `*` does
-    ///   not cross `/` (use `**` for that);
+    /// * a pattern with a `/` (`target/**`, `docs/*.pdf`) or a leading `/` or `./`
+    ///   (`/build`, `./build`) is matched against the whole relative path, and `*`
+    ///   does not cross `/` (use `**` for that);
     /// * a trailing `/` is ignored, and `dir/**` also excludes `dir` itself;
     /// * a pattern that matches a directory excludes its whole subtree;
     /// * `?` is one character and `*` any run, neither crossing `/`; `**` as a whole
@@ -57,7 +57,9 @@ pub struct ArchiveOptions {
     ///   `{rs,toml}` alternatives; `\` makes the next character literal.
     ///
     /// A pattern that does not compile (an unclosed `[` or `{`) fails the upload with
-    /// [`Error::Io`](crate::Error::Io) of kind `InvalidInput` before anything is sent.
+    /// [`Error::Io`](crate::Error::Io) of kind `InvalidInput` before anything is sent. A
+    /// file that cannot be read while the archive streams fails it with `Error::Io` too
+    /// (naming the path; not retried).
     pub exclude: Vec<String>,
 }
 

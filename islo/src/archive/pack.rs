@@ -80,6 +80,11 @@ pub(crate) fn tar_gz_stream_counted(
     })
 }
 
+/// Checks `options`' exclude patterns (the error names the bad one).
+pub(crate) fn check_excludes(options: &ArchiveOptions) -> io::Result<()> {
+    Excluder::new(&options.exclude).map(|_| ())
+}
+
 /// Bytes of the regular files [`tar_gz_stream`] would archive from `dir` with `options`
 /// (the same walk: excludes applied, symbolic links not followed), from their metadata.
 pub(crate) fn tree_file_bytes(dir: &Path, options: &ArchiveOptions) -> io::Result<u64> {
@@ -429,7 +434,8 @@ impl Excluder {
         let mut names = Vec::new();
         for raw in patterns {
             let trimmed = raw.trim();
-            let anchored = trimmed.starts_with('/');
+            // `/x` and `./x` both name `x` at the top of the tree.
+            let anchored = trimmed.starts_with('/') || trimmed.starts_with("./");
             let mut pattern = trimmed.trim_start_matches('/').trim_end_matches('/');
             while let Some(rest) = pattern.strip_prefix("./") {
                 pattern = rest;
@@ -884,5 +890,17 @@ mod tests {
         assert!(is("node_modules") && is("pkg/node_modules"));
         assert!(is("out") && is("out/a/b"));
         assert!(!is("src/main.rs"));
+    }
+
+    /// `./data` names the top-level `data`, as `/data` does, not every `data` below.
+    #[test]
+    fn a_leading_dot_slash_anchors_a_pattern() {
+        let ex = Excluder::new(&["./data".into(), "././cache/".into()]).unwrap();
+        let is = |p: &str| {
+            let path = Path::new(p);
+            ex.is_excluded(path, path.file_name().unwrap())
+        };
+        assert!(is("data") && !is("src/data"));
+        assert!(is("cache") && !is("a/cache"));
     }
 }
