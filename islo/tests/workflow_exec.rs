@@ -217,6 +217,28 @@ async fn exec_server_timeout_rounds_up_to_whole_seconds() {
     assert_eq!(sent, [Some(2), Some(1), Some(3)]);
 }
 
+/// The fake never holds a generated file in memory: appending to one larger than its
+/// shell prints is refused as `cat` of it is, and the file is left as it was.
+#[tokio::test]
+async fn the_fake_shell_refuses_to_append_to_a_large_generated_file() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    let len = 32 << 20;
+    fake.put_generated_file("sb", "/workspace/big", len, 3).unwrap();
+    let out = islo
+        .sandbox("sb")
+        .exec_with(islo::exec::sh("echo x >> /workspace/big"), fast())
+        .await
+        .unwrap();
+    assert_ne!(out.exit_code, Some(0), "{out:?}");
+    assert!(out.stderr.contains("big"), "{out:?}");
+    let size = islo
+        .sandbox("sb")
+        .exec_with(islo::exec::sh("echo x >> /workspace/small"), fast())
+        .await
+        .unwrap();
+    assert_eq!(size.exit_code, Some(0), "{size:?}");
+}
+
 #[tokio::test]
 async fn exec_reaches_the_builtin_shell_with_env_and_workdir() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;

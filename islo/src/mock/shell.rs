@@ -409,6 +409,11 @@ impl Shell<'_> {
         let (old, mode) = match self.kind(&full) {
             Kind::Dir => return Err("Is a directory"),
             Kind::Missing => (Vec::new(), 0o644),
+            // A generated file is never held in memory whole: like `cat`, appending is
+            // refused past what the shell prints.
+            Kind::File(Node::Generated { len, .. }) if append && *len > CAT_LIMIT => {
+                return Err("File too large for the fake's shell to append to")
+            }
             Kind::File(node) => {
                 let mode = node.file_mode().unwrap_or(0o644);
                 let old = if append {

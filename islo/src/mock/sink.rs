@@ -343,11 +343,14 @@ impl TarWalker {
                 size = s;
             }
         }
-        let padded = size.div_ceil(BLOCK as u64) * BLOCK as u64;
+        let padded = size
+            .div_ceil(BLOCK as u64)
+            .checked_mul(BLOCK as u64)
+            .ok_or("tar entry size too large")?;
         let data = match kind {
             b'0' | 0 | b'7' => {
                 self.contents.files += 1;
-                self.contents.file_bytes += size;
+                self.contents.file_bytes = self.contents.file_bytes.saturating_add(size);
                 padded
             }
             b'1' => {
@@ -573,6 +576,22 @@ mod tests {
         let mut body = b"--XyZ\r\nX-Long: ".to_vec();
         body.extend(std::iter::repeat_n(b'a', 20_000));
         assert!(scan(&body, 1000).unwrap_err().contains("headers"));
+    }
+
+    /// A size no archive can carry is a corrupt archive (the fake answers 400), not an
+    /// overflow that panics the fake in a debug build.
+    #[test]
+    fn the_tar_walker_refuses_a_size_past_u64() {
+        for kind in [tar::EntryType::Regular, tar::EntryType::Directory] {
+            let mut h = tar::Header::new_gnu();
+            h.set_path("big").unwrap();
+            h.set_entry_type(kind);
+            h.set_size(u64::MAX);
+            h.set_cksum();
+            let mut w = TarWalker::new();
+            let result = w.write_all(h.as_bytes());
+            assert!(result.is_err(), "{kind:?}");
+        }
     }
 
     #[test]
