@@ -239,6 +239,26 @@ async fn the_fake_shell_refuses_to_append_to_a_large_generated_file() {
     assert_eq!(size.exit_code, Some(0), "{size:?}");
 }
 
+/// The fake's shell honours a backslash when it splits a script: an escaped `;` or `"` is
+/// part of a word, as in a real shell.
+#[tokio::test]
+async fn the_fake_shell_keeps_escaped_separators_and_quotes() {
+    let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
+    for (script, stdout) in [
+        (r"echo a\;b", "a;b\n"),
+        (r#"echo "x\"; y""#, "x\"; y\n"),
+        (r"echo one \&\& echo two", "one && echo two\n"),
+        (r"echo 'a\' ; echo b", "a\\\nb\n"),
+    ] {
+        let out = islo
+            .sandbox("sb")
+            .exec_with(islo::exec::sh(script), fast())
+            .await
+            .unwrap();
+        assert_eq!((out.stdout.as_str(), out.exit_code), (stdout, Some(0)), "{script}: {out:?}");
+    }
+}
+
 #[tokio::test]
 async fn exec_reaches_the_builtin_shell_with_env_and_workdir() {
     let (_fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;

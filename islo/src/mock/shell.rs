@@ -98,6 +98,14 @@ fn split_script(script: &str) -> Vec<(Sep, String)> {
     let mut chars = script.chars().peekable();
     while let Some(c) = chars.next() {
         match (quote, c) {
+            // An escaped character (outside single quotes) is kept with its backslash for
+            // `words`, and neither separates nor opens or closes a quote.
+            (None | Some('"'), '\\') => {
+                cur.push(c);
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
             (Some(q), c) if c == q => {
                 quote = None;
                 cur.push(c);
