@@ -223,7 +223,8 @@ async fn exec_server_timeout_rounds_up_to_whole_seconds() {
 async fn the_fake_shell_refuses_to_append_to_a_large_generated_file() {
     let (fake, islo) = fake_with_sandbox(FakeIslo::builder()).await;
     let len = 32 << 20;
-    fake.put_generated_file("sb", "/workspace/big", len, 3).unwrap();
+    fake.put_generated_file("sb", "/workspace/big", len, 3)
+        .unwrap();
     let out = islo
         .sandbox("sb")
         .exec_with(islo::exec::sh("echo x >> /workspace/big"), fast())
@@ -255,7 +256,11 @@ async fn the_fake_shell_keeps_escaped_separators_and_quotes() {
             .exec_with(islo::exec::sh(script), fast())
             .await
             .unwrap();
-        assert_eq!((out.stdout.as_str(), out.exit_code), (stdout, Some(0)), "{script}: {out:?}");
+        assert_eq!(
+            (out.stdout.as_str(), out.exit_code),
+            (stdout, Some(0)),
+            "{script}: {out:?}"
+        );
     }
 }
 
