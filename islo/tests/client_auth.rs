@@ -693,6 +693,22 @@ async fn revoked_tokens_on_the_fake_are_replaced_transparently() {
     assert_eq!(fake.requests("GET", "/sandboxes"), 3);
 }
 
+/// `n` concurrent `get_sandbox("sb")` calls, each on a task of its own.
+async fn concurrent_gets(
+    islo: &islo::Islo,
+    n: usize,
+) -> Vec<islo::Result<islo::ResponseValue<islo::types::SandboxResponse>>> {
+    let calls = (0..n).map(|_| {
+        let islo = islo.clone();
+        tokio::spawn(async move { islo.get_sandbox("sb").send().await })
+    });
+    futures_util::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("the call's task"))
+        .collect()
+}
+
 /// Calls that wait for one exchange share its outcome, a failure too: when the exchange
 /// fails, each waiting call fails with it (a typed `AuthError::Shared`, classified as the
 /// failure was) rather than making an exchange of its own, one after another, against an
@@ -714,18 +730,14 @@ async fn calls_waiting_for_a_failed_exchange_share_its_failure() {
         .max_attempts(1)
         .build()
         .unwrap();
-    let calls = (0..10).map(|_| {
-        let islo = islo.clone();
-        tokio::spawn(async move { islo.get_sandbox("sb").send().await })
-    });
-    let results = futures_util::future::join_all(calls).await;
+    let results = concurrent_gets(&islo, 10).await;
     assert_eq!(
         exchanges.calls_async().await,
         1,
         "one exchange for all ten calls"
     );
     for r in results {
-        let err = r.unwrap().unwrap_err();
+        let err = r.unwrap_err();
         assert!(matches!(err, islo::Error::Auth(_)), "{err:?}");
         assert!(
             err.is_retryable(),
@@ -757,18 +769,14 @@ async fn a_token_no_header_can_carry_is_a_shared_bad_answer() {
         .max_attempts(1)
         .build()
         .unwrap();
-    let calls = (0..5).map(|_| {
-        let islo = islo.clone();
-        tokio::spawn(async move { islo.get_sandbox("sb").send().await })
-    });
-    let results = futures_util::future::join_all(calls).await;
+    let results = concurrent_gets(&islo, 5).await;
     assert_eq!(
         exchanges.calls_async().await,
         1,
         "one exchange for all five calls"
     );
     for r in results {
-        let err = r.unwrap().unwrap_err();
+        let err = r.unwrap_err();
         assert!(matches!(err, islo::Error::Auth(_)), "{err:?}");
         assert_ne!(err.kind(), islo::ErrorKind::Config, "{err:?}");
         assert!(!format!("{err} {err:?}").contains("tok-secret"), "{err:?}");

@@ -6,6 +6,13 @@ use client_support::*;
 use httpmock::prelude::*;
 use serde_json::json;
 
+/// The requests both planes' spies saw, the control plane's first.
+fn seen(control: &Log, compute: &Log) -> Vec<httpmock::HttpMockRequest> {
+    let mut all = control.lock().unwrap().clone();
+    all.extend(compute.lock().unwrap().iter().cloned());
+    all
+}
+
 // ----- 5. routing -----------------------------------------------------------------------------
 
 #[tokio::test]
@@ -109,13 +116,7 @@ async fn caller_supplied_http_client_is_used_for_both_planes_and_exchange() {
         .unwrap();
     islo.list_environments().send().await.unwrap();
     islo.get_sandbox("box").send().await.unwrap();
-    let all: Vec<_> = control_log
-        .lock()
-        .unwrap()
-        .iter()
-        .chain(compute_log.lock().unwrap().iter())
-        .cloned()
-        .collect();
+    let all = seen(&control_log, &compute_log);
     assert_eq!(all.len(), 3);
     for req in &all {
         assert_eq!(
@@ -148,13 +149,7 @@ async fn builder_headers_reach_both_planes_and_exchange() {
         .unwrap();
     islo.list_environments().send().await.unwrap();
     islo.get_sandbox("box").send().await.unwrap();
-    let all: Vec<_> = control_log
-        .lock()
-        .unwrap()
-        .iter()
-        .chain(compute_log.lock().unwrap().iter())
-        .cloned()
-        .collect();
+    let all = seen(&control_log, &compute_log);
     assert_eq!(all.len(), 3);
     for req in &all {
         assert_eq!(
@@ -183,13 +178,7 @@ async fn a_header_set_twice_is_sent_with_both_values() {
         .build()
         .unwrap();
     islo.get_sandbox("box").send().await.unwrap();
-    let all: Vec<_> = control_log
-        .lock()
-        .unwrap()
-        .iter()
-        .chain(compute_log.lock().unwrap().iter())
-        .cloned()
-        .collect();
+    let all = seen(&control_log, &compute_log);
     assert_eq!(all.len(), 2);
     for req in &all {
         let values: Vec<String> = req
@@ -221,13 +210,7 @@ async fn a_builder_header_never_doubles_one_the_request_sets() {
         .build()
         .unwrap();
     islo.get_sandbox("box").send().await.unwrap();
-    let all: Vec<_> = control_log
-        .lock()
-        .unwrap()
-        .iter()
-        .chain(compute_log.lock().unwrap().iter())
-        .cloned()
-        .collect();
+    let all = seen(&control_log, &compute_log);
     assert_eq!(all.len(), 2);
     for req in &all {
         let values = |name: &str| -> Vec<String> {

@@ -18,6 +18,17 @@ async fn fake() -> (FakeIslo, Islo) {
     (fake, islo)
 }
 
+/// A client of `server` with a static session token.
+fn mock_client(server: &MockServer) -> Islo {
+    Islo::builder()
+        .ignore_env()
+        .session_token("t")
+        .control_url(server.base_url())
+        .compute_url(server.base_url())
+        .build()
+        .unwrap()
+}
+
 /// Waits (without asserting on time) until the fake holds no sandbox.
 async fn until_no_sandboxes(fake: &FakeIslo) {
     for _ in 0..200 {
@@ -178,13 +189,7 @@ async fn delete_waits_until_the_server_confirms_the_sandbox_is_gone() {
             });
         })
         .await;
-    let islo = Islo::builder()
-        .ignore_env()
-        .session_token("t")
-        .control_url(server.base_url())
-        .compute_url(server.base_url())
-        .build()
-        .unwrap();
+    let islo = mock_client(&server);
     islo.sandbox("lingering").delete().await.unwrap();
     assert_eq!(delete.calls_async().await, 1);
     assert_eq!(get.calls_async().await, 3);
@@ -225,13 +230,7 @@ async fn a_name_only_delete_ends_when_a_new_sandbox_takes_the_name() {
             });
         })
         .await;
-    let islo = Islo::builder()
-        .ignore_env()
-        .session_token("t")
-        .control_url(server.base_url())
-        .compute_url(server.base_url())
-        .build()
-        .unwrap();
+    let islo = mock_client(&server);
     let deleted = tokio::time::timeout(Duration::from_secs(10), islo.sandbox("reused").delete())
         .await
         .expect("the delete is confirmed once the name shows another sandbox");
@@ -323,13 +322,7 @@ async fn a_share_ttl_rounds_up_to_whole_seconds() {
             .await;
         mocks.push(m);
     }
-    let islo = Islo::builder()
-        .ignore_env()
-        .session_token("t")
-        .control_url(server.base_url())
-        .compute_url(server.base_url())
-        .build()
-        .unwrap();
+    let islo = mock_client(&server);
     let sb = islo.sandbox("sb");
     for ttl in [500, 1000, 1500] {
         sb.share(8080, Some(Duration::from_millis(ttl)))

@@ -22,6 +22,11 @@ fn fast() -> ExecOptions {
 }
 
 async fn mock_exec_start(server: &MockServer) -> httpmock::Mock<'_> {
+    mock_exec_start_after(server, Duration::ZERO).await
+}
+
+/// The start of command `e1` in `sb`, answered after `delay`.
+async fn mock_exec_start_after(server: &MockServer, delay: Duration) -> httpmock::Mock<'_> {
     server
         .mock_async(|when, then| {
             when.method(POST).path("/sandboxes/sb/exec");
@@ -29,7 +34,8 @@ async fn mock_exec_start(server: &MockServer) -> httpmock::Mock<'_> {
                 .header("content-type", "application/json")
                 .json_body(
                     serde_json::json!({"exec_id": "e1", "sandbox_id": "id-1", "status": "running"}),
-                );
+                )
+                .delay(delay);
         })
         .await
 }
@@ -462,17 +468,7 @@ async fn exec_deadline_bounds_a_poll_that_hangs() {
 #[tokio::test]
 async fn exec_deadline_bounds_a_start_that_hangs() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/sandboxes/sb/exec");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(
-                    serde_json::json!({"exec_id": "e1", "sandbox_id": "id-1", "status": "running"}),
-                )
-                .delay(Duration::from_secs(5));
-        })
-        .await;
+    mock_exec_start_after(&server, Duration::from_secs(5)).await;
     let islo = mock_client(&server);
     let started = std::time::Instant::now();
     let err = tokio::time::timeout(
@@ -492,17 +488,7 @@ async fn exec_deadline_bounds_a_start_that_hangs() {
 #[tokio::test]
 async fn exec_start_time_counts_against_the_wait() {
     let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(POST).path("/sandboxes/sb/exec");
-            then.status(200)
-                .header("content-type", "application/json")
-                .json_body(
-                    serde_json::json!({"exec_id": "e1", "sandbox_id": "id-1", "status": "running"}),
-                )
-                .delay(Duration::from_millis(1000));
-        })
-        .await;
+    mock_exec_start_after(&server, Duration::from_millis(1000)).await;
     server
         .mock_async(|when, then| {
             when.method(GET).path("/sandboxes/sb/exec/e1");
