@@ -506,6 +506,25 @@ async fn upload_dir_fails_with_the_local_error_while_streaming() {
     );
 }
 
+/// A local file that fails while it is read (`/proc/self/mem` answers EIO at offset 0) fails
+/// the upload with that error, not with a connection failure to retry.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn upload_file_fails_with_the_local_read_error() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let err = islo
+        .sandbox("sb")
+        .upload_file("/proc/self/mem", "/workspace/mem")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
+    assert!(
+        fake.requests("POST", "/sandboxes/{sandbox_name}/files") <= 1,
+        "retried"
+    );
+}
+
 #[tokio::test]
 async fn upload_dir_then_download_dir_round_trips() {
     let (_fake, islo) = fake_with_sandbox().await;
