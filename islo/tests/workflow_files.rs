@@ -482,24 +482,36 @@ async fn upload_dir_refuses_a_bad_pattern_before_sending() {
     );
 }
 
-/// A failure reading the tree while the archive streams (here: a path tar cannot hold) is
-/// a local error naming what failed, not a connection failure to retry.
-#[cfg(target_os = "linux")]
+/// A failure reading the tree while the archive streams (here: a file listed, then deleted
+/// before it is read) is a local error naming what failed, not a connection failure to
+/// retry.
 #[tokio::test]
 async fn upload_dir_fails_with_the_local_error_while_streaming() {
-    use std::os::unix::ffi::OsStrExt;
     let (fake, islo) = fake_with_sandbox().await;
     let dir = tempfile::tempdir().unwrap();
-    let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"\xe9tudes"));
-    std::fs::create_dir(&odd).unwrap();
-    std::fs::write(odd.join("f".repeat(120)), b"x").unwrap();
-    let err = islo
-        .sandbox("sb")
+    // Archived in sorted order: the large file first, which takes a while to compress.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let noise: Vec<u8> = (0..16 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(dir.path().join("a-large"), noise).unwrap();
+    let doomed = dir.path().join("z-small");
+    std::fs::write(&doomed, b"x").unwrap();
+    let sb = islo.sandbox("sb").with_progress(move |_| {
+        let _ = std::fs::remove_file(&doomed);
+    });
+    let err = sb
         .upload_dir(dir.path(), "/workspace/p", ArchiveOptions::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err:?}");
     assert!(!err.is_retryable(), "{err:?}");
+    assert!(err.to_string().contains("z-small"), "{err}");
     assert!(
         fake.requests("POST", "/sandboxes/{sandbox_name}/files-archive") <= 1,
         "retried"

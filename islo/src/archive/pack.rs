@@ -303,8 +303,7 @@ impl Job {
         if file_type.is_dir() {
             header.set_metadata_in_mode(&meta, HeaderMode::Complete);
             header.set_size(0);
-            builder
-                .append_data(&mut header, rel, io::empty())
+            append_entry(builder, &mut header, rel, None, io::empty())
                 .map_err(|err| with_path(err, "cannot archive directory", &path))?;
             Ok(true)
         } else if file_type.is_file() {
@@ -319,8 +318,7 @@ impl Job {
                 remaining: meta.len(),
                 progress: self.progress.clone(),
             };
-            builder
-                .append_data(&mut header, rel, reader)
+            append_entry(builder, &mut header, rel, None, reader)
                 .map_err(|err| with_path(err, "cannot archive file", &path))?;
             Ok(false)
         } else if file_type.is_symlink() {
@@ -329,8 +327,7 @@ impl Job {
             header.set_metadata_in_mode(&meta, HeaderMode::Complete);
             header.set_entry_type(EntryType::Symlink);
             header.set_size(0);
-            builder
-                .append_link(&mut header, rel, &target)
+            append_entry(builder, &mut header, rel, Some(&target), io::empty())
                 .map_err(|err| with_path(err, "cannot archive symbolic link", &path))?;
             Ok(false)
         } else {
@@ -338,6 +335,78 @@ impl Job {
             Ok(false)
         }
     }
+}
+
+/// The bytes of the name field of a tar header.
+const NAME_FIELD: usize = 100;
+
+/// Appends an entry at `rel` (a symbolic link to `link`, if given) with `data`.
+///
+/// The `tar` crate writes a name too long for its header field as a GNU long-name record,
+/// but also puts the name's UTF-8 prefix in the field, and refuses the entry when that
+/// prefix is empty (a name starting with a byte that is not UTF-8). Such names are written
+/// here as they are: the long-name record holds the raw bytes, as GNU tar writes them.
+fn append_entry<W: Write, R: Read>(
+    builder: &mut tar::Builder<W>,
+    header: &mut Header,
+    rel: &Path,
+    link: Option<&Path>,
+    data: R,
+) -> io::Result<()> {
+    let raw_path = rel.as_os_str().as_encoded_bytes();
+    let raw_link = link.map(|l| l.as_os_str().as_encoded_bytes());
+    let odd = |name: &[u8]| name.len() >= NAME_FIELD && std::str::from_utf8(name).is_err();
+    if !odd(raw_path) && !raw_link.is_some_and(odd) {
+        return match link {
+            Some(target) => builder.append_link(header, rel, target),
+            None => builder.append_data(header, rel, data),
+        };
+    }
+    if raw_path.len() >= NAME_FIELD {
+        append_long_name(builder, EntryType::GNULongName, raw_path)?;
+        raw_field(&mut header.as_old_mut().name, raw_path);
+    } else {
+        header.set_path(rel)?;
+    }
+    if let (Some(target), Some(raw)) = (link, raw_link) {
+        if raw.len() >= NAME_FIELD {
+            append_long_name(builder, EntryType::GNULongLink, raw)?;
+            raw_field(&mut header.as_old_mut().linkname, raw);
+        } else {
+            header.set_link_name(target)?;
+        }
+    }
+    header.set_cksum();
+    builder.append(header, data)
+}
+
+/// A GNU long-name (or long-link) record holding `name`, as the entry after it takes it.
+fn append_long_name<W: Write>(
+    builder: &mut tar::Builder<W>,
+    kind: EntryType,
+    name: &[u8],
+) -> io::Result<()> {
+    let mut record = Header::new_gnu();
+    raw_field(&mut record.as_old_mut().name, b"././@LongLink");
+    record.set_mode(0o644);
+    record.set_uid(0);
+    record.set_gid(0);
+    record.set_mtime(0);
+    record.set_size(
+        u64::try_from(name.len())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1),
+    );
+    record.set_entry_type(kind);
+    record.set_cksum();
+    builder.append(&record, name.chain(&[0u8][..]))
+}
+
+/// `field` holding as much of `bytes` as fits (NUL-padded).
+fn raw_field(field: &mut [u8], bytes: &[u8]) {
+    field.fill(0);
+    let n = bytes.len().min(field.len());
+    field[..n].copy_from_slice(&bytes[..n]);
 }
 
 fn consumer_gone() -> io::Error {
@@ -725,6 +794,68 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::PermissionDenied);
         assert!(err.to_string().contains("secret"), "{err}");
+    }
+
+    /// Long names that are not UTF-8 are archived as they are (a GNU long-name record of
+    /// the raw bytes); the `tar` crate alone cuts such a name to its UTF-8 prefix, which
+    /// here is empty, and refuses it.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn long_names_that_are_not_utf8_are_archived_as_they_are() {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        let dir = tempfile::tempdir().unwrap();
+        let odd = std::ffi::OsStr::from_bytes(b"\xe9tudes");
+        let long = "f".repeat(120);
+        std::fs::create_dir(dir.path().join(odd)).unwrap();
+        std::fs::write(dir.path().join(odd).join(&long), b"data").unwrap();
+        let mut target = b"\xff".to_vec();
+        target.extend(std::iter::repeat_n(b't', 150));
+        let target = std::ffi::OsString::from_vec(target);
+        std::os::unix::fs::symlink(&target, dir.path().join(odd).join("l".repeat(110))).unwrap();
+        let gz = collect(tar_gz_stream(dir.path(), ArchiveOptions::default()))
+            .await
+            .unwrap();
+        let mut ar = tar::Archive::new(flate2::read::GzDecoder::new(&gz[..]));
+        let mut seen = std::collections::BTreeMap::new();
+        for entry in ar.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let path = entry.path_bytes().into_owned();
+            let link = entry.link_name_bytes().map(|l| l.into_owned());
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            seen.insert(path, (link, data));
+        }
+        let mut file = b"\xe9tudes/".to_vec();
+        file.extend(long.as_bytes());
+        assert_eq!(seen.get(&file), Some(&(None, b"data".to_vec())), "{seen:?}");
+        let mut link = b"\xe9tudes/".to_vec();
+        link.extend("l".repeat(110).as_bytes());
+        assert_eq!(
+            seen.get(&link).map(|(l, _)| l.clone()),
+            Some(Some(target.clone().into_vec())),
+            "{seen:?}"
+        );
+        // GNU tar reads the records the same way.
+        let dst = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("tar")
+            .arg("-xzf")
+            .arg("-")
+            .arg("-C")
+            .arg(dst.path())
+            .stdin(std::process::Stdio::piped())
+            .spawn();
+        let Ok(mut child) = child else {
+            eprintln!("no system tar: skipped");
+            return;
+        };
+        child.stdin.take().unwrap().write_all(&gz).unwrap();
+        assert!(child.wait().unwrap().success());
+        let out = dst.path().join(odd);
+        assert_eq!(std::fs::read(out.join(&long)).unwrap(), b"data");
+        assert_eq!(
+            std::fs::read_link(out.join("l".repeat(110))).unwrap(),
+            target
+        );
     }
 
     #[test]
