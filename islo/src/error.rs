@@ -104,7 +104,7 @@ pub enum Error {
     #[error("islo: archive: {0}")]
     Archive(#[from] crate::archive::ArchiveError),
     /// Local file I/O failed.
-    #[error("islo: {context}")]
+    #[error("islo: {context}: {source}")]
     Io {
         /// What was being done.
         context: String,
@@ -285,7 +285,8 @@ pub enum ErrorKind {
     Config,
     /// An argument was refused before anything was sent.
     InvalidRequest,
-    /// A success's body did not decode.
+    /// A success's body did not decode, or was larger than its limit
+    /// ([`Error::TooLarge`], downloads included).
     Decode,
     /// An event stream failed.
     Stream,
@@ -304,6 +305,7 @@ impl ErrorKind {
             402 => Self::PaymentRequired,
             403 => Self::Forbidden,
             404 => Self::NotFound,
+            408 => Self::Timeout,
             409 => Self::Conflict,
             422 => Self::Unprocessable,
             429 => Self::TooManyRequests,
@@ -675,8 +677,23 @@ impl Error {
 mod tests {
     use super::*;
 
+    /// A local failure's message says what was being done and what the system answered.
+    #[test]
+    fn io_error_display_names_the_cause() {
+        let e = Error::Io {
+            context: "writing command output".into(),
+            source: std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full"),
+        };
+        assert_eq!(e.to_string(), "islo: writing command output: disk full");
+    }
+
     #[test]
     fn kinds_follow_status() {
+        // A 408 is retried like a timeout, and is one.
+        assert_eq!(
+            ErrorKind::from_status(StatusCode::REQUEST_TIMEOUT),
+            ErrorKind::Timeout
+        );
         assert_eq!(
             ErrorKind::from_status(StatusCode::NOT_FOUND),
             ErrorKind::NotFound

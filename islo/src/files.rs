@@ -76,7 +76,7 @@ impl LocalFailure {
     fn or(&self, e: Error) -> Error {
         match self.0.lock().unwrap_or_else(|p| p.into_inner()).take() {
             Some((kind, message)) => Error::Io {
-                context: format!("reading the upload's source: {message}"),
+                context: "reading the upload's source".to_string(),
                 source: std::io::Error::new(kind, message),
             },
             None => e,
@@ -434,7 +434,7 @@ impl Sandbox {
             });
         }
         crate::archive::check_excludes(&options).map_err(|e| Error::Io {
-            context: format!("upload_dir: {e}"),
+            context: "upload_dir".to_string(),
             source: e,
         })?;
         let Some(report) = self.progress.clone() else {
@@ -538,8 +538,24 @@ impl Sandbox {
             total,
             self.progress.clone(),
         );
-        let reader = StreamReader::new(body.map_err(std::io::Error::other));
-        Ok(extract_tar_gz_with(Box::pin(reader), target.as_ref(), &limits).await?)
+        // A connection that fails is the network's failure, not the archive's: kept here so
+        // that the download fails with it (retryable like any lost connection).
+        let lost: Arc<std::sync::Mutex<Option<reqwest::Error>>> = Arc::default();
+        let slot = Arc::clone(&lost);
+        let reader = StreamReader::new(body.map_err(move |e| {
+            let io = std::io::Error::other(e.to_string());
+            slot.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_or_insert(e);
+            io
+        }));
+        match extract_tar_gz_with(Box::pin(reader), target.as_ref(), &limits).await {
+            Ok(summary) => Ok(summary),
+            Err(e) => match lost.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                Some(network) => Err(Error::from_reqwest("download_archive", network)),
+                None => Err(e.into()),
+            },
+        }
     }
 }
 

@@ -122,7 +122,9 @@ impl RetryPolicy {
         let reason = match outcome {
             Attempted::Http(e) if e.is_connect() => RetryReason::ConnectFailed,
             Attempted::Http(e)
-                if replay_ok && (e.is_timeout() || e.is_request() || e.is_body()) =>
+                // A body read that broke off surfaces as a decode error of reqwest's (its
+                // decoder reads the body; this SDK enables no compression).
+                if replay_ok && (e.is_timeout() || e.is_request() || e.is_body() || e.is_decode()) =>
             {
                 RetryReason::Interrupted
             }
@@ -296,7 +298,8 @@ pub(crate) struct Polling {
     pub(crate) deadline: Option<Instant>,
 }
 
-/// How many transient failures in a row polling absorbs before giving up.
+/// The transient failure in a row that ends polling: the first 4 are absorbed, the 5th is
+/// returned.
 pub const MAX_CONSECUTIVE_POLL_FAILURES: u32 = 5;
 
 /// What one poll decided.
@@ -317,9 +320,9 @@ pub(crate) enum PollEnd<P> {
 }
 
 /// Calls `poll` until it is ready, sleeping between polls (doubling from `initial` to
-/// `max`), absorbing up to [`MAX_CONSECUTIVE_POLL_FAILURES`] transient failures in a row
-/// ([`Error::is_retryable`]), and stopping at the deadline, which also bounds a poll that is
-/// slow to answer. Dropping the future stops it.
+/// `max`), absorbing transient failures ([`Error::is_retryable`]) until
+/// [`MAX_CONSECUTIVE_POLL_FAILURES`] come in a row, and stopping at the deadline, which also
+/// bounds a poll that is slow to answer. Dropping the future stops it.
 pub(crate) async fn poll_until<T, P, F, Fut>(polling: Polling, mut poll: F) -> Result<T, PollEnd<P>>
 where
     F: FnMut() -> Fut,

@@ -743,6 +743,23 @@ async fn an_error_body_cut_short_is_kept_as_far_as_it_came() {
     );
 }
 
+/// A directory download whose connection breaks off fails as a lost connection (retryable,
+/// naming the network), not as a local archive error.
+#[tokio::test]
+async fn a_directory_download_cut_off_is_a_connection_failure() {
+    let (base, _) = cut_short_server(200, "", 4096).await;
+    let islo = static_client(&base).build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let err = islo
+        .sandbox("sb")
+        .download_dir("/workspace", dir.path().join("out"))
+        .await
+        .unwrap_err();
+    assert!(!matches!(err, Error::Archive(_)), "{err:?}");
+    assert_ne!(err.kind(), islo::ErrorKind::Local, "{err:?}");
+    assert!(err.is_retryable(), "{err:?}");
+}
+
 // ----- 8. the credential a request carried is redacted everywhere ----------------------------
 
 /// `exec_stream` on sandbox `sb` of `server`, which answers `body` as the event stream, by a
