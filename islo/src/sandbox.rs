@@ -278,17 +278,27 @@ impl Islo {
     }
 
     /// The sandbox named in `spec`, running: created if it does not exist, resumed if it is
-    /// paused, reused as it is if it runs. Idempotent: calling it again (or from another
-    /// process) gives the same sandbox. The spec must name the sandbox.
+    /// paused or stopped (after it finished pausing or stopping), reused as it is if it runs.
+    /// It always waits for `running`, within the spec's wait timeout (300 s by default;
+    /// [`SandboxSpec::no_wait`] does not apply here). Idempotent: calling it again (or from
+    /// another process) gives the same sandbox. The spec must name the sandbox.
     pub async fn ensure_sandbox(&self, spec: impl Into<SandboxSpec>) -> Result<Sandbox> {
         let spec = spec.into();
         let name = spec.body.name.clone().ok_or_else(|| {
             Error::InvalidRequest("ensure_sandbox: the spec must name the sandbox".into())
         })?;
         let timeout = spec.wait.unwrap_or(Duration::from_secs(300));
+        // Running is what this returns, also for a sandbox it creates (`no_wait` or not).
+        let mut spec = spec;
+        spec.wait = Some(timeout);
+        let deadline = crate::retry::deadline_after(timeout);
         let mut sb = self.sandbox(&name);
         match sb.refresh().await {
-            Ok(info) => {
+            Ok(mut info) => {
+                if SandboxStatus::parse(&info.status) == SandboxStatus::Stopping {
+                    // Pausing or stopping: wait until it has, then resume it.
+                    info = sb.wait_while_stopping(deadline).await?;
+                }
                 match SandboxStatus::parse(&info.status) {
                     SandboxStatus::Paused | SandboxStatus::Stopped => {
                         sb.resume().await?;
@@ -390,6 +400,35 @@ impl Sandbox {
         match result {
             Ok(sb) => Ok(sb),
             Err(PollEnd::Deadline(_)) => Err(Error::Deadline("waiting for the sandbox to run")),
+            Err(PollEnd::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Polls while it is pausing or stopping, until `deadline`; what the server says then.
+    async fn wait_while_stopping(
+        &self,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<types::SandboxResponse> {
+        let polling = Polling {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(2),
+            deadline,
+        };
+        let result = crate::retry::poll_until(polling, || {
+            let request = self.islo.get_sandbox(&self.name);
+            async {
+                let info = request.await?.into_inner();
+                if SandboxStatus::parse(&info.status) == SandboxStatus::Stopping {
+                    Ok(Poll::Pending(()))
+                } else {
+                    Ok(Poll::Ready(info))
+                }
+            }
+        })
+        .await;
+        match result {
+            Ok(info) => Ok(info),
+            Err(PollEnd::Deadline(_)) => Err(Error::Deadline("waiting for the sandbox to pause")),
             Err(PollEnd::Failed(e)) => Err(e),
         }
     }

@@ -333,6 +333,55 @@ async fn a_share_ttl_rounds_up_to_whole_seconds() {
     assert_eq!(mocks[1].calls_async().await, 1);
 }
 
+/// A sandbox that is still pausing is waited for, then resumed: `ensure_sandbox` returns
+/// it running instead of failing on the in-between status.
+#[tokio::test]
+async fn ensure_sandbox_waits_out_a_pause_then_resumes() {
+    let server = MockServer::start_async().await;
+    let gets = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = gets.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.respond_with(move |_| {
+                let status = match counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+                    0 | 1 => "pausing",
+                    2 => "paused",
+                    _ => "running",
+                };
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(
+                        json!({"name": "sb", "id": "i-1", "image": "img", "status": status,
+                            "created_at": "2026-01-01T00:00:00Z"})
+                        .to_string(),
+                    )
+                    .build()
+            });
+        })
+        .await;
+    let resume = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/resume");
+            then.status(200)
+                .json_body(json!({"name": "sb", "id": "i-1", "image": "img",
+                "status": "starting", "created_at": "2026-01-01T00:00:00Z"}));
+        })
+        .await;
+    let islo = mock_client(&server);
+    let sb = islo
+        .ensure_sandbox(
+            SandboxSpec::new()
+                .name("sb")
+                .wait_timeout(Duration::from_secs(20)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resume.calls_async().await, 1);
+    assert_eq!(sb.info().map(|i| i.status.as_str()), Some("running"));
+}
+
 // ----- background commands and sessions ----------------------------------------------------------
 
 #[tokio::test]
