@@ -9,9 +9,11 @@
 //! it and writes a report into `artifacts/`. With `ISLO_API_KEY` set the same job runs on
 //! Islo, e.g. `cargo run --example agent_job ./my-crate cargo test`.
 //!
-//! The sandbox is held by a [`SandboxGuard`](islo::sandbox::SandboxGuard): the explicit
-//! `delete` at the end confirms it is gone, and any early return (`?`) or panic on the way
-//! deletes it from the guard's drop instead.
+//! The sandbox is held by a [`SandboxGuard`](islo::sandbox::SandboxGuard), and the job's
+//! steps run in an inner block whose result is kept while the sandbox is deleted: the
+//! delete runs and is confirmed however the job ended (a failed step included) before the
+//! error is reported. (A guard's drop only hands the delete to the runtime, which a
+//! returning `main` shuts down at once; `Islo::with_sandbox` also covers a panic.)
 
 mod support;
 
@@ -80,51 +82,61 @@ async fn main() -> islo::Result<()> {
     let (islo, fake) = support::connect().await?;
     let sandbox = islo.new_sandbox_guarded(SandboxSpec::new()).await?;
     eprintln!("sandbox {} is running", sandbox.name());
-
-    // 1. The project in, without build output or version control.
-    let skip = ArchiveOptions::new().exclude("target").exclude(".git");
-    sandbox.upload_dir(&project, REMOTE_PROJECT, skip).await?;
-    if let Some(fake) = &fake {
-        let sent = |path: &str| fake.read_file(sandbox.name(), path).is_some();
-        assert!(sent("/workspace/project/src/lib.rs"));
-        assert!(!sent("/workspace/project/target/debug/huge.bin"));
-    }
-
-    // 2. The tests, their output arriving here as it is produced.
-    let options = ExecOptions::new()
-        .workdir(REMOTE_PROJECT)
-        .timeout(Duration::from_secs(30 * 60));
-    let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
-    let run = sandbox
-        .exec_to_writers(command, options, &mut stdout, &mut stderr)
-        .await?;
-    for message in &run.errors {
-        eprintln!("the sandbox reported: {message}");
-    }
-
-    // 3. The artifacts back, whether the tests passed or not (there may be none).
     let local_artifacts = scratch.join("artifacts");
-    let fetched = match sandbox
-        .download_dir(REMOTE_ARTIFACTS, &local_artifacts)
-        .await
-    {
-        Ok(summary) => Some(summary),
-        Err(e) if e.kind() == ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    match &fetched {
-        Some(s) => eprintln!(
-            "{} artifact file(s), {} bytes, in {}",
-            s.files,
-            s.bytes,
-            local_artifacts.display()
-        ),
-        None => eprintln!("the job left no {REMOTE_ARTIFACTS}"),
-    }
+    let job = async {
+        // 1. The project in, without build output or version control.
+        let skip = ArchiveOptions::new().exclude("target").exclude(".git");
+        sandbox.upload_dir(&project, REMOTE_PROJECT, skip).await?;
+        if let Some(fake) = &fake {
+            let sent = |path: &str| fake.read_file(sandbox.name(), path).is_some();
+            assert!(sent("/workspace/project/src/lib.rs"));
+            assert!(!sent("/workspace/project/target/debug/huge.bin"));
+        }
 
-    // 4. The sandbox gone, confirmed, before the job reports.
+        // 2. The tests, their output arriving here as it is produced.
+        // The server stops the command after 30 minutes; the stream is bounded here too (a
+        // stream does not take `ExecOptions::timeout`).
+        let options = ExecOptions::new()
+            .workdir(REMOTE_PROJECT)
+            .server_timeout(Duration::from_secs(30 * 60));
+        let (mut stdout, mut stderr) = (tokio::io::stdout(), tokio::io::stderr());
+        let run = tokio::time::timeout(
+            Duration::from_secs(31 * 60),
+            sandbox.exec_to_writers(command, options, &mut stdout, &mut stderr),
+        )
+        .await
+        .map_err(|_| islo::Error::Deadline("the tests"))??;
+        for message in &run.errors {
+            eprintln!("the sandbox reported: {message}");
+        }
+
+        // 3. The artifacts back, whether the tests passed or not (there may be none).
+        let fetched = match sandbox
+            .download_dir(REMOTE_ARTIFACTS, &local_artifacts)
+            .await
+        {
+            Ok(summary) => Some(summary),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        match &fetched {
+            Some(s) => eprintln!(
+                "{} artifact file(s), {} bytes, in {}",
+                s.files,
+                s.bytes,
+                local_artifacts.display()
+            ),
+            None => eprintln!("the job left no {REMOTE_ARTIFACTS}"),
+        }
+        Ok::<_, islo::Error>(run)
+    }
+    .await;
+
+    // 4. The sandbox gone, confirmed, however the job ended, before the job reports.
     let name = sandbox.name().to_owned();
-    sandbox.delete().await?;
+    let deleted = sandbox.delete().await;
+    let run = job?;
+    deleted?;
     eprintln!(
         "sandbox {name} deleted; tests exited with {}",
         run.exit_code

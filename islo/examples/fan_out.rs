@@ -7,7 +7,7 @@
 
 mod support;
 
-use futures_util::{stream, StreamExt, TryStreamExt};
+use futures_util::{stream, StreamExt};
 use islo::sandbox::SandboxSpec;
 
 const SANDBOXES: usize = 5;
@@ -17,12 +17,19 @@ const IN_FLIGHT: usize = 10;
 #[tokio::main]
 async fn main() -> islo::Result<()> {
     let (islo, fake) = support::connect().await?;
-    // Guards delete their sandbox when dropped; `delete().await` below waits for it.
-    let guards = stream::iter(0..SANDBOXES)
+    // Every creation is awaited, and each sandbox that came up is kept, so that all of them
+    // are deleted below even when one creation failed.
+    let created = stream::iter(0..SANDBOXES)
         .map(|_| islo.new_sandbox_guarded(SandboxSpec::new()))
         .buffer_unordered(SANDBOXES)
-        .try_collect::<Vec<_>>()
-        .await?;
+        .collect::<Vec<_>>()
+        .await;
+    let (guards, failed): (Vec<_>, Vec<_>) = created.into_iter().partition(Result::is_ok);
+    let guards: Vec<_> = guards.into_iter().filter_map(Result::ok).collect();
+    if let Some(Err(e)) = failed.into_iter().next() {
+        delete_all(guards).await?;
+        return Err(e);
+    }
     let results = stream::iter(0..COMMANDS)
         .map(|i| {
             let sb = guards[i % SANDBOXES].sandbox().clone();
@@ -42,13 +49,22 @@ async fn main() -> islo::Result<()> {
             Err(e) => eprintln!("{e}"),
         }
     }
-    for guard in guards {
-        guard.delete().await?;
-    }
+    delete_all(guards).await?;
     println!("{ok} of {COMMANDS} commands succeeded on {SANDBOXES} sandboxes; all deleted");
     if let Some(fake) = fake {
         assert_eq!(ok, COMMANDS);
         assert!(fake.sandbox_names().is_empty());
     }
     Ok(())
+}
+
+/// Deletes every sandbox (all of them, also after one delete failed), waiting for each; the
+/// first failure is returned.
+async fn delete_all(guards: Vec<islo::sandbox::SandboxGuard>) -> islo::Result<()> {
+    let results = stream::iter(guards)
+        .map(|guard| guard.delete())
+        .buffer_unordered(SANDBOXES)
+        .collect::<Vec<_>>()
+        .await;
+    results.into_iter().collect()
 }
