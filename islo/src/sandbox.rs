@@ -311,7 +311,8 @@ impl Islo {
                     }
                     _ => {}
                 }
-                sb.info = Some(sb.wait_until_running(timeout).await?);
+                // What is left of the one timeout, not a second one.
+                sb.info = Some(sb.wait_running_until(deadline).await?);
                 Ok(sb)
             }
             Err(e) if e.kind() == ErrorKind::NotFound => match self.new_sandbox(spec).await {
@@ -373,11 +374,20 @@ impl Sandbox {
     /// itself ([`SandboxStatus::is_settled_elsewhere`]), and with [`Error::Deadline`] after
     /// `timeout`. Transient failures are absorbed (see [`crate::retry`]).
     pub async fn wait_until_running(&self, timeout: Duration) -> Result<types::SandboxResponse> {
+        // A timeout past what a clock can hold means none.
+        self.wait_running_until(crate::retry::deadline_after(timeout))
+            .await
+    }
+
+    /// [`Sandbox::wait_until_running`] until `deadline` (`None`: no deadline).
+    async fn wait_running_until(
+        &self,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<types::SandboxResponse> {
         let polling = Polling {
             initial: Duration::from_millis(200),
             max: Duration::from_secs(2),
-            // A timeout past what a clock can hold means none.
-            deadline: crate::retry::deadline_after(timeout),
+            deadline,
         };
         let result = crate::retry::poll_until(polling, || {
             let request = self.islo.get_sandbox(&self.name);

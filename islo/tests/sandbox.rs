@@ -382,6 +382,68 @@ async fn ensure_sandbox_waits_out_a_pause_then_resumes() {
     assert_eq!(sb.info().map(|i| i.status.as_str()), Some("running"));
 }
 
+/// `ensure_sandbox` keeps to one wait timeout in all: the time spent waiting out a pause
+/// counts against the wait for `running` that follows the resume.
+#[tokio::test]
+async fn ensure_sandbox_waits_once_for_its_whole_timeout() {
+    let server = MockServer::start_async().await;
+    let started = std::time::Instant::now();
+    let resumed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = resumed.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.respond_with(move |_| {
+                let status = if seen.load(std::sync::atomic::Ordering::SeqCst) {
+                    "starting"
+                } else if started.elapsed() < Duration::from_millis(1200) {
+                    "pausing"
+                } else {
+                    "paused"
+                };
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(
+                        json!({"name": "sb", "id": "i-1", "image": "img", "status": status,
+                            "created_at": "2026-01-01T00:00:00Z"})
+                        .to_string(),
+                    )
+                    .build()
+            });
+        })
+        .await;
+    let flag = resumed.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(POST).path("/sandboxes/sb/resume");
+            then.respond_with(move |_| {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(
+                        json!({"name": "sb", "id": "i-1", "image": "img",
+                            "status": "starting", "created_at": "2026-01-01T00:00:00Z"})
+                        .to_string(),
+                    )
+                    .build()
+            });
+        })
+        .await;
+    let islo = mock_client(&server);
+    let timeout = Duration::from_secs(2);
+    let err = islo
+        .ensure_sandbox(SandboxSpec::new().name("sb").wait_timeout(timeout))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Deadline(_)), "{err:?}");
+    assert!(resumed.load(std::sync::atomic::Ordering::SeqCst));
+    // The pause ended after about 1.4 s; a second full timeout would end at about 3.4 s.
+    let took = started.elapsed();
+    assert!(took < timeout + Duration::from_millis(900), "took {took:?}");
+}
+
 // ----- background commands and sessions ----------------------------------------------------------
 
 #[tokio::test]
