@@ -96,7 +96,9 @@ pub struct IsloBuilder {
     settings: CallSettings,
     refresh_margin: Option<Duration>,
     exchange_timeout: Option<Duration>,
-    read_env: bool,
+    /// Set by [`IsloBuilder::ignore_env`] (so that `Default` reads the environment, as
+    /// [`Islo::builder`] does).
+    ignore_env: bool,
 }
 
 impl std::fmt::Debug for IsloBuilder {
@@ -242,10 +244,7 @@ fn env_nonempty(name: &str) -> Option<String> {
 
 impl IsloBuilder {
     pub(crate) fn new() -> Self {
-        Self {
-            read_env: true,
-            ..Self::default()
-        }
+        Self::default()
     }
 
     /// The Islo API key (`ak_...`). Default: `$ISLO_API_KEY`.
@@ -397,7 +396,7 @@ impl IsloBuilder {
 
     /// Ignore `ISLO_*` environment variables (useful in tests).
     pub fn ignore_env(mut self) -> Self {
-        self.read_env = false;
+        self.ignore_env = true;
         self
     }
 
@@ -405,7 +404,7 @@ impl IsloBuilder {
     /// a URL that is not http(s), or an invalid header.
     pub fn build(self) -> Result<Islo, Error> {
         let env = |name: &str| {
-            if self.read_env {
+            if !self.ignore_env {
                 env_nonempty(name)
             } else {
                 None
@@ -455,9 +454,11 @@ impl IsloBuilder {
                 let key = match key {
                     Some(k) => k,
                     None => env(ENV_API_KEY).map(Secret::new).ok_or_else(|| {
-                        Error::Config(format!(
-                            "no API key: call .api_key(..) or set {ENV_API_KEY}"
-                        ))
+                        Error::Config(if self.ignore_env {
+                            "no API key: call .api_key(..) (the environment is ignored)".into()
+                        } else {
+                            format!("no API key: call .api_key(..) or set {ENV_API_KEY}")
+                        })
                     })?,
                 };
                 if key.expose().trim().is_empty() {
@@ -545,15 +546,17 @@ mod tests {
         }
     }
 
+    /// With the environment ignored, the message does not send the caller to a variable.
     #[test]
-    fn missing_key_names_the_variable() {
+    fn missing_key_says_the_environment_is_ignored() {
         let e = IsloBuilder::new()
             .ignore_env()
             .control_url("http://127.0.0.1:9")
             .compute_url("http://127.0.0.1:9")
             .build()
             .unwrap_err();
-        assert!(e.to_string().contains("ISLO_API_KEY"), "{e}");
+        assert!(!e.to_string().contains("ISLO_API_KEY"), "{e}");
+        assert!(e.to_string().contains("ignored"), "{e}");
     }
 
     #[test]

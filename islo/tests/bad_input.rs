@@ -99,7 +99,7 @@ fn empty_or_whitespace_api_keys_are_config_errors() {
 fn missing_key_and_bad_headers_are_config_errors() {
     let err = Islo::builder().ignore_env().build().expect_err("no key");
     assert!(matches!(err, Error::Config(_)));
-    assert!(err.to_string().contains("ISLO_API_KEY"), "{err}");
+    assert!(err.to_string().contains("api_key"), "{err}");
     for (name, value) in [("bad name", "v"), ("x-ok", "line\nbreak"), ("", "v")] {
         let err = Islo::builder()
             .ignore_env()

@@ -76,6 +76,14 @@ fn url_precedence_is_explicit_then_env_var_then_environment_then_production() {
     assert!(!format!("{c:?}").contains("ak_from_env_variable"));
     let e = Islo::builder().ignore_env().build().unwrap_err();
     assert!(matches!(e, islo::Error::Config(_)), "{e}");
+    // ... and the message does not send the caller to a variable that is ignored.
+    assert!(!e.to_string().contains(islo::ENV_API_KEY), "{e}");
+    // `IsloBuilder::default()` is `Islo::builder()`: it reads the environment too.
+    let c = islo::IsloBuilder::default().build().unwrap();
+    assert_eq!(c.control_url(), islo::PRODUCTION_CONTROL_URL);
+    std::env::set_var(islo::ENV_BASE_URL, "http://env-control.test");
+    let c = islo::IsloBuilder::default().build().unwrap();
+    assert_eq!(c.control_url(), "http://env-control.test");
 
     for v in [islo::ENV_BASE_URL, islo::ENV_COMPUTE_URL, islo::ENV_API_KEY] {
         std::env::remove_var(v);
