@@ -583,3 +583,61 @@ async fn valid_archive_extracts() {
         b"hello"
     );
 }
+
+/// Endless empty gzip members (20 bytes each, decompressing to nothing), counting what was
+/// read.
+struct EmptyMembers {
+    at: usize,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl tokio::io::AsyncRead for EmptyMembers {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        const EMPTY: [u8; 20] = [
+            0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        let n = buf.remaining();
+        for _ in 0..n {
+            buf.put_slice(&[EMPTY[self.at % EMPTY.len()]]);
+            self.at += 1;
+        }
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// An archive followed by gzip members that decompress to nothing is refused once a bounded
+/// amount of such input came, instead of being read for as long as the server sends it
+/// (the limits count decompressed bytes, and these make none).
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_empty_gzip_members_are_refused_not_read_forever() {
+    use tokio::io::AsyncReadExt as _;
+    let head = tar_gz(&[(b"a.txt", REG, b"x", b"")]);
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let input = std::io::Cursor::new(head).chain(EmptyMembers {
+        at: 0,
+        read: read.clone(),
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        islo::archive::extract_tar_gz_with(
+            Box::pin(input),
+            dir.path(),
+            &islo::archive::ExtractLimits::default(),
+        ),
+    )
+    .await;
+    let read = read.load(std::sync::atomic::Ordering::Relaxed);
+    let result = result.unwrap_or_else(|_| panic!("still extracting after {read} bytes"));
+    assert!(
+        matches!(result, Err(ArchiveError::Corrupt(_))),
+        "{result:?}"
+    );
+    assert!(read < 64 << 20, "read {read} bytes of padding");
+}

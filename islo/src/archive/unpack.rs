@@ -118,11 +118,14 @@ where
     // on every read (and stops waiting for input).
     let _cancel_on_drop = cancel.clone().drop_guard();
     let input_failed = Arc::new(AtomicBool::new(false));
+    let output_seen = Arc::new(AtomicBool::new(false));
     let input = InputBridge {
         reader,
         handle: handle.clone(),
         cancel: cancel.clone(),
         failed: Arc::clone(&input_failed),
+        output_seen: Arc::clone(&output_seen),
+        since_output: 0,
     };
     let extractor = Extractor {
         root: target.to_path_buf(),
@@ -138,7 +141,7 @@ where
         buf: Vec::new(),
     };
     handle
-        .spawn_blocking(move || extractor.run(input))
+        .spawn_blocking(move || extractor.run(input, output_seen))
         .await
         .map_err(ArchiveError::Task)?
 }
@@ -230,6 +233,33 @@ struct InputBridge<R> {
     handle: Handle,
     cancel: CancellationToken,
     failed: Arc<AtomicBool>,
+    /// Set by [`OutputSeen`] when the decompressor gave out a byte.
+    output_seen: Arc<AtomicBool>,
+    /// Input bytes read since the decompressor last gave out any.
+    since_output: u64,
+}
+
+/// The most compressed input read while the decompressor gives out nothing: 1 MiB. Gzip
+/// makes no output only for member headers (at most about 192 KiB each), empty members and
+/// empty blocks, none of which a real archive repeats for long; without this bound, a
+/// server sending them endlessly would be read forever, since the limits count what comes
+/// out.
+const MAX_INPUT_WITHOUT_OUTPUT: u64 = 1 << 20;
+
+/// Records that the reader it wraps (the decompressor) gave out bytes.
+struct OutputSeen<R> {
+    inner: R,
+    seen: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for OutputSeen<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.seen.store(true, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
 }
 
 impl<R: AsyncRead + Unpin> Read for InputBridge<R> {
@@ -242,6 +272,7 @@ impl<R: AsyncRead + Unpin> Read for InputBridge<R> {
             handle,
             cancel,
             failed,
+            ..
         } = self;
         let result = handle.block_on(async {
             tokio::select! {
@@ -255,7 +286,21 @@ impl<R: AsyncRead + Unpin> Read for InputBridge<R> {
                 failed.store(true, Ordering::Relaxed);
             }
         }
-        result
+        let n = result?;
+        if self.output_seen.swap(false, Ordering::Relaxed) {
+            self.since_output = 0;
+        }
+        self.since_output = self.since_output.saturating_add(n as u64);
+        if self.since_output > MAX_INPUT_WITHOUT_OUTPUT {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "more than {MAX_INPUT_WITHOUT_OUTPUT} bytes of compressed input that \
+                     decompress to nothing (empty gzip members or blocks)"
+                ),
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -280,7 +325,11 @@ struct Extractor {
 }
 
 impl Extractor {
-    fn run(mut self, reader: impl Read) -> Result<ExtractSummary, ArchiveError> {
+    fn run(
+        mut self,
+        reader: impl Read,
+        output_seen: Arc<AtomicBool>,
+    ) -> Result<ExtractSummary, ArchiveError> {
         fs::create_dir_all(&self.root).map_err(|err| {
             io_error(
                 format!(
@@ -291,7 +340,10 @@ impl Extractor {
             )
         })?;
         let mut archive = tar::Archive::new(LimitedTarReader::new(
-            MultiGzDecoder::new(reader),
+            OutputSeen {
+                inner: MultiGzDecoder::new(reader),
+                seen: output_seen,
+            },
             self.limits.clone(),
             Arc::clone(&self.refusal),
             self.cancel.clone(),
