@@ -445,6 +445,16 @@ impl IsloTransport {
                         Some(token),
                     ),
                 };
+                // A caller's own client may have followed a redirect before this loop saw
+                // it: an answer from outside the plane's base URL is not the API's.
+                let result = match result {
+                    Ok(resp) if !base.contains(resp.url()) => Err(Failure::Sdk(Error::Redirect {
+                        operation: op.id,
+                        reason: "the HTTP client followed a redirect out of the base URL",
+                        target_origin: origin(resp.url()),
+                    })),
+                    other => other,
+                };
 
                 if let (Ok(resp), Some(token)) = (&result, &token) {
                     let status = resp.status();

@@ -472,6 +472,42 @@ async fn a_same_origin_redirect_out_of_the_base_path_is_refused_with_the_bearer_
     }
 }
 
+/// With a caller's own `reqwest::Client`, whose policy follows redirects before the SDK sees
+/// them, an answer that comes from outside the plane's base URL is refused all the same: the
+/// SDK never hands on what another service said.
+#[tokio::test]
+async fn an_answer_from_outside_the_base_path_is_refused_when_the_client_followed_it() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/islo/environments");
+            then.status(307)
+                .header("location", "/other-service/environments");
+        })
+        .await;
+    let other = server
+        .mock_async(|when, then| {
+            when.path("/other-service/environments");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
+    let base = format!("{}/islo", server.base_url());
+    let islo = Islo::builder()
+        .ignore_env()
+        .session_token("sess-followed")
+        .http_client(following_client())
+        .control_url(&base)
+        .compute_url(&base)
+        .build()
+        .unwrap();
+    let err = islo.list_environments().await.unwrap_err();
+    // The caller's client followed it (the SDK cannot stop that) ...
+    assert_eq!(other.calls_async().await, 1);
+    // ... but its answer is not taken for the API's.
+    assert!(matches!(err, Error::Redirect { .. }), "{err:?}");
+    assert!(!err.is_retryable(), "{err:?}");
+}
+
 // ----- 14. configuration errors and the token endpoint ---------------------------------------
 
 #[test]
