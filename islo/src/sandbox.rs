@@ -554,7 +554,8 @@ impl Sandbox {
     /// may end before the sandbox runs; [`Sandbox::wait_until_running`] is the reliable wait.
     ///
     /// An event larger than [`MAX_SANDBOX_EVENT_BYTES`] ends the stream with an error (see
-    /// [`Sandbox::events_with`] to raise it).
+    /// [`Sandbox::events_with`] to raise it). The client's credentials are redacted from the
+    /// data of `error` events.
     pub async fn events(&self) -> Result<Pin<Box<dyn Stream<Item = Result<SandboxEvent>> + Send>>> {
         self.events_with(MAX_SANDBOX_EVENT_BYTES).await
     }
@@ -573,12 +574,23 @@ impl Sandbox {
             .into_inner()
             .into_inner();
         let parser = SseParser::with_max_event_bytes(max_event_bytes);
-        Ok(Box::pin(sse_events_with_parser(bytes, parser).map(|r| {
-            r.map(SandboxEvent::from).map_err(|e| Error::Stream {
-                operation: "sandbox_creation_events",
-                reason: e.into(),
-            })
-        })))
+        let shared = self.islo.shared().clone();
+        Ok(Box::pin(sse_events_with_parser(bytes, parser).map(
+            move |r| {
+                r.map(|mut event| {
+                    // An error may quote the request it failed on: the client's credentials
+                    // are redacted from it, as from an exec stream's errors.
+                    if event.event == "error" {
+                        event.data = shared.redact(&event.data);
+                    }
+                    SandboxEvent::from(event)
+                })
+                .map_err(|e| Error::Stream {
+                    operation: "sandbox_creation_events",
+                    reason: e.into(),
+                })
+            },
+        )))
     }
 }
 

@@ -222,7 +222,11 @@ pub(crate) enum Sender {
 impl Sender {
     /// One attempt. The middleware path's larger future is boxed so that it does not enlarge
     /// every call's state.
-    fn send(&self, req: Request) -> impl Future<Output = Attempt> + Send + '_ {
+    fn send<'a>(
+        &'a self,
+        req: Request,
+        shared: &'a Shared,
+    ) -> impl Future<Output = Attempt> + Send + 'a {
         match self {
             Self::Direct(http) => Either::Left(http.execute(req).map(|r| r.map_err(Failure::Http))),
             Self::Middleware(stack) => Either::Right(Box::pin(async move {
@@ -231,9 +235,9 @@ impl Sender {
                     reqwest_middleware::Error::Middleware(e) => {
                         Failure::Sdk(match e.downcast::<Error>() {
                             Ok(err) => err,
-                            Err(other) => Error::Middleware(crate::secret::redact_credentials(
-                                &format!("{other:#}"),
-                            )),
+                            // The client's own credentials, however quoted, and anything
+                            // shaped like one.
+                            Err(other) => Error::Middleware(shared.redact(&format!("{other:#}"))),
                         })
                     }
                 })
@@ -558,7 +562,7 @@ impl IsloTransport {
                 .ok_or_else(|| Failure::Sdk(Error::Unexpected("request already sent".into())))?,
         };
         req.headers_mut().insert(AUTHORIZATION, auth);
-        Ok(self.shared.sender.send(req))
+        Ok(self.shared.sender.send(req, &self.shared))
     }
 
     /// Hands a success to the generated code (a read body as a response of its own); turns

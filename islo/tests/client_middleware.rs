@@ -129,3 +129,49 @@ async fn middleware_failure_is_typed_redacted_and_not_retried() {
         "only the exchange reached the server"
     );
 }
+
+/// Fails every request with a message that quotes its token bare (no `Bearer `), as a
+/// middleware that logs what it saw might.
+struct BareEcho;
+
+#[async_trait::async_trait]
+impl Middleware for BareEcho {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        _ext: &mut http::Extensions,
+        _next: Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        let token = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default()
+            .to_string();
+        Err(reqwest_middleware::Error::middleware(
+            std::io::Error::other(format!("token {token} is not allowed here")),
+        ))
+    }
+}
+
+/// The client's own credentials are redacted from a middleware's message however they are
+/// quoted, opaque tokens included (not only what looks like `Bearer …` or a JWT).
+#[tokio::test]
+async fn middleware_failure_never_quotes_the_clients_token() {
+    let fake = FakeIslo::start().await.unwrap();
+    let opaque = "opaque-session-value-4711";
+    let islo = islo::Islo::builder()
+        .ignore_env()
+        .session_token(opaque)
+        .control_url(fake.control_url())
+        .compute_url(fake.compute_url())
+        .middleware(BareEcho)
+        .build()
+        .unwrap();
+    let err = islo.get_sandbox("x").send().await.unwrap_err();
+    assert!(matches!(err, Error::Middleware(_)), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("is not allowed here"), "{text}");
+    assert!(!text.contains(opaque), "the token is in the error: {text}");
+}

@@ -437,6 +437,34 @@ async fn sandbox_events_keep_non_json_data_as_a_string() {
     assert_eq!(events[1].data["status"], "running");
 }
 
+/// A creation stream's `error` event that quotes the client's own token (opaque, with no
+/// `Bearer ` before it) reaches the caller redacted, in its raw text and in its data, as an
+/// exec stream's errors do.
+#[tokio::test]
+async fn sandbox_error_events_are_redacted() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/events");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body("event: error\ndata: {\"message\":\"token jwt-workflow-tests has expired\"}\n\n");
+        })
+        .await;
+    let events: Vec<_> = mock_client(&server)
+        .sandbox("sb")
+        .events()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let shown = format!("{:?}", events[0]);
+    assert!(!shown.contains("jwt-workflow-tests"), "{shown}");
+    assert!(events[0].raw.contains("has expired"), "{shown}");
+}
+
 /// Creation events are parsed as JSON, which can take many times an event's size in
 /// memory, so their own bound is lower than the generic parser's: an event over
 /// `MAX_SANDBOX_EVENT_BYTES` ends the stream with an error, unless the caller raises it.
