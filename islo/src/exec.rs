@@ -84,7 +84,9 @@ impl ExecStatus {
 }
 
 /// How to run a command.
-#[derive(Debug, Clone)]
+///
+/// Its `Debug` shows the environment's names, never their values (often credentials).
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ExecOptions {
     /// Working directory inside the sandbox.
@@ -106,6 +108,22 @@ pub struct ExecOptions {
     pub poll_initial: Duration,
     /// Longest poll interval (default 2 s).
     pub poll_max: Duration,
+}
+
+impl std::fmt::Debug for ExecOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut env_names: Vec<&String> = self.env.keys().collect();
+        env_names.sort();
+        f.debug_struct("ExecOptions")
+            .field("workdir", &self.workdir)
+            .field("env_names", &env_names)
+            .field("user", &self.user)
+            .field("server_timeout", &self.server_timeout)
+            .field("timeout", &self.timeout)
+            .field("poll_initial", &self.poll_initial)
+            .field("poll_max", &self.poll_max)
+            .finish()
+    }
 }
 
 impl Default for ExecOptions {

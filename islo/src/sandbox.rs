@@ -96,11 +96,29 @@ impl SandboxStatus {
 ///     .wait_timeout(Duration::from_secs(300));
 /// assert_eq!(spec.body().name.as_deref(), Some("ci-job-17"));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use]
 pub struct SandboxSpec {
     body: types::SandboxCreate,
     wait: Option<Duration>,
+}
+
+/// Shows the environment's names, never its values (they are often credentials), and leaves
+/// out the setup scripts and sources for the same reason.
+impl std::fmt::Debug for SandboxSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let b = &self.body;
+        f.debug_struct("SandboxSpec")
+            .field("name", &b.name)
+            .field("image", &b.image)
+            .field("snapshot_name", &b.snapshot_name)
+            .field(
+                "env_names",
+                &b.env.as_ref().map(|e| e.keys().collect::<Vec<_>>()),
+            )
+            .field("wait", &self.wait)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SandboxSpec {

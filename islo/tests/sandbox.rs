@@ -680,3 +680,19 @@ async fn commands_see_uploaded_files_and_what_earlier_commands_wrote() {
     let cat = other.exec(["cat", "project/Cargo.toml"]).await.unwrap();
     assert_eq!(cat.exit_code, Some(1), "{cat:?}");
 }
+
+/// Environment values (and git sources, setup scripts) are often credentials: the SDK's own
+/// option types show the environment's names in `Debug`, never its values.
+#[test]
+fn debug_shows_environment_names_not_values() {
+    let secret = "ghp_s3cr3t_value_in_env";
+    let spec = SandboxSpec::new().name("dbg").env("GITHUB_TOKEN", secret);
+    let shown = format!("{spec:?} {spec:#?}");
+    assert!(shown.contains("GITHUB_TOKEN"), "{shown}");
+    assert!(!shown.contains(secret), "{shown}");
+
+    let options = ExecOptions::new().env("API_TOKEN", secret);
+    let shown = format!("{options:?}");
+    assert!(shown.contains("API_TOKEN"), "{shown}");
+    assert!(!shown.contains(secret), "{shown}");
+}
