@@ -185,7 +185,17 @@ impl TokenSlot {
             Ok(issued) => issued,
             Err(e) => {
                 let failure = SharedFailure {
-                    message: e.to_string(),
+                    // What failed, without the `islo: token exchange failed: ` that the
+                    // waiting calls' errors say again.
+                    message: match &e {
+                        Error::Auth(a) => a.to_string(),
+                        other => {
+                            let text = other.to_string();
+                            text.strip_prefix("islo: ")
+                                .map(str::to_owned)
+                                .unwrap_or(text)
+                        }
+                    },
                     retryable: e.is_retryable(),
                     kind: e.kind(),
                     status: e.status(),

@@ -466,7 +466,15 @@ impl fmt::Debug for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "islo: {} failed with {}", self.operation, self.status)?;
+        f.write_str("islo: ")?;
+        self.fmt_unprefixed(f)
+    }
+}
+
+impl ApiError {
+    /// The Display text without its `islo: ` (for an error inside another of the SDK's).
+    fn fmt_unprefixed(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with {}", self.operation, self.status)?;
         let msg = self.message();
         if !msg.is_empty() {
             write!(f, ": {msg}")?;
@@ -510,7 +518,7 @@ pub enum AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Rejected(e) => write!(f, "{e}"),
+            Self::Rejected(e) => e.fmt_unprefixed(f),
             Self::Transport(e) => write!(f, "{}", redact_credentials(&e.to_string())),
             Self::BadResponse(m) => write!(f, "unusable answer: {m}"),
             Self::Redirected => f.write_str(
