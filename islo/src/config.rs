@@ -374,14 +374,18 @@ impl IsloBuilder {
         self
     }
 
-    /// Timeout for each non-streaming call (streams, downloads and streamed uploads are not
-    /// cut: each takes as long as its data does; bound those with `tokio::time::timeout`).
+    /// Timeout for each attempt of a non-streaming call: a retried call can take
+    /// [`max_attempts`](Self::max_attempts) times it, plus the waits between (bound a whole
+    /// call with `tokio::time::timeout`). Streams, downloads and streamed uploads are not cut:
+    /// each takes as long as its data does.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
         self
     }
 
-    /// How long before expiry a session token is refreshed (default 60 s).
+    /// How long before expiry a session token is refreshed (default 60 s). Clients of one
+    /// key and control URL share one token cache: a token is used until the margin of the
+    /// client whose call fetched it.
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = Some(margin);
         self

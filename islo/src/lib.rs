@@ -134,7 +134,8 @@ impl Islo {
         self.with_settings(|s| s.retry.max_attempts = attempts.max(1))
     }
 
-    /// A clone whose non-streaming calls time out after `timeout`.
+    /// A clone whose non-streaming calls time out after `timeout`, each attempt (a retried
+    /// call can take [`IsloBuilder::max_attempts`] times it, plus the waits between).
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         self.with_settings(|s| s.timeout = Some(timeout))
     }

@@ -92,7 +92,7 @@ struct Cursor<T, F> {
 }
 
 /// Turns a page fetcher `fetch(limit, offset)` into a stream of items. The stream stops on
-/// a short or empty page, when `total` is reached, or at `max_items` — never requesting a
+/// an empty page, on a short one when the server reports no `total`, when `total` is reached, or at `max_items` — never requesting a
 /// page past the end, and asking the last page only for the items still wanted. It fails
 /// with [`Error::Paging`] on a full page identical to the one before (a server that ignores
 /// `offset` would otherwise be paged forever) and past [`PageOptions::max_pages`].
