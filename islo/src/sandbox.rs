@@ -279,9 +279,13 @@ impl Islo {
         E: From<Error>,
     {
         let guard = self.new_sandbox_guarded(spec).await.map_err(E::from)?;
-        let outcome = AssertUnwindSafe(work(guard.sandbox().clone()))
-            .catch_unwind()
-            .await;
+        let sandbox = guard.sandbox().clone();
+        // A panic of `work` itself (before it returns its future) is caught like one of the
+        // future's, so that the delete is awaited either way.
+        let outcome = match std::panic::catch_unwind(AssertUnwindSafe(move || work(sandbox))) {
+            Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
+            Err(panic) => Err(panic),
+        };
         let deleted = guard.delete().await;
         match outcome {
             Err(panic) => std::panic::resume_unwind(panic),

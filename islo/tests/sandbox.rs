@@ -88,6 +88,28 @@ async fn with_sandbox_deletes_after_a_panic_and_resumes_it() {
     assert!(fake.sandbox_names().is_empty());
 }
 
+/// A closure that panics before it returns its future (while it prepares) gets the same:
+/// the delete is awaited before the panic goes on, not left to a task on drop.
+#[tokio::test]
+async fn with_sandbox_deletes_after_a_panic_of_the_closure_itself() {
+    let (fake, islo) = fake().await;
+    let task = tokio::spawn(async move {
+        islo.with_sandbox(
+            SandboxSpec::new(),
+            |_sb| -> std::future::Ready<Result<(), Error>> { panic!("boom while preparing") },
+        )
+        .await
+    });
+    let joined = task.await.unwrap_err();
+    assert!(joined.is_panic());
+    // Checked at once: a delete handed to a task would not have run yet.
+    assert!(
+        fake.sandbox_names().is_empty(),
+        "{:?}",
+        fake.sandbox_names()
+    );
+}
+
 #[tokio::test]
 async fn with_sandbox_deletes_when_its_future_is_dropped() {
     let (fake, islo) = fake().await;
