@@ -150,7 +150,11 @@ impl Sandbox {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
             };
-            if !auth_replayed && e.status() == Some(reqwest::StatusCode::UNAUTHORIZED) {
+            // The API's 401, not the token endpoint's (a refused key is refused again).
+            if !auth_replayed
+                && matches!(e, Error::Api(_))
+                && e.status() == Some(reqwest::StatusCode::UNAUTHORIZED)
+            {
                 auth_replayed = true;
                 tries -= 1;
                 continue;
@@ -165,7 +169,10 @@ impl Sandbox {
     }
 
     /// Uploads the local file `local` to `remote_path`, streamed from disk. Retried after a
-    /// 429 or a failed connection by reopening the file.
+    /// 429 or a failed connection by reopening the file. Something that cannot be read again
+    /// (a FIFO, a device such as `/dev/stdin`) gets one attempt, as with
+    /// [`Sandbox::upload_reader`]; a directory is refused before anything is sent (see
+    /// [`Sandbox::upload_dir`]).
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -174,13 +181,30 @@ impl Sandbox {
     /// ```
     pub async fn upload_file(&self, local: impl AsRef<Path>, remote_path: &str) -> Result<()> {
         let local = local.as_ref().to_path_buf();
-        self.upload_with_retries(|islo| {
+        let meta = tokio::fs::metadata(&local)
+            .await
+            .map_err(io_err(format!("cannot open `{}`", local.display())))?;
+        if meta.is_dir() {
+            return Err(Error::Io {
+                context: format!(
+                    "`{}` is a directory (upload_dir uploads one)",
+                    local.display()
+                ),
+                source: std::io::Error::from(std::io::ErrorKind::IsADirectory),
+            });
+        }
+        let regular = meta.is_file();
+        let attempt = |islo: Islo| {
             let local = local.clone();
             async move {
                 let file = tokio::fs::File::open(&local)
                     .await
                     .map_err(io_err(format!("cannot open `{}`", local.display())))?;
-                let total = file.metadata().await.ok().map(|m| m.len());
+                // Only a regular file's length is its size.
+                let total = match file.metadata().await {
+                    Ok(m) if m.is_file() => Some(m.len()),
+                    _ => None,
+                };
                 let failed = LocalFailure::default();
                 let body = counted(
                     failed.watch(ReaderStream::with_capacity(
@@ -196,8 +220,13 @@ impl Sandbox {
                     .map_err(|e| failed.or(e))?;
                 Ok(())
             }
-        })
-        .await
+        };
+        if regular {
+            self.upload_with_retries(attempt).await
+        } else {
+            // Its data is gone once read, and opening a FIFO again would wait for a writer.
+            attempt(self.islo.with_max_attempts(1)).await
+        }
     }
 
     /// Uploads everything `reader` yields to `remote_path`, streamed. A reader cannot be

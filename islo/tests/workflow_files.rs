@@ -1472,3 +1472,72 @@ async fn a_streamed_upload_is_not_cut_by_the_call_timeout() {
         b"0123456789".repeat(10)
     );
 }
+
+/// A FIFO cannot be reopened for a second attempt (its data is gone, and opening it again
+/// would wait for a writer that never comes): `upload_file` of one makes one attempt, and a
+/// 429 on it is returned, not retried into a hang.
+#[cfg(unix)]
+#[tokio::test]
+async fn upload_file_of_a_fifo_makes_one_attempt_instead_of_hanging() {
+    let (fake, islo) = fake_with_sandbox().await;
+    fake.rate_limit_next(1, Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer_path = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = std::fs::write(&writer_path, vec![b'x'; 200_000]);
+    });
+    let result = tokio::time::timeout(
+        Duration::from_secs(20),
+        islo.sandbox("sb").upload_file(&fifo, "/workspace/pipe"),
+    )
+    .await;
+    // Whatever happened, let a reopened FIFO (the old behaviour) find a writer, so that no
+    // blocked thread outlives the test.
+    let release = fifo.clone();
+    std::thread::spawn(move || {
+        let _ = std::fs::write(&release, b"");
+    });
+    let err = result.expect("no hang").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooManyRequests, "{err:?}");
+    assert_eq!(fake.requests("POST", "/sandboxes/{sandbox_name}/files"), 1);
+}
+
+/// `upload_file` of a directory fails before anything is sent, naming the path and the
+/// helper that uploads directories.
+#[tokio::test]
+async fn upload_file_of_a_directory_is_refused_before_sending() {
+    let (fake, islo) = fake_with_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let err = islo
+        .sandbox("sb")
+        .upload_file(dir.path(), "/workspace/d")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(err.to_string().contains("upload_dir"), "{err}");
+    assert_eq!(fake.requests("POST", "/sandboxes/{sandbox_name}/files"), 0);
+}
+
+/// A key the token endpoint refuses (401) is not offered again by an upload's own replay
+/// of a 401: that replay is for the API's 401 on a token from the cache.
+#[tokio::test]
+async fn an_upload_does_not_retry_a_refused_key() {
+    let fake = FakeIslo::start().await.unwrap();
+    fake.fail_token_exchange(Some(401));
+    let islo = client_for(&fake);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.txt", b"alpha");
+    let err = islo
+        .sandbox("sb")
+        .upload_file(dir.path().join("a.txt"), "/workspace/a.txt")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Auth(_)), "{err:?}");
+    assert_eq!(fake.requests("POST", "/auth/token"), 1);
+}
