@@ -314,6 +314,25 @@ impl Islo {
         let mut spec = spec;
         spec.wait = Some(timeout);
         let deadline = crate::retry::deadline_after(timeout);
+        let ensure = self.ensure_sandbox_until(name, spec, deadline);
+        // One deadline for everything, the calls between the waits too (a `Retry-After` on
+        // the create or the resume, a slow create).
+        match deadline {
+            Some(at) => tokio::time::timeout_at(at, ensure)
+                .await
+                .unwrap_or(Err(Error::Deadline("waiting for the sandbox to run"))),
+            None => ensure.await,
+        }
+    }
+
+    /// [`Islo::ensure_sandbox`]'s work; its waits end at `deadline` (`None`: none), and the
+    /// caller bounds the whole by it.
+    async fn ensure_sandbox_until(
+        &self,
+        name: String,
+        spec: SandboxSpec,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Sandbox> {
         let mut sb = self.sandbox(&name);
         match sb.refresh().await {
             Ok(mut info) => {
@@ -342,7 +361,7 @@ impl Islo {
                 // Someone created it meanwhile.
                 Err(e) if e.kind() == ErrorKind::Conflict => {
                     let mut sb = self.sandbox(&name);
-                    sb.info = Some(sb.wait_until_running(timeout).await?);
+                    sb.info = Some(sb.wait_running_until(deadline).await?);
                     Ok(sb)
                 }
                 Err(e) => Err(e),

@@ -466,6 +466,74 @@ async fn ensure_sandbox_waits_once_for_its_whole_timeout() {
     assert!(took < timeout + Duration::from_millis(900), "took {took:?}");
 }
 
+/// The one timeout also bounds what comes between the waits: a create that is slow to
+/// answer counts against the wait for `running` after it.
+#[tokio::test]
+async fn ensure_sandbox_counts_a_slow_create_against_its_timeout() {
+    let server = MockServer::start_async().await;
+    let created = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = created.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.respond_with(move |_| {
+                if !seen.load(std::sync::atomic::Ordering::SeqCst) {
+                    return httpmock::HttpMockResponse::builder()
+                        .status(404)
+                        .header("content-type", "application/json")
+                        .body(r#"{"code":"NOT_FOUND","message":"no such sandbox"}"#)
+                        .build();
+                }
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(
+                        json!({"name": "sb", "id": "i-1", "image": "img", "status": "starting",
+                            "created_at": "2026-01-01T00:00:00Z"})
+                        .to_string(),
+                    )
+                    .build()
+            });
+        })
+        .await;
+    let flag = created.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(POST).path("/sandboxes");
+            then.respond_with(move |_| {
+                std::thread::sleep(Duration::from_millis(1500));
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(
+                        json!({"name": "sb", "id": "i-1", "image": "img",
+                            "status": "starting", "created_at": "2026-01-01T00:00:00Z"})
+                        .to_string(),
+                    )
+                    .build()
+            });
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/sandboxes/sb");
+            then.status(204);
+        })
+        .await;
+    let islo = mock_client(&server);
+    let timeout = Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    let err = islo
+        .ensure_sandbox(SandboxSpec::new().name("sb").wait_timeout(timeout))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Deadline(_)), "{err:?}");
+    // The create answered after 1.5 s; a full second timeout after it would end at 3.5 s.
+    let took = started.elapsed();
+    assert!(took < timeout + Duration::from_millis(900), "took {took:?}");
+}
+
 // ----- background commands and sessions ----------------------------------------------------------
 
 #[tokio::test]
