@@ -104,7 +104,9 @@ pub struct ExecOptions {
     /// start that has not answered by then fails with [`Error::Deadline`] (the command may
     /// have started). Streams ignore it: bound one with `tokio::time::timeout`, or drop it.
     pub timeout: Option<Duration>,
-    /// First poll interval (default 100 ms); doubles up to [`ExecOptions::poll_max`].
+    /// First poll interval (default 100 ms, at least
+    /// [`MIN_POLL_INTERVAL`](crate::retry::MIN_POLL_INTERVAL)); doubles up to
+    /// [`ExecOptions::poll_max`]. A poll answered with a `Retry-After` waits that long.
     pub poll_initial: Duration,
     /// Longest poll interval (default 2 s).
     pub poll_max: Duration,
@@ -550,23 +552,24 @@ impl Exec {
         };
         // Consecutive answers with a status this SDK does not know and no exit code.
         let unknown = std::sync::atomic::AtomicU32::new(0);
-        let result = crate::retry::poll_until(polling, || async {
-            let seen = self.poll().await?;
-            if seen.status.is_finished() {
-                return Ok(Poll::Ready(seen));
-            }
-            if let ExecStatus::Unknown(_) = seen.status {
-                // An exit code says the command ended, whatever the status is called.
-                let in_a_row = unknown.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                if seen.exit_code.is_some() || in_a_row >= MAX_UNKNOWN_STATUS_POLLS {
+        let result =
+            crate::retry::poll_until(polling, self.sandbox.client().retry_policy(), || async {
+                let seen = self.poll().await?;
+                if seen.status.is_finished() {
                     return Ok(Poll::Ready(seen));
                 }
-            } else {
-                unknown.store(0, std::sync::atomic::Ordering::Relaxed);
-            }
-            Ok(Poll::Pending(seen))
-        })
-        .await;
+                if let ExecStatus::Unknown(_) = seen.status {
+                    // An exit code says the command ended, whatever the status is called.
+                    let in_a_row = unknown.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    if seen.exit_code.is_some() || in_a_row >= MAX_UNKNOWN_STATUS_POLLS {
+                        return Ok(Poll::Ready(seen));
+                    }
+                } else {
+                    unknown.store(0, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(Poll::Pending(seen))
+            })
+            .await;
         match result {
             Ok(done) => Ok(done),
             Err(PollEnd::Deadline(last)) => Ok(ExecOutput {

@@ -319,18 +319,29 @@ pub(crate) enum PollEnd<P> {
     Failed(Error),
 }
 
-/// Calls `poll` until it is ready, sleeping between polls (doubling from `initial` to
-/// `max`), absorbing transient failures ([`Error::is_retryable`]) until
-/// [`MAX_CONSECUTIVE_POLL_FAILURES`] come in a row, and stopping at the deadline, which also
-/// bounds a poll that is slow to answer. Dropping the future stops it.
-pub(crate) async fn poll_until<T, P, F, Fut>(polling: Polling, mut poll: F) -> Result<T, PollEnd<P>>
+/// The shortest interval between polls: 10 ms (an interval of zero would never grow).
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Calls `poll` until it is ready, sleeping between polls (doubling from `initial`, at least
+/// [`MIN_POLL_INTERVAL`], to `max`), absorbing transient failures ([`Error::is_retryable`])
+/// until [`MAX_CONSECUTIVE_POLL_FAILURES`] come in a row (after one whose answer asked for a
+/// delay, `Retry-After`, the next poll waits at least that, capped by `policy`), and stopping
+/// at the deadline, which also bounds a poll that is slow to answer. Dropping the future
+/// stops it.
+pub(crate) async fn poll_until<T, P, F, Fut>(
+    polling: Polling,
+    policy: &RetryPolicy,
+    mut poll: F,
+) -> Result<T, PollEnd<P>>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll<T, P>, Error>>,
 {
-    let mut interval = polling.initial;
+    let mut interval = polling.initial.max(MIN_POLL_INTERVAL);
     let mut failures = 0u32;
     let mut last = None;
+    // The delay the last absorbed failure asked for.
+    let mut asked = None;
     loop {
         let result = match polling.deadline {
             Some(end) => match tokio::time::timeout_at(end, poll()).await {
@@ -347,12 +358,14 @@ where
             }
             Err(e) if e.is_retryable() && failures + 1 < MAX_CONSECUTIVE_POLL_FAILURES => {
                 failures += 1;
+                asked = policy.classify_error(&e, true).and_then(|r| r.after);
                 tracing::debug!(failures, "islo: transient failure while polling");
             }
             Err(e) => return Err(PollEnd::Failed(e)),
         }
         let now = Instant::now();
-        let mut wake = now.checked_add(interval).unwrap_or(now);
+        let pause = asked.take().map_or(interval, |a: Duration| a.max(interval));
+        let mut wake = now.checked_add(pause).unwrap_or(now);
         if let Some(end) = polling.deadline {
             if now >= end {
                 return Err(PollEnd::Deadline(last));
@@ -362,7 +375,7 @@ where
         tokio::time::sleep_until(wake).await;
         interval = interval
             .saturating_mul(2)
-            .min(polling.max.max(polling.initial));
+            .min(polling.max.max(polling.initial).max(MIN_POLL_INTERVAL));
     }
 }
 

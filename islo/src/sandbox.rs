@@ -430,7 +430,7 @@ impl Sandbox {
             max: Duration::from_secs(2),
             deadline,
         };
-        let result = crate::retry::poll_until(polling, || {
+        let result = crate::retry::poll_until(polling, self.islo.retry_policy(), || {
             let request = self.islo.get_sandbox(&self.name);
             async {
                 let sb = request.await?.into_inner();
@@ -465,7 +465,7 @@ impl Sandbox {
             max: Duration::from_secs(2),
             deadline,
         };
-        let result = crate::retry::poll_until(polling, || {
+        let result = crate::retry::poll_until(polling, self.islo.retry_policy(), || {
             let request = self.islo.get_sandbox(&self.name);
             async {
                 let info = request.await?.into_inner();
@@ -525,7 +525,7 @@ impl Sandbox {
             deadline: crate::retry::deadline_after(timeout),
         };
         let first_seen = &first_seen;
-        let result = crate::retry::poll_until(polling, || {
+        let result = crate::retry::poll_until(polling, self.islo.retry_policy(), || {
             let id = id.clone();
             async move {
                 let found = match &id {

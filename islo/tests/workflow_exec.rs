@@ -577,3 +577,63 @@ async fn an_unknown_status_without_an_exit_code_ends_the_wait_after_a_bounded_nu
         islo::exec::MAX_UNKNOWN_STATUS_POLLS as usize
     );
 }
+
+/// A poll answered 429 with `Retry-After` waits what the server asked before the next one,
+/// not the short poll interval (the client makes one attempt per call here, so the wait is
+/// the polling's own).
+#[tokio::test]
+async fn polling_honours_retry_after_of_an_absorbed_failure() {
+    let server = MockServer::start_async().await;
+    mock_exec_start(&server).await;
+    let n = Arc::new(AtomicUsize::new(0));
+    let counter = n.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb/exec/e1");
+            then.respond_with(move |_| {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    HttpMockResponse::builder()
+                        .status(429)
+                        .header("content-type", "application/json")
+                        .header("retry-after", "1")
+                        .body(r#"{"code":"RATE_LIMITED","message":"slow down"}"#)
+                        .build()
+                } else {
+                    json_response(200, completed_body())
+                }
+            });
+        })
+        .await;
+    let islo = mock_client(&server);
+    let started = std::time::Instant::now();
+    let out = islo
+        .sandbox("sb")
+        .exec_with(["true"], fast())
+        .await
+        .unwrap();
+    assert_eq!(out.status, ExecStatus::Completed);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "polled again after {:?}",
+        started.elapsed()
+    );
+}
+
+/// A first poll interval of zero still grows: polling never runs back to back.
+#[tokio::test]
+async fn a_zero_poll_interval_still_backs_off() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(u32::MAX)).await;
+    let out = islo
+        .sandbox("sb")
+        .exec_with(
+            ["true"],
+            ExecOptions::new()
+                .poll_interval(Duration::ZERO, Duration::from_millis(200))
+                .timeout(Duration::from_secs(1)),
+        )
+        .await
+        .unwrap();
+    assert!(out.wait_timed_out, "{out:?}");
+    let polls = fake.requests("GET", EXEC_RESULT);
+    assert!(polls < 20, "{polls} polls in one second");
+}
