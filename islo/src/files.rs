@@ -341,8 +341,9 @@ impl Sandbox {
     }
 
     /// Downloads `remote_path` to the local file `local`. The data goes to a temporary file
-    /// beside it first, renamed into place only when complete (and removed otherwise). At
-    /// most [`DEFAULT_MAX_DOWNLOAD_BYTES`] are taken (see [`Sandbox::download_file_with`]).
+    /// beside it first, renamed into place only when complete (and removed otherwise); a file
+    /// it replaces keeps its permissions. At most [`DEFAULT_MAX_DOWNLOAD_BYTES`] are taken
+    /// (see [`Sandbox::download_file_with`]).
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -674,7 +675,22 @@ impl PartialFile {
                 .create_new(true)
                 .open(&path)
             {
-                Ok(file) => return Ok((Self { path, keep: false }, file)),
+                Ok(file) => {
+                    let partial = Self { path, keep: false };
+                    // A file it replaces keeps its permissions (a private key stays private,
+                    // a program executable); the guard removes the file if this fails.
+                    if let Ok(existing) = std::fs::symlink_metadata(local) {
+                        if existing.is_file() {
+                            file.set_permissions(existing.permissions())
+                                .map_err(io_err(format!(
+                                    "cannot give `{}` the permissions of `{}`",
+                                    partial.path.display(),
+                                    local.display()
+                                )))?;
+                        }
+                    }
+                    return Ok((partial, file));
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
                 Err(e) => {
                     return Err(Error::Io {

@@ -1541,3 +1541,28 @@ async fn an_upload_does_not_retry_a_refused_key() {
     assert!(matches!(err, Error::Auth(_)), "{err:?}");
     assert_eq!(fake.requests("POST", "/auth/token"), 1);
 }
+
+/// A download over an existing file keeps that file's permissions: a private key stays
+/// private and a program stays executable (the temporary file renamed over it had the
+/// default mode).
+#[cfg(unix)]
+#[tokio::test]
+async fn download_file_over_a_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (fake, islo) = fake_with_sandbox().await;
+    fake.put_file("sb", "/workspace/key", &b"new secret"[..])
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for mode in [0o600, 0o755] {
+        let local = dir.path().join(format!("key-{mode:o}"));
+        std::fs::write(&local, b"old").unwrap();
+        std::fs::set_permissions(&local, std::fs::Permissions::from_mode(mode)).unwrap();
+        islo.sandbox("sb")
+            .download_file("/workspace/key", &local)
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&local).unwrap(), b"new secret");
+        let now = std::fs::metadata(&local).unwrap().permissions().mode() & 0o777;
+        assert_eq!(now, mode, "{mode:o} became {now:o}");
+    }
+}
