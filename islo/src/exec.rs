@@ -391,7 +391,8 @@ impl Sandbox {
     /// for byte), and returns how it ended: the exit code, and the messages of any `error`
     /// events the server sent (those are not the command's output, so they are not
     /// written). A stream that ends without an `exit` fails with [`Error::Stream`]
-    /// carrying the last such message.
+    /// carrying the last such message. Both writers are flushed however it ends, so the
+    /// output that came before a failure is in them.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -427,33 +428,45 @@ impl Sandbox {
         let mut errors = Vec::new();
         let mut errors_seen = 0u64;
         let mut last_error = None;
-        while let Some(event) = events.next().await {
-            match event? {
-                ExecEvent::Stdout(s) => stdout.write_all(s.as_bytes()).await.map_err(io)?,
-                ExecEvent::Stderr(s) => stderr.write_all(s.as_bytes()).await.map_err(io)?,
-                ExecEvent::Exit(code) => {
-                    stdout.flush().await.map_err(io)?;
-                    stderr.flush().await.map_err(io)?;
-                    return Ok(StreamExit {
-                        exit_code: code,
-                        errors,
-                        errors_seen,
-                    });
-                }
-                ExecEvent::Error(m) => {
-                    errors_seen = errors_seen.saturating_add(1);
-                    let m = truncate_message(m);
-                    if errors.len() < MAX_KEPT_ERRORS {
-                        errors.push(m);
-                    } else {
-                        last_error = Some(m);
+        let copy = async {
+            while let Some(event) = events.next().await {
+                match event? {
+                    ExecEvent::Stdout(s) => stdout.write_all(s.as_bytes()).await.map_err(io)?,
+                    ExecEvent::Stderr(s) => stderr.write_all(s.as_bytes()).await.map_err(io)?,
+                    ExecEvent::Exit(code) => {
+                        return Ok(StreamExit {
+                            exit_code: code,
+                            errors,
+                            errors_seen,
+                        });
                     }
+                    ExecEvent::Error(m) => {
+                        errors_seen = errors_seen.saturating_add(1);
+                        let m = truncate_message(m);
+                        if errors.len() < MAX_KEPT_ERRORS {
+                            errors.push(m);
+                        } else {
+                            last_error = Some(m);
+                        }
+                    }
+                    ExecEvent::Other(_) => {}
                 }
-                ExecEvent::Other(_) => {}
             }
+            // The stream itself reports a missing exit; this is not reached.
+            Err(ended_early(last_error.or_else(|| errors.pop())))
+        };
+        let outcome = copy.await;
+        // Flushed however the stream ended: the output before a failure is often what
+        // explains it, and a buffered writer does not flush on drop.
+        let flushed = match stdout.flush().await {
+            Ok(()) => stderr.flush().await,
+            Err(e) => Err(e),
+        };
+        match (outcome, flushed) {
+            (Ok(exit), Ok(())) => Ok(exit),
+            (Ok(_), Err(e)) => Err(io(e)),
+            (Err(e), _) => Err(e),
         }
-        // The stream itself reports a missing exit; this is not reached.
-        Err(ended_early(last_error.or_else(|| errors.pop())))
     }
 }
 

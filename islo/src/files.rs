@@ -261,7 +261,8 @@ impl Sandbox {
 
     /// Downloads `remote_path` into `writer`, chunk by chunk; returns the bytes written. At
     /// most [`DEFAULT_MAX_DOWNLOAD_BYTES`] are taken (see
-    /// [`Sandbox::download_to_writer_with`]).
+    /// [`Sandbox::download_to_writer_with`]). The writer is flushed however the download
+    /// ends, a failed one too.
     ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
@@ -299,19 +300,24 @@ impl Sandbox {
     {
         let mut body = self.download_body(remote_path, max_bytes).await?;
         let mut written = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
-            check_download_size(written, &chunk, max_bytes)?;
-            writer
-                .write_all(&chunk)
-                .await
-                .map_err(io_err("writing the download"))?;
-            written = written.saturating_add(chunk.len() as u64);
-        }
-        writer
-            .flush()
-            .await
-            .map_err(io_err("writing the download"))?;
+        let copy = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
+                check_download_size(written, &chunk, max_bytes)?;
+                writer
+                    .write_all(&chunk)
+                    .await
+                    .map_err(io_err("writing the download"))?;
+                written = written.saturating_add(chunk.len() as u64);
+            }
+            Ok(())
+        };
+        let outcome: Result<()> = copy.await;
+        // Flushed however the copy ended (a buffered writer does not flush on drop), so what
+        // it received is what it has.
+        let flushed = writer.flush().await;
+        outcome?;
+        flushed.map_err(io_err("writing the download"))?;
         Ok(written)
     }
 

@@ -796,6 +796,45 @@ async fn a_directory_download_cut_off_is_a_connection_failure() {
     assert!(err.is_retryable(), "{err:?}");
 }
 
+/// Output that came before a failure reaches a buffered writer: `exec_to_writers` and
+/// `download_to_writer` flush however they end (a `BufWriter` does not flush on drop, and
+/// the last output is often what explains the failure).
+#[tokio::test]
+async fn writers_are_flushed_when_a_stream_fails() {
+    use tokio::io::BufWriter;
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec/stream");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .body("event: stdout\ndata: the tail\n\n");
+        })
+        .await;
+    let islo = static_client(&server.base_url()).build().unwrap();
+    let (mut out, mut err) = (BufWriter::new(Vec::new()), BufWriter::new(Vec::new()));
+    let ended = islo
+        .sandbox("sb")
+        .exec_to_writers(["x"], islo::exec::ExecOptions::new(), &mut out, &mut err)
+        .await;
+    assert!(ended.is_err(), "{ended:?}");
+    assert!(
+        out.get_ref().starts_with(b"the tail"),
+        "{:?}",
+        out.get_ref()
+    );
+
+    let (base, _) = cut_short_server(200, "partial content", 4096).await;
+    let islo = static_client(&base).build().unwrap();
+    let mut buffered = BufWriter::new(Vec::new());
+    let got = islo
+        .sandbox("sb")
+        .download_to_writer("/workspace/f", &mut buffered)
+        .await;
+    assert!(got.is_err(), "{got:?}");
+    assert_eq!(buffered.get_ref(), b"partial content");
+}
+
 // ----- 8. the credential a request carried is redacted everywhere ----------------------------
 
 /// `exec_stream` on sandbox `sb` of `server`, which answers `body` as the event stream, by a
