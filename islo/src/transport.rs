@@ -627,7 +627,16 @@ fn frame_multipart(
     request.headers_mut().remove(CONTENT_LENGTH);
     let part = match body {
         Some(b) => match b.as_bytes() {
-            Some(bytes) => reqwest::multipart::Part::bytes(bytes.to_vec()),
+            // Framed here, in memory, so that the request can be copied for a retry
+            // (reqwest's forms always stream).
+            Some(bytes) => {
+                let (content_type, framed) = multipart_in_memory(field, &file_name, bytes);
+                let headers = request.headers_mut();
+                headers.insert(CONTENT_TYPE, content_type);
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(framed.len()));
+                *request.body_mut() = Some(framed.into());
+                return Ok(request);
+            }
             None => reqwest::multipart::Part::stream(b),
         },
         None => reqwest::multipart::Part::bytes(Vec::new()),
@@ -638,6 +647,48 @@ fn frame_multipart(
     reqwest::RequestBuilder::from_parts(client.clone(), request)
         .multipart(form)
         .build()
+}
+
+/// `bytes` as a `multipart/form-data` body of one part named `field` (file name `file_name`,
+/// percent-encoded as reqwest encodes it), and its content type. The boundary is random.
+fn multipart_in_memory(field: &str, file_name: &str, bytes: &[u8]) -> (HeaderValue, Vec<u8>) {
+    use std::fmt::Write as _;
+    use std::hash::{BuildHasher, Hasher};
+    let mut boundary = String::with_capacity(64);
+    for i in 0..4u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        let _ = write!(boundary, "{:016x}", h.finish());
+    }
+    let mut name = String::with_capacity(file_name.len());
+    for b in file_name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            name.push(char::from(b));
+        } else {
+            let _ = write!(name, "%{b:02X}");
+        }
+    }
+    let mut framed = Vec::with_capacity(bytes.len() + 256);
+    let _ = write!(
+        VecWriter(&mut framed),
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n"
+    );
+    framed.extend_from_slice(bytes);
+    let _ = write!(VecWriter(&mut framed), "\r\n--{boundary}--\r\n");
+    let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("multipart/form-data"));
+    (content_type, framed)
+}
+
+/// `fmt::Write` into a byte vector.
+struct VecWriter<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for VecWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// A copy of `req` to send while `req` stays available for a replay. Without a body this
@@ -757,6 +808,30 @@ static NO_SPAN: tracing::Span = tracing::Span::none();
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The in-memory framing is standard `multipart/form-data`, with the file name
+    /// percent-encoded so that no quote or line break can end its header early.
+    #[test]
+    fn multipart_in_memory_frames_one_part() {
+        let (content_type, body) = multipart_in_memory("file", "a b\"c\r\n.txt", b"da\r\nta");
+        let content_type = content_type.to_str().unwrap();
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        assert_eq!(boundary.len(), 64);
+        let expected = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; \
+             filename=\"a%20b%22c%0D%0A.txt\"\r\nContent-Type: application/octet-stream\r\n\r\n\
+             da\r\nta\r\n--{boundary}--\r\n"
+        );
+        assert_eq!(String::from_utf8(body).unwrap(), expected);
+        let (again, _) = multipart_in_memory("file", "x", b"");
+        assert_ne!(
+            again.to_str().unwrap(),
+            content_type,
+            "a fresh boundary each time"
+        );
+    }
 
     #[test]
     fn origin_includes_default_ports() {

@@ -796,6 +796,53 @@ async fn a_directory_download_cut_off_is_a_connection_failure() {
     assert!(err.is_retryable(), "{err:?}");
 }
 
+/// A raw upload of bytes held in memory is a body that can be sent again: after a 429 it is
+/// retried like any POST the server did not act on, with the whole file each time.
+#[tokio::test]
+async fn an_in_memory_upload_is_retried_after_a_429() {
+    let server = MockServer::start_async().await;
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = n.clone();
+    let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = bodies.clone();
+    server
+        .mock_async(move |when, then| {
+            when.method(POST).path("/sandboxes/sb/files");
+            then.respond_with(move |req: &httpmock::HttpMockRequest| {
+                seen.lock().unwrap().push(req.body().to_vec());
+                if counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    httpmock::HttpMockResponse::builder()
+                        .status(429)
+                        .header("retry-after", "0")
+                        .header("content-type", "application/json")
+                        .body(r#"{"code":"RATE_LIMITED","message":"slow down"}"#)
+                        .build()
+                } else {
+                    httpmock::HttpMockResponse::builder()
+                        .status(200)
+                        .header("content-type", "application/json")
+                        .body(r#"{"path":"/workspace/a.txt","size":11}"#)
+                        .build()
+                }
+            });
+        })
+        .await;
+    let islo = static_client(&server.base_url())
+        .max_attempts(2)
+        .build()
+        .unwrap();
+    let result = islo
+        .upload_file("sb", "/workspace/a.txt", b"hello there".to_vec())
+        .await;
+    assert_eq!(n.load(std::sync::atomic::Ordering::SeqCst), 2, "{result:?}");
+    let bodies = bodies.lock().unwrap();
+    for body in bodies.iter() {
+        let text = String::from_utf8_lossy(body);
+        assert!(text.contains("hello there"), "{text}");
+        assert!(text.contains(r#"name="file"; filename="a.txt""#), "{text}");
+    }
+}
+
 /// Output that came before a failure reaches a buffered writer: `exec_to_writers` and
 /// `download_to_writer` flush however they end (a `BufWriter` does not flush on drop, and
 /// the last output is often what explains the failure).
