@@ -256,6 +256,11 @@ impl Islo {
     /// handed to the runtime ([`SandboxGuard`]'s drop). The result is `work`'s, or the
     /// delete's error when `work` succeeded but the delete failed.
     ///
+    /// A create interrupted before the server answers (this future dropped then, a timeout,
+    /// a lost connection) may have made a sandbox that nothing here knows of: give sandboxes
+    /// a server-side lifetime (`lifecycle.delete_after`, [`SandboxSpec::body_mut`]) to cover
+    /// that.
+    ///
     /// ```no_run
     /// # async fn demo(islo: islo::Islo) -> islo::Result<()> {
     /// use islo::sandbox::SandboxSpec;
