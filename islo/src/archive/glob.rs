@@ -66,7 +66,7 @@ impl Glob {
 }
 
 /// Expands `{a,b}` groups into separate patterns (escapes kept for `compile`).
-fn expand_braces(pattern: &str) -> Result<Vec<String>, GlobError> {
+pub(crate) fn expand_braces(pattern: &str) -> Result<Vec<String>, GlobError> {
     let mut out = vec![String::new()];
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {

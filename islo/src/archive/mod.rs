@@ -54,7 +54,11 @@ pub struct ArchiveOptions {
     /// * a pattern that matches a directory excludes its whole subtree;
     /// * `?` is one character and `*` any run, neither crossing `/`; `**` as a whole
     ///   component crosses directories (`**/x`, `a/**/b`); `[a-z]`, `[!a-z]` classes;
-    ///   `{rs,toml}` alternatives; `\` makes the next character literal.
+    ///   `{rs,toml}` alternatives, each read by these rules as a pattern of its own
+    ///   (`{target/**,*.log}` is `target/**` and `*.log`); `\` makes the next character
+    ///   literal;
+    /// * trailing spaces are ignored unless escaped (`name\ `); leading ones are part of
+    ///   the pattern.
     ///
     /// A pattern that does not compile (an unclosed `[` or `{`) fails the upload with
     /// [`Error::Io`](crate::Error::Io) of kind `InvalidInput` before anything is sent. A

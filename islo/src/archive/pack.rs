@@ -489,6 +489,22 @@ impl Write for ChannelWriter {
     }
 }
 
+/// `pattern` without its trailing spaces, except one escaped with `\` (as `.gitignore` reads
+/// a line).
+fn trim_unescaped_trailing_spaces(pattern: &str) -> &str {
+    let mut end = pattern.len();
+    while pattern[..end].ends_with(' ') {
+        let before = &pattern[..end - 1];
+        // An odd run of backslashes before the space escapes it.
+        let backslashes = before.len() - before.trim_end_matches('\\').len();
+        if backslashes % 2 == 1 {
+            break;
+        }
+        end -= 1;
+    }
+    &pattern[..end]
+}
+
 /// Compiled [`ArchiveOptions::exclude`] patterns.
 struct Excluder {
     /// Patterns matched against the whole relative path.
@@ -502,33 +518,34 @@ impl Excluder {
         let mut paths = Vec::new();
         let mut names = Vec::new();
         for raw in patterns {
-            let trimmed = raw.trim();
-            // `/x` and `./x` both name `x` at the top of the tree.
-            let anchored = trimmed.starts_with('/') || trimmed.starts_with("./");
-            let mut pattern = trimmed.trim_start_matches('/').trim_end_matches('/');
-            while let Some(rest) = pattern.strip_prefix("./") {
-                pattern = rest;
-            }
-            if pattern.is_empty() {
-                continue;
-            }
-            let glob = |pattern: &str| {
-                Glob::new(pattern).map_err(|err| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!("invalid exclude pattern `{raw}`: {err}"),
-                    )
-                })
+            let invalid = |err: super::glob::GlobError| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("invalid exclude pattern `{raw}`: {err}"),
+                )
             };
-            if anchored || pattern.contains('/') {
-                paths.push(glob(pattern)?);
-                if let Some(dir) = pattern.strip_suffix("/**") {
-                    if !dir.is_empty() {
-                        paths.push(glob(dir)?);
-                    }
+            // Each `{…}` alternative is a pattern of its own, anchored (or not) by itself.
+            for alternative in super::glob::expand_braces(raw).map_err(invalid)? {
+                let trimmed = trim_unescaped_trailing_spaces(&alternative);
+                // `/x` and `./x` both name `x` at the top of the tree.
+                let anchored = trimmed.starts_with('/') || trimmed.starts_with("./");
+                let mut pattern = trimmed.trim_start_matches('/').trim_end_matches('/');
+                while let Some(rest) = pattern.strip_prefix("./") {
+                    pattern = rest;
                 }
-            } else {
-                names.push(glob(pattern)?);
+                if pattern.is_empty() {
+                    continue;
+                }
+                if anchored || pattern.contains('/') {
+                    paths.push(Glob::new(pattern).map_err(invalid)?);
+                    if let Some(dir) = pattern.strip_suffix("/**") {
+                        if !dir.is_empty() {
+                            paths.push(Glob::new(dir).map_err(invalid)?);
+                        }
+                    }
+                } else {
+                    names.push(Glob::new(pattern).map_err(invalid)?);
+                }
             }
         }
         Ok(Self { paths, names })
@@ -1021,6 +1038,29 @@ mod tests {
         assert!(is("node_modules") && is("pkg/node_modules"));
         assert!(is("out") && is("out/a/b"));
         assert!(!is("src/main.rs"));
+    }
+
+    /// Each `{…}` alternative is its own pattern: `{target/**,*.log}` is `target/**` (which
+    /// also excludes `target`) and `*.log` (at any depth). A leading space is part of the
+    /// name; trailing spaces are not, unless escaped (as in `.gitignore`).
+    #[test]
+    fn brace_alternatives_and_spaces_follow_the_rules_of_single_patterns() {
+        let ex = Excluder::new(&[
+            "{target/**,*.log}".into(),
+            " draft".into(),
+            "keep\\ ".into(),
+            "x  ".into(),
+        ])
+        .unwrap();
+        let is = |p: &str| {
+            let path = Path::new(p);
+            ex.is_excluded(path, path.file_name().unwrap())
+        };
+        assert!(is("target") && is("target/debug/a"));
+        assert!(is("a.log") && is("src/deep/a.log"));
+        assert!(is(" draft") && !is("draft"));
+        assert!(is("keep ") && !is("keep"));
+        assert!(is("x") && !is("x  "));
     }
 
     /// `./data` names the top-level `data`, as `/data` does, not every `data` below.
