@@ -208,6 +208,17 @@ enum Target {
     File { path: String, append: bool },
 }
 
+impl Target {
+    /// This stream's target as the other stream names it (for `2>&1` and `>&2`).
+    fn seen_from_the_other_stream(&self) -> Target {
+        match self {
+            Target::Inherit => Target::Swap,
+            Target::Swap => Target::Inherit,
+            other => other.clone(),
+        }
+    }
+}
+
 /// A piece's redirections, taken out of its words.
 struct Redirects {
     out: Target,
@@ -229,12 +240,14 @@ fn redirects(ws: Vec<Word>) -> Result<(Vec<String>, Redirects), String> {
             continue;
         }
         let t = w.text.as_str();
+        // A duplication copies where the other stream points now (redirections apply left
+        // to right: `> f 2>&1` sends both to `f`, `2>&1 > f` does not).
         if matches!(t, ">&2" | "1>&2") {
-            r.out = Target::Swap;
+            r.out = r.err.seen_from_the_other_stream();
             continue;
         }
         if t == "2>&1" {
-            r.err = Target::Swap;
+            r.err = r.out.seen_from_the_other_stream();
             continue;
         }
         let (is_err, rest) = match t.strip_prefix("2>") {
@@ -345,6 +358,8 @@ impl Shell<'_> {
         let mut to_out = String::new();
         let mut to_err = String::new();
         let mut ok = Ok(());
+        // A file both streams go to is opened once: the second appends.
+        let mut written: Option<&str> = None;
         for (text, target, own_is_out) in [(out, &r.out, true), (err, &r.err, false)] {
             match target {
                 Target::Inherit if own_is_out => to_out.push_str(&text),
@@ -353,7 +368,9 @@ impl Shell<'_> {
                 Target::Swap => to_out.push_str(&text),
                 Target::Null => {}
                 Target::File { path, append } => {
-                    if let Err(e) = self.write_file(path, text.as_bytes(), *append) {
+                    let append = *append || written == Some(path.as_str());
+                    written = Some(path.as_str());
+                    if let Err(e) = self.write_file(path, text.as_bytes(), append) {
                         to_err.push_str(&format!("sh: {path}: {e}\n"));
                         ok = Err(());
                     }
@@ -891,6 +908,22 @@ mod tests {
         );
         assert_eq!(o.stdout, "cat: nope: No such file or directory\n");
         assert_eq!((o.stderr.as_str(), o.exit_code), ("", Some(1)));
+        // Redirections apply left to right: `> f 2>&1` sends both streams to `f`, and
+        // `2>&1 > f` sends stderr where stdout was (the output) and stdout to `f`.
+        let o = sh(
+            &mut fs,
+            "echo out > both.txt 2>&1; cat nope >> both.txt 2>&1",
+        );
+        assert_eq!((o.stdout.as_str(), o.stderr.as_str()), ("", ""), "{o:?}");
+        assert_eq!(
+            text(&fs, "/workspace/both.txt").as_deref(),
+            Some("out\ncat: nope: No such file or directory\n")
+        );
+        let o = sh(&mut fs, "cat nope 2>&1 > only-out.txt");
+        assert_eq!(o.stdout, "cat: nope: No such file or directory\n", "{o:?}");
+        assert_eq!(text(&fs, "/workspace/only-out.txt").as_deref(), Some(""));
+        let o = sh(&mut fs, "echo loud 2>/dev/null >&2");
+        assert_eq!((o.stdout.as_str(), o.stderr.as_str()), ("", ""), "{o:?}");
         // Writing into a directory that does not exist fails like a shell.
         let o = sh(&mut fs, "echo x > missing/dir/f");
         assert_eq!(o.exit_code, Some(1));
