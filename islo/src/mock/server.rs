@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use bytes::Bytes;
 use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
-use http::{Method, Request, Response};
+use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -439,12 +439,43 @@ async fn serve(
             None => wire::error(404, "NOT_FOUND", "operation not found"),
         },
     };
+    if plane == Plane::Compute && resp.status() == StatusCode::UNPROCESSABLE_ENTITY {
+        resp = compute_validation_error(resp);
+    }
     let no_content = canned.is_some_and(|c| c.content_type.is_none());
     if no_content && resp.status().is_success() {
         *resp.body_mut() = Body::empty();
         resp.headers_mut().remove(CONTENT_TYPE);
     }
     Ok(resp)
+}
+
+/// The compute plane's answer to a request it cannot validate: its own `ErrorResponse`,
+/// 400 `VALIDATION_ERROR` (its operations list 400 and no 422), saying where and what, in
+/// place of the control plane's FastAPI `422` `{"detail": [...]}`.
+fn compute_validation_error(resp: Response<Body>) -> Response<Body> {
+    let message = match resp.body() {
+        Body::Full(Some(bytes)) => serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| {
+                let first = v.get("detail")?.get(0)?.clone();
+                let loc = first
+                    .get("loc")?
+                    .as_array()?
+                    .iter()
+                    .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(".");
+                let msg = first.get("msg")?.as_str()?.to_owned();
+                Some(format!("{loc}: {msg}"))
+            }),
+        _ => None,
+    };
+    wire::error(
+        400,
+        "VALIDATION_ERROR",
+        message.as_deref().unwrap_or("the request is not valid"),
+    )
 }
 
 fn token_exchange(server: &ServerState, body: &Bytes) -> Response<Body> {

@@ -359,11 +359,16 @@ async fn sandbox_lifecycle_and_listing() {
         (f["total"].as_u64(), f["items"].as_array().unwrap().len()),
         (Some(2), 1)
     );
+    // The compute plane's own validation error (its operations list 400, no 422).
     let bad = c.get("/sandboxes?limit=abc").await;
-    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.status(), 400);
     let v: Value = bad.json().await.unwrap();
-    validate(doc, &schema("HTTPValidationError"), &v, "$").unwrap();
-    assert_eq!(v["detail"][0]["loc"], json!(["query", "limit"]));
+    validate(doc, &schema("ErrorResponse"), &v, "$").unwrap();
+    assert_eq!(v["code"], "VALIDATION_ERROR");
+    assert!(
+        v["message"].as_str().unwrap().starts_with("query.limit: "),
+        "{v}"
+    );
 
     // Transitions.
     let resumed: Value = c
@@ -536,10 +541,13 @@ async fn exec_poll_and_builtins() {
     c.fake.clear_on_exec();
 
     // Validation and not-found.
+    // The compute plane answers its own ErrorResponse (its operations list 400, no 422).
     let bad = c.post("/sandboxes/box/exec", json!({"cmd": "x"})).await;
-    assert_eq!(bad.status(), 422);
+    assert_eq!(bad.status(), 400);
     let v: Value = bad.json().await.unwrap();
-    assert_eq!(v["detail"][0]["loc"], json!(["body", "command"]));
+    validate(doc, &schema("ErrorResponse"), &v, "$").unwrap();
+    assert_eq!(v["code"], "VALIDATION_ERROR");
+    assert_eq!(v["message"], "body.command: Field required");
     assert_error(
         c.post("/sandboxes/nope/exec", json!({"command": ["true"]}))
             .await,
@@ -682,7 +690,7 @@ async fn files_round_trip() {
         "FILE_NOT_FOUND",
     )
     .await;
-    assert_eq!(c.get("/sandboxes/box/files").await.status(), 422);
+    assert_eq!(c.get("/sandboxes/box/files").await.status(), 400);
 
     // Archive upload → individual files → archive download.
     let mut src = files::Fs::new();
@@ -740,7 +748,7 @@ async fn files_round_trip() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 400);
 }
 
 fn crc32(data: &[u8]) -> u32 {
@@ -1059,7 +1067,7 @@ async fn shares_and_snapshots() {
     .await;
     assert_eq!(
         c.post("/sandboxes/box/shares", json!({})).await.status(),
-        422
+        400
     );
 
     c.post_multipart("/sandboxes/box/files", "/data/f", "f", b"snap me")
