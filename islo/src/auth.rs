@@ -351,12 +351,16 @@ pub(crate) fn parse_exchange(body: &[u8], margin: Duration) -> Result<Issued, St
     if token.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
         return Err("the `session_token` holds control characters".to_string());
     }
-    let lifetime = value
-        .get("cookie_max_age")
-        .and_then(serde_json::Value::as_u64)
-        .map(Duration::from_secs)
-        .or_else(|| jwt_remaining(token))
-        .unwrap_or(DEFAULT_TOKEN_LIFETIME);
+    // A negative max age is an expired cookie; with a JWT's `exp` too, the shorter wins.
+    let cookie = value.get("cookie_max_age").and_then(|v| {
+        v.as_u64()
+            .or_else(|| v.as_i64().map(|_| 0))
+            .map(Duration::from_secs)
+    });
+    let lifetime = match (cookie, jwt_remaining(token)) {
+        (Some(c), Some(j)) => c.min(j),
+        (c, j) => c.or(j).unwrap_or(DEFAULT_TOKEN_LIFETIME),
+    };
     Ok(Issued {
         token: Secret::new(token),
         valid_for: usable_for(lifetime, margin),
@@ -373,16 +377,36 @@ pub(crate) fn usable_for(lifetime: Duration, margin: Duration) -> Duration {
         .clamp(MIN_TOKEN_USE, MAX_TOKEN_USE)
 }
 
-/// The time left until the JWT's `exp` claim, if it has one.
+/// How far this machine's clock may be from the issuer's before a JWT is measured from its
+/// `iat` rather than from now.
+const MAX_CLOCK_SKEW_SECS: u64 = 300;
+
+/// The time left until the JWT's `exp` claim, if it has one: `exp - now`, or `exp - iat`
+/// when `iat` says this clock is more than [`MAX_CLOCK_SKEW_SECS`] off the issuer's (a token
+/// just issued has about its whole lifetime left, whatever the clocks say). Dates may be
+/// fractional (RFC 7519 `NumericDate`); negative or non-finite ones count as none.
 pub(crate) fn jwt_remaining(token: &str) -> Option<Duration> {
     let payload = token.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload.trim_end_matches('='))
         .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_u64()?;
+    let date = |name: &str| -> Option<u64> {
+        let v = claims.get(name)?;
+        v.as_u64().or_else(|| {
+            v.as_f64()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                // Saturating: a date past u64 is as good as never.
+                .map(|f| f as u64)
+        })
+    };
+    let exp = date("exp")?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
-    Some(Duration::from_secs(exp.saturating_sub(now)))
+    let skewed = date("iat").filter(|&iat| now.abs_diff(iat) > MAX_CLOCK_SKEW_SECS);
+    Some(Duration::from_secs(match skewed {
+        Some(iat) => exp.saturating_sub(iat),
+        None => exp.saturating_sub(now),
+    }))
 }
 
 #[cfg(test)]
@@ -424,6 +448,59 @@ mod tests {
         );
         let i = parse_exchange(br#"{"session_token":"opaque"}"#, Duration::from_secs(60)).unwrap();
         assert_eq!(i.valid_for, Duration::from_secs(540));
+    }
+
+    fn jwt_with_claims(claims: &str) -> String {
+        let enc = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        format!(
+            "{}.{}.{}",
+            enc(r#"{"alg":"HS256"}"#),
+            enc(claims),
+            enc("sig")
+        )
+    }
+
+    fn now_secs() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    /// The shorter of the two lifetimes an answer gives wins: a cookie that outlives the
+    /// JWT it carries does not make the token usable past its `exp`.
+    #[test]
+    fn the_shorter_of_cookie_max_age_and_jwt_exp_wins() {
+        let jwt = jwt_with_claims(&format!(r#"{{"exp":{}}}"#, now_secs() + 300));
+        let body = format!(r#"{{"session_token":"{jwt}","cookie_max_age":86400}}"#);
+        let i = parse_exchange(body.as_bytes(), Duration::from_secs(60)).unwrap();
+        assert!(i.valid_for <= Duration::from_secs(240), "{:?}", i.valid_for);
+        assert!(i.valid_for >= Duration::from_secs(230), "{:?}", i.valid_for);
+    }
+
+    /// A JWT is measured from its `iat` when this machine's clock disagrees with the issuer's
+    /// by more than a few minutes (a fast clock would otherwise see a fresh token as
+    /// expired); `exp` and `iat` may be fractional (RFC 7519 `NumericDate`).
+    #[test]
+    fn a_jwt_lifetime_survives_clock_skew_and_fractional_dates() {
+        let now = now_secs();
+        // Issued an hour lifetime, by a clock two hours behind this one.
+        let jwt = jwt_with_claims(&format!(r#"{{"iat":{},"exp":{}}}"#, now - 7200, now - 3600));
+        let body = format!(r#"{{"session_token":"{jwt}"}}"#);
+        let i = parse_exchange(body.as_bytes(), Duration::from_secs(60)).unwrap();
+        assert_eq!(i.valid_for, Duration::from_secs(3540));
+        let jwt = jwt_with_claims(&format!(r#"{{"exp":{}.5}}"#, now + 1200));
+        let body = format!(r#"{{"session_token":"{jwt}"}}"#);
+        let i = parse_exchange(body.as_bytes(), Duration::from_secs(60)).unwrap();
+        assert!(
+            i.valid_for >= Duration::from_secs(1130),
+            "{:?}",
+            i.valid_for
+        );
+        // A negative cookie lifetime is an expired one, not an absent one.
+        let body = format!(r#"{{"session_token":"{jwt}","cookie_max_age":-5}}"#);
+        let i = parse_exchange(body.as_bytes(), Duration::from_secs(60)).unwrap();
+        assert_eq!(i.valid_for, MIN_TOKEN_USE);
     }
 
     #[test]
