@@ -44,8 +44,23 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
         if secret.0.len() >= 4 && out.contains(&*secret.0) {
             out = std::borrow::Cow::Owned(out.replace(&*secret.0, REDACTED));
         }
+        // A text cut off (a body that broke off, or capped) may end in the secret's start.
+        if let Some(cut) = trailing_prefix(&out, &secret.0) {
+            out = std::borrow::Cow::Owned(format!("{}{REDACTED}", &out[..cut]));
+        }
     }
     redact_credentials(&out)
+}
+
+/// Where `text` ends with the first 4 or more bytes of `secret` (but not all of it), if it
+/// does: the start of that tail.
+fn trailing_prefix(text: &str, secret: &str) -> Option<usize> {
+    let longest = secret.len().saturating_sub(1).min(text.len());
+    (4..=longest)
+        .rev()
+        .filter(|&n| secret.is_char_boundary(n))
+        .find(|&n| text.ends_with(&secret[..n]))
+        .map(|n| text.len() - n)
 }
 
 /// A JSON decoding error with `redact` applied to its message (serde quotes the values it

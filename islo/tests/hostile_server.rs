@@ -779,6 +779,27 @@ async fn an_error_body_cut_short_is_kept_as_far_as_it_came() {
     );
 }
 
+/// A body cut off in the middle of an echoed key (by the connection, or by the size cap)
+/// keeps none of the key's start: what is left of it at the end of the kept text is
+/// redacted too.
+#[tokio::test]
+async fn a_key_cut_in_half_at_the_end_of_an_error_body_is_redacted() {
+    let key = "ak_cut_in_half_refusal_key";
+    let partial = r#"{"detail":"unknown key ak_cut_in_half_re"#;
+    let (control, _) = cut_short_server(401, partial, 200).await;
+    let islo = Islo::builder()
+        .ignore_env()
+        .api_key(key)
+        .control_url(&control)
+        .compute_url(&control)
+        .build()
+        .unwrap();
+    let err = failed_get(&islo, 30).await;
+    let text = chain(&err);
+    assert!(!text.contains("ak_cut_in_half_re"), "{text}");
+    assert!(text.contains("unknown key"), "{text}");
+}
+
 /// A directory download whose connection breaks off fails as a lost connection (retryable,
 /// naming the network), not as a local archive error.
 #[tokio::test]
