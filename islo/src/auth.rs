@@ -50,7 +50,8 @@ pub(crate) struct TokenSlot {
     current: RwLock<Option<Arc<CachedToken>>>,
     /// The tokens issued most recently (the current one included), newest last.
     recent: Mutex<Vec<Secret>>,
-    refresh: tokio::sync::Mutex<()>,
+    /// Held by the exchange under way (a task of its own, see [`TokenSlot::token`]).
+    refresh: Arc<tokio::sync::Mutex<()>>,
     generation: AtomicU64,
     /// Exchanges that failed so far, and how the latest one did: the calls that waited for
     /// an exchange get its failure instead of each making one of their own.
@@ -103,7 +104,7 @@ impl TokenSlot {
             key: cache_key.clone(),
             current: RwLock::new(None),
             recent: Mutex::new(Vec::new()),
-            refresh: tokio::sync::Mutex::new(()),
+            refresh: Arc::new(tokio::sync::Mutex::new(())),
             generation: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             last_failure: Mutex::new(None),
@@ -145,16 +146,21 @@ impl TokenSlot {
     /// A valid token's `Authorization` value and generation, exchanging if none is cached,
     /// it expired, or it is `stale` (a generation the caller saw rejected); and whether it
     /// came from the cache (`true`) or from an exchange made by this call (`false`).
+    ///
+    /// The exchange runs in a task of its own, which holds the slot's refresh lock until it
+    /// has cached its token (or its failure): a caller that gives up meanwhile (a timeout,
+    /// its future dropped) does not take the exchange down, and the calls after it use its
+    /// token instead of starting over.
     pub(crate) async fn token(
-        &self,
-        exchange: &Exchange<'_>,
+        self: &Arc<Self>,
+        exchange: Exchange,
         stale: Option<u64>,
     ) -> Result<(reqwest::header::HeaderValue, u64, bool), Error> {
         if let Some((header, generation)) = self.cached_header(stale) {
             return Ok((header, generation, true));
         }
         let failures_before = self.failures.load(Ordering::Acquire);
-        let _guard = self.refresh.lock().await;
+        let guard = Arc::clone(&self.refresh).lock_owned().await;
         if let Some((header, generation)) = self.cached_header(stale) {
             return Ok((header, generation, true));
         }
@@ -176,6 +182,25 @@ impl TokenSlot {
                 })));
             }
         }
+        let slot = Arc::clone(self);
+        let task = async move {
+            let result = slot.exchange_and_cache(&exchange).await;
+            drop(guard);
+            result
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => runtime.spawn(task).await.map_err(|e| {
+                Error::Unexpected(format!("the token exchange task ended early: {e}"))
+            })?,
+            Err(_) => task.await,
+        }
+    }
+
+    /// Runs `exchange` and caches its token, or records its failure for the calls waiting.
+    async fn exchange_and_cache(
+        &self,
+        exchange: &Exchange,
+    ) -> Result<(reqwest::header::HeaderValue, u64, bool), Error> {
         // The header is made here so that a token it cannot carry fails like the exchange.
         let issued = exchange.run().await.and_then(|issued| {
             let header = crate::transport::bearer(&issued.token)?;
@@ -238,15 +263,15 @@ impl TokenSlot {
     }
 }
 
-/// What one exchange needs.
-pub(crate) struct Exchange<'a> {
-    pub(crate) http: &'a reqwest::Client,
+/// What one exchange needs (owned: the exchange runs in a task of its own).
+pub(crate) struct Exchange {
+    pub(crate) http: reqwest::Client,
     /// `{control}/auth/token`, parsed.
-    pub(crate) url: &'a reqwest::Url,
-    pub(crate) key: &'a Secret,
+    pub(crate) url: reqwest::Url,
+    pub(crate) key: Secret,
     pub(crate) refresh_margin: Duration,
     pub(crate) timeout: Duration,
-    pub(crate) headers: &'a reqwest::header::HeaderMap,
+    pub(crate) headers: reqwest::header::HeaderMap,
 }
 
 /// A freshly issued token and how long to use it.
@@ -255,7 +280,7 @@ pub(crate) struct Issued {
     pub(crate) valid_for: Duration,
 }
 
-impl Exchange<'_> {
+impl Exchange {
     /// `POST {control}/auth/token` with `{"access_key": key}`.
     pub(crate) async fn run(&self) -> Result<Issued, Error> {
         let auth_err = |e: AuthError| Error::Auth(Box::new(e));
@@ -291,7 +316,7 @@ impl Exchange<'_> {
         let status = resp.status();
         // A client that follows redirects may have gone elsewhere (without the key: only
         // 301/302/303 can be followed, and they drop the body). Its answer is not ours.
-        if status.is_redirection() || resp.url() != self.url {
+        if status.is_redirection() || *resp.url() != self.url {
             return Err(auth_err(AuthError::Redirected));
         }
         let headers = resp.headers().clone();
@@ -303,7 +328,7 @@ impl Exchange<'_> {
         }
         if !status.is_success() {
             let body =
-                crate::secret::redact_body(body, |text| crate::secret::redact(text, &[self.key]));
+                crate::secret::redact_body(body, |text| crate::secret::redact(text, &[&self.key]));
             return Err(auth_err(AuthError::Rejected(ApiError::new(
                 "exchange_token",
                 status,

@@ -102,7 +102,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn exchange(&self, call_timeout: Option<Duration>) -> Option<(&Arc<TokenSlot>, Exchange<'_>)> {
+    fn exchange(&self, call_timeout: Option<Duration>) -> Option<(&Arc<TokenSlot>, Exchange)> {
         match &self.credentials {
             Credentials::Exchange {
                 slot,
@@ -112,15 +112,15 @@ impl Shared {
             } => Some((
                 slot,
                 Exchange {
-                    http: &self.http,
-                    url,
-                    key,
+                    http: self.http.clone(),
+                    url: url.clone(),
+                    key: key.clone(),
                     refresh_margin: *refresh_margin,
                     timeout: self
                         .exchange_timeout
                         .or(call_timeout)
                         .unwrap_or(DEFAULT_EXCHANGE_TIMEOUT),
-                    headers: &self.headers,
+                    headers: self.headers.clone(),
                 },
             )),
             Credentials::Static(..) => None,
@@ -354,7 +354,7 @@ impl IsloTransport {
             .shared
             .exchange(self.settings.timeout)
             .ok_or_else(|| Error::Config("no credentials".into()))?;
-        let (header, generation, from_cache) = Box::pin(slot.token(&exchange, stale)).await?;
+        let (header, generation, from_cache) = Box::pin(slot.token(exchange, stale)).await?;
         Ok(Token {
             header,
             generation: Some(generation),

@@ -831,3 +831,43 @@ async fn a_rate_limited_exchange_honours_retry_after() {
         started.elapsed()
     );
 }
+
+/// A call that gives up while the token exchange it started is under way (its own timeout,
+/// its future dropped) does not take the exchange down with it: the exchange finishes, its
+/// token is cached, and a later call uses it. A token endpoint slower than every caller's
+/// patience would otherwise never yield a token.
+#[tokio::test]
+async fn an_exchange_outlives_the_call_that_gave_up_on_it() {
+    let key = key("auth_outlives_caller");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    let exchanges = control
+        .mock_async(|when, then| {
+            when.method(POST).path("/auth/token");
+            then.status(200)
+                .delay(Duration::from_millis(400))
+                .json_body(json!({"session_token": "tok-slow-endpoint", "cookie_max_age": 3600}));
+        })
+        .await;
+    compute
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(200)
+                .json_body(json!({"name": "sb", "id": "i-1", "image": "img",
+                "status": "running", "created_at": "2026-01-01T00:00:00Z"}));
+        })
+        .await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .build()
+        .unwrap();
+    let mut ok = 0;
+    for _ in 0..6 {
+        if let Ok(Ok(_)) =
+            tokio::time::timeout(Duration::from_millis(250), islo.get_sandbox("sb")).await
+        {
+            ok += 1;
+        }
+    }
+    assert!(ok >= 4, "{ok} of 6 calls got through");
+    assert_eq!(exchanges.calls_async().await, 1, "one exchange, finished");
+}
