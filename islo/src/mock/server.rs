@@ -492,17 +492,25 @@ fn token_exchange(server: &ServerState, body: &Bytes) -> Response<Body> {
         };
         return wire::error(status, code, "token exchange failed (injected by FakeIslo)");
     }
-    let key = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("access_key")
-                .and_then(|k| k.as_str())
-                .map(str::to_owned)
-        });
-    match key {
-        Some(k) if k == server.config.api_key => {}
-        Some(_) => return wire::error(401, "AUTH_REQUIRED", "invalid access key"),
-        None => return wire::error(401, "AUTH_REQUIRED", "missing access key"),
+    // The control plane validates the body as FastAPI does: 422 with `detail`.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return wire::validation_error(&["body"], "JSON decode error", "json_invalid");
+    };
+    match value.get("access_key") {
+        None => {
+            return wire::validation_error(&["body", "access_key"], "Field required", "missing")
+        }
+        Some(k) => match k.as_str() {
+            None => {
+                return wire::validation_error(
+                    &["body", "access_key"],
+                    "Input should be a valid string",
+                    "string_type",
+                )
+            }
+            Some(k) if k == server.config.api_key => {}
+            Some(_) => return wire::error(401, "AUTH_REQUIRED", "invalid access key"),
+        },
     }
     let lifetime = server.config.token_lifetime;
     let token = server.auth.issue(lifetime);

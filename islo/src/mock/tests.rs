@@ -142,8 +142,14 @@ async fn auth_token_exchange_and_bearer_checks() {
         .await
         .unwrap();
     assert_error(r, 401, "AUTH_REQUIRED").await;
-    let r = http.post(&token_url).json(&json!({})).send().await.unwrap();
-    assert_error(r, 401, "AUTH_REQUIRED").await;
+    // A body without the required `access_key` is FastAPI's 422, as the spec says.
+    for body in [json!({}), json!({"access_key": 7})] {
+        let r = http.post(&token_url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{body}");
+        let v: Value = r.json().await.unwrap();
+        validate(spec_doc(), &schema("HTTPValidationError"), &v, "$").unwrap();
+        assert_eq!(v["detail"][0]["loc"], json!(["body", "access_key"]));
+    }
     assert_eq!(fake.token_exchanges(), 0);
 
     let r = http

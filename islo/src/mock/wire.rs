@@ -247,12 +247,13 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
-    /// All values of `key` (repeated keys), also splitting comma lists.
+    /// All values of `key`: repeated keys, as the spec's `style: form, explode: true`
+    /// arrays are sent (a comma is part of a value, not a separator).
     pub(crate) fn all(&self, key: &str) -> Vec<&str> {
         self.0
             .iter()
-            .filter(|(k, _)| k == key || k == &format!("{key}[]"))
-            .flat_map(|(_, v)| v.split(','))
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
             .collect()
     }
@@ -275,6 +276,9 @@ mod tests {
         assert_eq!(q.all("status"), vec!["running", "paused"]);
         assert_eq!(q.get("limit"), Some("2"));
         assert_eq!(q.get("x"), Some(""));
+        // `style: form, explode: true`: values are repeated keys; a comma is part of one.
+        let q = Query::parse(Some("status=running,paused"));
+        assert_eq!(q.all("status"), vec!["running,paused"]);
     }
 
     #[test]
