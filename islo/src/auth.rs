@@ -160,7 +160,21 @@ impl TokenSlot {
             return Ok((header, generation, true));
         }
         let failures_before = self.failures.load(Ordering::Acquire);
-        let guard = Arc::clone(&self.refresh).lock_owned().await;
+        // An exchange under way for another call is waited for as long as this call's own
+        // exchange could take, no longer.
+        let wait = tokio::time::timeout(exchange.timeout, Arc::clone(&self.refresh).lock_owned());
+        let Ok(guard) = wait.await else {
+            return Err(Error::Auth(Box::new(AuthError::Shared {
+                message: format!(
+                    "it did not finish within this call's timeout ({:?})",
+                    exchange.timeout
+                ),
+                retryable: false,
+                kind: crate::ErrorKind::Timeout,
+                status: None,
+                retry_after: None,
+            })));
+        };
         if let Some((header, generation)) = self.cached_header(stale) {
             return Ok((header, generation, true));
         }

@@ -871,3 +871,45 @@ async fn an_exchange_outlives_the_call_that_gave_up_on_it() {
     assert!(ok >= 4, "{ok} of 6 calls got through");
     assert_eq!(exchanges.calls_async().await, 1, "one exchange, finished");
 }
+
+/// A call waiting for an exchange that a concurrent call is making waits no longer than its
+/// own timeout allows, then fails as a timeout (the exchange goes on for the others).
+#[tokio::test]
+async fn a_call_waiting_for_another_calls_exchange_keeps_to_its_own_timeout() {
+    let key = key("auth_waiter_timeout");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    control
+        .mock_async(|when, then| {
+            when.method(POST).path("/auth/token");
+            then.status(200)
+                .delay(Duration::from_secs(3))
+                .json_body(json!({"session_token": "tok-very-slow", "cookie_max_age": 3600}));
+        })
+        .await;
+    compute
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(200)
+                .json_body(json!({"name": "sb", "id": "i-1", "image": "img",
+                "status": "running", "created_at": "2026-01-01T00:00:00Z"}));
+        })
+        .await;
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .build()
+        .unwrap();
+    let first = islo.clone();
+    let patient = tokio::spawn(async move { first.get_sandbox("sb").await.map(|_| ()) });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let err = islo
+        .with_timeout(Duration::from_millis(300))
+        .get_sandbox("sb")
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+    assert!(took < Duration::from_millis(1500), "waited {took:?}");
+    // The patient call still gets its token.
+    patient.await.unwrap().unwrap();
+}
