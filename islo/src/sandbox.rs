@@ -430,34 +430,20 @@ impl Sandbox {
         &self,
         deadline: Option<tokio::time::Instant>,
     ) -> Result<types::SandboxResponse> {
-        let polling = Polling {
-            initial: Duration::from_millis(200),
-            max: Duration::from_secs(2),
-            deadline,
-        };
-        let result = crate::retry::poll_until(polling, self.islo.retry_policy(), || {
-            let request = self.islo.get_sandbox(&self.name);
-            async {
-                let sb = request.await?.into_inner();
-                let status = SandboxStatus::parse(&sb.status);
-                if status == SandboxStatus::Running {
-                    return Ok(Poll::Ready(sb));
-                }
-                if status.is_settled_elsewhere() {
-                    return Err(Error::SandboxState {
-                        sandbox: self.name.clone(),
-                        status: sb.status,
-                    });
-                }
-                Ok(Poll::Pending(()))
+        self.poll_status(deadline, "waiting for the sandbox to run", |sb| {
+            let status = SandboxStatus::parse(&sb.status);
+            if status == SandboxStatus::Running {
+                return Ok(Poll::Ready(sb));
             }
+            if status.is_settled_elsewhere() {
+                return Err(Error::SandboxState {
+                    sandbox: self.name.clone(),
+                    status: sb.status,
+                });
+            }
+            Ok(Poll::Pending(()))
         })
-        .await;
-        match result {
-            Ok(sb) => Ok(sb),
-            Err(PollEnd::Deadline(_)) => Err(Error::Deadline("waiting for the sandbox to run")),
-            Err(PollEnd::Failed(e)) => Err(e),
-        }
+        .await
     }
 
     /// Polls while it is pausing or stopping, until `deadline`; what the server says then.
@@ -465,26 +451,38 @@ impl Sandbox {
         &self,
         deadline: Option<tokio::time::Instant>,
     ) -> Result<types::SandboxResponse> {
+        self.poll_status(deadline, "waiting for the sandbox to pause", |info| {
+            if SandboxStatus::parse(&info.status) == SandboxStatus::Stopping {
+                Ok(Poll::Pending(()))
+            } else {
+                Ok(Poll::Ready(info))
+            }
+        })
+        .await
+    }
+
+    /// Polls `GET /sandboxes/{name}` (200 ms doubling to 2 s) until `decide` says an answer
+    /// is the one, or `deadline` passes ([`Error::Deadline`] naming `waiting`).
+    async fn poll_status(
+        &self,
+        deadline: Option<tokio::time::Instant>,
+        waiting: &'static str,
+        decide: impl Fn(types::SandboxResponse) -> Result<Poll<types::SandboxResponse, ()>>,
+    ) -> Result<types::SandboxResponse> {
         let polling = Polling {
             initial: Duration::from_millis(200),
             max: Duration::from_secs(2),
             deadline,
         };
+        let decide = &decide;
         let result = crate::retry::poll_until(polling, self.islo.retry_policy(), || {
             let request = self.islo.get_sandbox(&self.name);
-            async {
-                let info = request.await?.into_inner();
-                if SandboxStatus::parse(&info.status) == SandboxStatus::Stopping {
-                    Ok(Poll::Pending(()))
-                } else {
-                    Ok(Poll::Ready(info))
-                }
-            }
+            async move { decide(request.await?.into_inner()) }
         })
         .await;
         match result {
             Ok(info) => Ok(info),
-            Err(PollEnd::Deadline(_)) => Err(Error::Deadline("waiting for the sandbox to pause")),
+            Err(PollEnd::Deadline(_)) => Err(Error::Deadline(waiting)),
             Err(PollEnd::Failed(e)) => Err(e),
         }
     }

@@ -832,20 +832,19 @@ async fn a_rate_limited_exchange_honours_retry_after() {
     );
 }
 
-/// A call that gives up while the token exchange it started is under way (its own timeout,
-/// its future dropped) does not take the exchange down with it: the exchange finishes, its
-/// token is cached, and a later call uses it. A token endpoint slower than every caller's
-/// patience would otherwise never yield a token.
-#[tokio::test]
-async fn an_exchange_outlives_the_call_that_gave_up_on_it() {
-    let key = key("auth_outlives_caller");
-    let control = MockServer::start_async().await;
-    let compute = MockServer::start_async().await;
+/// A client whose token endpoint (on `control`) answers after `delay_ms`, and whose compute
+/// plane answers `GET /sandboxes/sb`; and the exchange mock.
+async fn slow_exchange<'a>(
+    control: &'a MockServer,
+    compute: &MockServer,
+    test: &str,
+    delay_ms: u64,
+) -> (islo::Islo, httpmock::Mock<'a>) {
     let exchanges = control
-        .mock_async(|when, then| {
+        .mock_async(move |when, then| {
             when.method(POST).path("/auth/token");
             then.status(200)
-                .delay(Duration::from_millis(400))
+                .delay(Duration::from_millis(delay_ms))
                 .json_body(json!({"session_token": "tok-slow-endpoint", "cookie_max_age": 3600}));
         })
         .await;
@@ -857,9 +856,23 @@ async fn an_exchange_outlives_the_call_that_gave_up_on_it() {
                 "status": "running", "created_at": "2026-01-01T00:00:00Z"}));
         })
         .await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+    let islo = builder(&control.base_url(), &compute.base_url(), &key(test))
         .build()
         .unwrap();
+    (islo, exchanges)
+}
+
+/// A call that gives up while the token exchange it started is under way (its own timeout,
+/// its future dropped) does not take the exchange down with it: the exchange finishes, its
+/// token is cached, and a later call uses it. A token endpoint slower than every caller's
+/// patience would otherwise never yield a token.
+#[tokio::test]
+async fn an_exchange_outlives_the_call_that_gave_up_on_it() {
+    let (control, compute) = (
+        MockServer::start_async().await,
+        MockServer::start_async().await,
+    );
+    let (islo, exchanges) = slow_exchange(&control, &compute, "auth_outlives_caller", 400).await;
     let mut ok = 0;
     for _ in 0..6 {
         if let Ok(Ok(_)) =
@@ -876,28 +889,11 @@ async fn an_exchange_outlives_the_call_that_gave_up_on_it() {
 /// own timeout allows, then fails as a timeout (the exchange goes on for the others).
 #[tokio::test]
 async fn a_call_waiting_for_another_calls_exchange_keeps_to_its_own_timeout() {
-    let key = key("auth_waiter_timeout");
-    let control = MockServer::start_async().await;
-    let compute = MockServer::start_async().await;
-    control
-        .mock_async(|when, then| {
-            when.method(POST).path("/auth/token");
-            then.status(200)
-                .delay(Duration::from_secs(3))
-                .json_body(json!({"session_token": "tok-very-slow", "cookie_max_age": 3600}));
-        })
-        .await;
-    compute
-        .mock_async(|when, then| {
-            when.method(GET).path("/sandboxes/sb");
-            then.status(200)
-                .json_body(json!({"name": "sb", "id": "i-1", "image": "img",
-                "status": "running", "created_at": "2026-01-01T00:00:00Z"}));
-        })
-        .await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .build()
-        .unwrap();
+    let (control, compute) = (
+        MockServer::start_async().await,
+        MockServer::start_async().await,
+    );
+    let (islo, _) = slow_exchange(&control, &compute, "auth_waiter_timeout", 3000).await;
     let first = islo.clone();
     let patient = tokio::spawn(async move { first.get_sandbox("sb").await.map(|_| ()) });
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -29,6 +29,19 @@ fn mock_client(server: &MockServer) -> Islo {
         .unwrap()
 }
 
+/// A 200 answer of sandbox `sb` (id `i-1`) with `status`, for `respond_with`.
+fn sandbox_answer(status: &str) -> httpmock::HttpMockResponse {
+    httpmock::HttpMockResponse::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(
+            json!({"name": "sb", "id": "i-1", "image": "img", "status": status,
+                "created_at": "2026-01-01T00:00:00Z"})
+            .to_string(),
+        )
+        .build()
+}
+
 /// Waits (without asserting on time) until the fake holds no sandbox.
 async fn until_no_sandboxes(fake: &FakeIslo) {
     for _ in 0..200 {
@@ -371,15 +384,7 @@ async fn ensure_sandbox_waits_out_a_pause_then_resumes() {
                     2 => "paused",
                     _ => "running",
                 };
-                httpmock::HttpMockResponse::builder()
-                    .status(200)
-                    .header("content-type", "application/json")
-                    .body(
-                        json!({"name": "sb", "id": "i-1", "image": "img", "status": status,
-                            "created_at": "2026-01-01T00:00:00Z"})
-                        .to_string(),
-                    )
-                    .build()
+                sandbox_answer(status)
             });
         })
         .await;
@@ -423,15 +428,7 @@ async fn ensure_sandbox_waits_once_for_its_whole_timeout() {
                 } else {
                     "paused"
                 };
-                httpmock::HttpMockResponse::builder()
-                    .status(200)
-                    .header("content-type", "application/json")
-                    .body(
-                        json!({"name": "sb", "id": "i-1", "image": "img", "status": status,
-                            "created_at": "2026-01-01T00:00:00Z"})
-                        .to_string(),
-                    )
-                    .build()
+                sandbox_answer(status)
             });
         })
         .await;
@@ -441,15 +438,7 @@ async fn ensure_sandbox_waits_once_for_its_whole_timeout() {
             when.method(POST).path("/sandboxes/sb/resume");
             then.respond_with(move |_| {
                 flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                httpmock::HttpMockResponse::builder()
-                    .status(200)
-                    .header("content-type", "application/json")
-                    .body(
-                        json!({"name": "sb", "id": "i-1", "image": "img",
-                            "status": "starting", "created_at": "2026-01-01T00:00:00Z"})
-                        .to_string(),
-                    )
-                    .build()
+                sandbox_answer("starting")
             });
         })
         .await;
@@ -484,15 +473,7 @@ async fn ensure_sandbox_counts_a_slow_create_against_its_timeout() {
                         .body(r#"{"code":"NOT_FOUND","message":"no such sandbox"}"#)
                         .build();
                 }
-                httpmock::HttpMockResponse::builder()
-                    .status(200)
-                    .header("content-type", "application/json")
-                    .body(
-                        json!({"name": "sb", "id": "i-1", "image": "img", "status": "starting",
-                            "created_at": "2026-01-01T00:00:00Z"})
-                        .to_string(),
-                    )
-                    .build()
+                sandbox_answer("starting")
             });
         })
         .await;
@@ -503,15 +484,7 @@ async fn ensure_sandbox_counts_a_slow_create_against_its_timeout() {
             then.respond_with(move |_| {
                 std::thread::sleep(Duration::from_millis(1500));
                 flag.store(true, std::sync::atomic::Ordering::SeqCst);
-                httpmock::HttpMockResponse::builder()
-                    .status(200)
-                    .header("content-type", "application/json")
-                    .body(
-                        json!({"name": "sb", "id": "i-1", "image": "img",
-                            "status": "starting", "created_at": "2026-01-01T00:00:00Z"})
-                        .to_string(),
-                    )
-                    .build()
+                sandbox_answer("starting")
             });
         })
         .await;
