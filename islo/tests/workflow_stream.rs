@@ -409,25 +409,30 @@ async fn sandbox_events_follow_creation_from_the_fake() {
     assert_eq!(fake.requests("GET", "/sandboxes/{sandbox_name}/events"), 1);
 }
 
-#[tokio::test]
-async fn sandbox_events_keep_non_json_data_as_a_string() {
+/// The creation events of sandbox `sb` from a server that answers `body` as its stream.
+async fn sandbox_events_of(body: &'static str) -> Vec<islo::sandbox::SandboxEvent> {
     let server = MockServer::start_async().await;
     server
         .mock_async(|when, then| {
             when.method(GET).path("/sandboxes/sb/events");
             then.status(200)
                 .header("content-type", "text/event-stream")
-                .body(": hi\r\n\r\nevent: log\r\ndata: pulling image\r\n\r\nevent: status\r\ndata: {\"status\":\"running\"}");
+                .body(body);
         })
         .await;
-    let events: Vec<_> = mock_client(&server)
+    mock_client(&server)
         .sandbox("sb")
         .events()
         .await
         .unwrap()
         .try_collect()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sandbox_events_keep_non_json_data_as_a_string() {
+    let events = sandbox_events_of(": hi\r\n\r\nevent: log\r\ndata: pulling image\r\n\r\nevent: status\r\ndata: {\"status\":\"running\"}").await;
     assert_eq!(events.len(), 2, "{events:?}");
     assert_eq!(events[0].event, "log");
     assert_eq!(
@@ -442,23 +447,10 @@ async fn sandbox_events_keep_non_json_data_as_a_string() {
 /// exec stream's errors do.
 #[tokio::test]
 async fn sandbox_error_events_are_redacted() {
-    let server = MockServer::start_async().await;
-    server
-        .mock_async(|when, then| {
-            when.method(GET).path("/sandboxes/sb/events");
-            then.status(200)
-                .header("content-type", "text/event-stream")
-                .body("event: error\ndata: {\"message\":\"token jwt-workflow-tests has expired\"}\n\n");
-        })
-        .await;
-    let events: Vec<_> = mock_client(&server)
-        .sandbox("sb")
-        .events()
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let events = sandbox_events_of(
+        "event: error\ndata: {\"message\":\"token jwt-workflow-tests has expired\"}\n\n",
+    )
+    .await;
     assert_eq!(events.len(), 1, "{events:?}");
     let shown = format!("{:?}", events[0]);
     assert!(!shown.contains("jwt-workflow-tests"), "{shown}");
