@@ -744,6 +744,19 @@ async fn files_round_trip() {
         "FILE_NOT_FOUND",
     )
     .await;
+    // The working directory and its parents exist on a fresh sandbox, empty or not (as the
+    // built-in shell sees them): their archive is empty, not a 404.
+    c.create("fresh").await;
+    for dir in ["/workspace", "/"] {
+        let r = c
+            .get(&format!("/sandboxes/fresh/files-archive?path={dir}"))
+            .await;
+        assert_eq!(r.status(), 200, "{dir}");
+        let back = r.bytes().await.unwrap();
+        let mut out = files::Fs::new();
+        files::unpack_archive(&back, "/x", &mut out).unwrap();
+        assert!(out.keys().all(|k| k == "/x"), "{dir}: {out:?}");
+    }
 
     // Not multipart.
     let r = c

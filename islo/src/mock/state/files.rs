@@ -53,7 +53,13 @@ pub(super) fn download_archive(server: &ServerState, status: u16, name: &str, q:
             .get(name)
             .ok_or_else(|| sandbox_not_found(name))?;
         let full = files::normalize(path, &sb.workdir);
-        (files::archive_entries(&sb.files, &full), full)
+        // The working directory and its parents exist, empty or not (as the shell sees
+        // them): an archive of one of them holds what is below, maybe nothing.
+        let holds_workdir =
+            full == "/" || sb.workdir == full || sb.workdir.starts_with(&format!("{full}/"));
+        let entries =
+            files::archive_entries(&sb.files, &full).or_else(|| holds_workdir.then(Vec::new));
+        (entries, full)
     };
     let Some(entries) = entries else {
         return Err(wire::error(
