@@ -17,6 +17,21 @@ const CAT_LIMIT: u64 = 16 << 20;
 /// How many symbolic links a path lookup follows.
 const LINK_HOPS: usize = 8;
 
+/// `full` with the symbolic links it names followed (at most [`LINK_HOPS`]).
+pub(crate) fn resolve_links(fs: &Fs, full: &str) -> String {
+    let mut cur = full.to_owned();
+    for _ in 0..LINK_HOPS {
+        match fs.get(&cur) {
+            Some(Node::Symlink { target }) => {
+                let parent = cur.rsplit_once('/').map_or("/", |(p, _)| p);
+                cur = normalize(target, if parent.is_empty() { "/" } else { parent });
+            }
+            _ => break,
+        }
+    }
+    cur
+}
+
 /// Runs `call.command` on a scratch file system that is thrown away.
 pub(crate) fn run_builtin(call: &ExecCall) -> ExecOutcome {
     run(call, &mut Fs::new())
@@ -386,19 +401,9 @@ impl Shell<'_> {
         normalize(p, &self.cwd)
     }
 
-    /// Follows symbolic links (at most [`LINK_HOPS`]).
+    /// Follows symbolic links (see [`resolve_links`]).
     fn resolve(&self, full: &str) -> String {
-        let mut cur = full.to_owned();
-        for _ in 0..LINK_HOPS {
-            match self.fs.get(&cur) {
-                Some(Node::Symlink { target }) => {
-                    let parent = cur.rsplit_once('/').map_or("/", |(p, _)| p);
-                    cur = normalize(target, if parent.is_empty() { "/" } else { parent });
-                }
-                _ => break,
-            }
-        }
-        cur
+        resolve_links(self.fs, full)
     }
 
     fn kind(&self, full: &str) -> Kind<'_> {

@@ -757,6 +757,26 @@ async fn files_round_trip() {
         files::unpack_archive(&back, "/x", &mut out).unwrap();
         assert!(out.keys().all(|k| k == "/x"), "{dir}: {out:?}");
     }
+    // A file download follows symbolic links, as `cat` in the built-in shell does.
+    let mut linked = files::Fs::new();
+    linked.insert(
+        "/l/target.txt".to_owned(),
+        files::Node::file(Bytes::from_static(b"T")),
+    );
+    linked.insert(
+        "/l/link".to_owned(),
+        files::Node::Symlink {
+            target: "target.txt".into(),
+        },
+    );
+    let tgz = files::pack_archive(&linked, "/l").unwrap().unwrap();
+    let r = c
+        .post_multipart("/sandboxes/box/files-archive", "/links", "l.tar.gz", &tgz)
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = c.get("/sandboxes/box/files?path=/links/link").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"T");
 
     // Not multipart.
     let r = c

@@ -28,7 +28,11 @@ pub(super) fn download_file(server: &ServerState, status: u16, name: &str, q: &Q
         .ok_or_else(|| sandbox_not_found(name))?;
     let full = files::normalize(path, &sb.workdir);
     let not_found = || wire::error(404, "FILE_NOT_FOUND", &format!("file {full:?} not found"));
-    match sb.files.get(&full) {
+    // Links are followed, as reading the file in the sandbox would.
+    match sb
+        .files
+        .get(&crate::mock::shell::resolve_links(&sb.files, &full))
+    {
         Some(files::Node::File { data, .. }) => {
             Ok(wire::respond(status, Some(&wire::OCTET), data.clone()))
         }
