@@ -161,31 +161,50 @@ async fn builder_headers_reach_both_planes_and_exchange() {
     }
 }
 
-/// A header set more than once on the builder is sent with every value, on API calls as on
-/// the token exchange.
-#[tokio::test]
-async fn a_header_set_twice_is_sent_with_both_values() {
-    let key = key("routing_header_twice");
+/// Every request (the exchange's and `get_sandbox`'s) of a client built with `headers`.
+async fn requests_with_builder_headers(
+    test: &str,
+    headers: &[(&str, &str)],
+) -> Vec<httpmock::HttpMockRequest> {
+    let key = key(test);
     let control = MockServer::start_async().await;
     let compute = MockServer::start_async().await;
     let control_log = spy(&control).await;
     let compute_log = spy(&compute).await;
-    exchange(&control, &key, "tok_headers_twice", None).await;
+    exchange(&control, &key, &format!("tok_{test}"), None).await;
     get_sandbox_ok(&compute, "box").await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .header("x-tag", "one")
-        .header("x-tag", "two")
-        .build()
-        .unwrap();
-    islo.get_sandbox("box").send().await.unwrap();
+    let mut b = builder(&control.base_url(), &compute.base_url(), &key);
+    for (name, value) in headers {
+        b = b.header(*name, *value);
+    }
+    b.build().unwrap().get_sandbox("box").send().await.unwrap();
     let all = seen(&control_log, &compute_log);
     assert_eq!(all.len(), 2);
+    all
+}
+
+/// The values of header `name` that `req` carried.
+fn header_values(req: &httpmock::HttpMockRequest, name: &str) -> Vec<String> {
+    req.headers_vec()
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// A header set more than once on the builder is sent with every value, on API calls as on
+/// the token exchange.
+#[tokio::test]
+async fn a_header_set_twice_is_sent_with_both_values() {
+    let all = requests_with_builder_headers(
+        "routing_header_twice",
+        &[("x-tag", "one"), ("x-tag", "two")],
+    )
+    .await;
     for req in &all {
-        let values: Vec<String> = req
-            .headers_vec()
+        let values: Vec<String> = header_values(req, "x-tag")
             .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("x-tag"))
-            .flat_map(|(_, v)| v.split(',').map(|p| p.trim().to_string()))
+            .flat_map(|v| v.split(',').map(|p| p.trim().to_string()))
             .collect();
         assert_eq!(values, ["one", "two"], "{}", path(req));
     }
@@ -196,30 +215,17 @@ async fn a_header_set_twice_is_sent_with_both_values() {
 /// value stands, and only headers it does not set are added.
 #[tokio::test]
 async fn a_builder_header_never_doubles_one_the_request_sets() {
-    let key = key("routing_header_no_double");
-    let control = MockServer::start_async().await;
-    let compute = MockServer::start_async().await;
-    let control_log = spy(&control).await;
-    let compute_log = spy(&compute).await;
-    exchange(&control, &key, "tok_headers_no_double", None).await;
-    get_sandbox_ok(&compute, "box").await;
-    let islo = builder(&control.base_url(), &compute.base_url(), &key)
-        .header("content-type", "text/plain")
-        .header("accept", "text/html")
-        .header("x-extra", "1")
-        .build()
-        .unwrap();
-    islo.get_sandbox("box").send().await.unwrap();
-    let all = seen(&control_log, &compute_log);
-    assert_eq!(all.len(), 2);
+    let all = requests_with_builder_headers(
+        "routing_header_no_double",
+        &[
+            ("content-type", "text/plain"),
+            ("accept", "text/html"),
+            ("x-extra", "1"),
+        ],
+    )
+    .await;
     for req in &all {
-        let values = |name: &str| -> Vec<String> {
-            req.headers_vec()
-                .iter()
-                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-                .collect()
-        };
+        let values = |name: &str| header_values(req, name);
         assert_eq!(values("x-extra"), ["1"], "{}", path(req));
         if path(req).ends_with("/auth/token") {
             assert_eq!(values("content-type"), ["application/json"]);
