@@ -730,10 +730,10 @@ impl Drop for PartialFile {
     }
 }
 
-/// A random-enough number for temporary names: the standard library's randomly keyed hasher
+/// A random-enough number for temporary names and multipart boundaries: the standard library's randomly keyed hasher
 /// over a process-wide counter, the process id and the time. Uniqueness is enforced by
 /// `create_new`, not by this.
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);

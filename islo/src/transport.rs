@@ -653,13 +653,10 @@ fn frame_multipart(
 /// percent-encoded as reqwest encodes it), and its content type. The boundary is random.
 fn multipart_in_memory(field: &str, file_name: &str, bytes: &[u8]) -> (HeaderValue, Vec<u8>) {
     use std::fmt::Write as _;
-    use std::hash::{BuildHasher, Hasher};
-    let mut boundary = String::with_capacity(64);
-    for i in 0..4u64 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u64(i);
-        let _ = write!(boundary, "{:016x}", h.finish());
-    }
+    use std::io::Write as _;
+    let boundary: String = (0..4)
+        .map(|_| format!("{:016x}", crate::files::random_u64()))
+        .collect();
     let mut name = String::with_capacity(file_name.len());
     for b in file_name.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
@@ -670,25 +667,15 @@ fn multipart_in_memory(field: &str, file_name: &str, bytes: &[u8]) -> (HeaderVal
     }
     let mut framed = Vec::with_capacity(bytes.len() + 256);
     let _ = write!(
-        VecWriter(&mut framed),
+        framed,
         "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\
          Content-Type: application/octet-stream\r\n\r\n"
     );
     framed.extend_from_slice(bytes);
-    let _ = write!(VecWriter(&mut framed), "\r\n--{boundary}--\r\n");
+    let _ = write!(framed, "\r\n--{boundary}--\r\n");
     let content_type = HeaderValue::from_str(&format!("multipart/form-data; boundary={boundary}"))
         .unwrap_or_else(|_| HeaderValue::from_static("multipart/form-data"));
     (content_type, framed)
-}
-
-/// `fmt::Write` into a byte vector.
-struct VecWriter<'a>(&'a mut Vec<u8>);
-
-impl std::fmt::Write for VecWriter<'_> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes());
-        Ok(())
-    }
 }
 
 /// A copy of `req` to send while `req` stays available for a replay. Without a body this
