@@ -761,11 +761,11 @@ fn exec_event_redacted(
             Err(_) => {
                 return Err(StreamError::BadEvent {
                     event: "exit".into(),
-                    data: truncate(&redact(&event.data)),
+                    data: truncate(&crate::secret::redact_text(&event.data, &redact)),
                 })
             }
         },
-        "error" => ExecEvent::Error(redact(&event.data)),
+        "error" => ExecEvent::Error(crate::secret::redact_text(&event.data, &redact)),
         _ => ExecEvent::Other(event),
     })
 }

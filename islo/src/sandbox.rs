@@ -625,7 +625,7 @@ impl Sandbox {
                     // An error may quote the request it failed on: the client's credentials
                     // are redacted from it, as from an exec stream's errors.
                     if event.event == "error" {
-                        event.data = shared.redact(&event.data);
+                        event.data = crate::secret::redact_text(&event.data, |t| shared.redact(t));
                     }
                     SandboxEvent::from(event)
                 })

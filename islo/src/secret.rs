@@ -90,19 +90,28 @@ pub(crate) fn redact_json_error(
 /// - Otherwise the body kept is the redacted text (invalid UTF-8 replaced by U+FFFD).
 pub(crate) fn redact_body(raw: bytes::Bytes, redact: impl Fn(&str) -> String) -> bytes::Bytes {
     let lossy = String::from_utf8_lossy(&raw);
-    let text = redact(&lossy);
-    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&text) {
-        if redact_strings(&mut value, &redact) {
-            if let Ok(encoded) = serde_json::to_vec(&value) {
-                return encoded.into();
-            }
-        }
-    }
+    let text = redact_text(&lossy, redact);
     if text == lossy {
         raw
     } else {
         text.into_bytes().into()
     }
+}
+
+/// `text` with `redact` applied, and, when it is JSON, to each of its strings after
+/// decoding too (JSON may spell any character as `\uXXXX`, so a secret echoed that way is
+/// not in the text but is in what a reader decodes from it). When a decoded string had to
+/// change, the text returned is the JSON encoded again with the redacted strings.
+pub(crate) fn redact_text(text: &str, redact: impl Fn(&str) -> String) -> String {
+    let redacted = redact(text);
+    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&redacted) {
+        if redact_strings(&mut value, &redact) {
+            if let Ok(encoded) = serde_json::to_string(&value) {
+                return encoded;
+            }
+        }
+    }
+    redacted
 }
 
 /// Applies `redact` to every string and object key in `value`; true when one changed.

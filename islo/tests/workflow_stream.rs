@@ -540,3 +540,45 @@ async fn exec_to_writers_keeps_a_bounded_number_of_error_messages_each_bounded()
         );
     }
 }
+
+/// JSON may spell any character as `\uXXXX`: a creation stream's `error` event that echoes
+/// the session token that way does not hold it in its raw text, but would in the data decoded
+/// from it. Both the decoded data and the raw text the caller gets are redacted.
+#[tokio::test]
+async fn sandbox_error_events_echoing_a_secret_with_json_escapes_are_redacted() {
+    let events = sandbox_events_of(
+        "event: error\ndata: {\"message\":\"token \\u006awt-workflow-tests has expired\"}\n\n",
+    )
+    .await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    let shown = format!("{:?}", events[0]);
+    assert!(!shown.contains("jwt-workflow-tests"), "{shown}");
+    let from_raw: serde_json::Value = serde_json::from_str(&events[0].raw).unwrap();
+    assert!(
+        !from_raw.to_string().contains("jwt-workflow-tests"),
+        "{from_raw}"
+    );
+    assert!(shown.contains("has expired"), "{shown}");
+}
+
+/// The same for an exec stream's `error` event: its JSON text, decoded by the caller, does
+/// not give the token back.
+#[tokio::test]
+async fn exec_stream_error_event_echoing_a_secret_with_json_escapes_is_redacted() {
+    let server = MockServer::start_async().await;
+    serve_exec_stream(
+        &server,
+        b"event: error\ndata: {\"message\":\"token \\u006awt-workflow-tests expired\"}\n\n",
+    )
+    .await;
+    let items = collect(&mock_client(&server)).await;
+    let Ok(ExecEvent::Error(m)) = &items[0] else {
+        panic!("{items:?}")
+    };
+    let decoded: serde_json::Value = serde_json::from_str(m).unwrap();
+    assert!(!decoded.to_string().contains("jwt-workflow-tests"), "{m}");
+    assert!(m.contains("expired"), "{m}");
+    let last = items.last().unwrap().as_ref().unwrap_err().to_string();
+    assert!(!last.contains("jwt-workflow-tests"), "{last}");
+    assert!(!last.contains("\\u006awt"), "{last}");
+}
