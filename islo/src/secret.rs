@@ -53,14 +53,55 @@ pub(crate) fn redact(text: &str, secrets: &[&Secret]) -> String {
 }
 
 /// Where `text` ends with the first 4 or more bytes of `secret` (but not all of it), if it
-/// does: the start of that tail.
+/// does: the start of that tail (the longest such tail that ends on a character boundary of
+/// `secret`).
+///
+/// Linear in the length of `secret`: a prefix-function (Knuth–Morris–Pratt) match of
+/// `secret` over the end of `text` finds the longest prefix of `secret` that `text` ends
+/// with, and the chain of borders of that prefix gives the shorter ones. (Checking each
+/// length with `ends_with` is quadratic, and the secret is a token the server chose, up to
+/// the size of an exchange answer.)
 fn trailing_prefix(text: &str, secret: &str) -> Option<usize> {
     let longest = secret.len().saturating_sub(1).min(text.len());
-    (4..=longest)
-        .rev()
-        .filter(|&n| secret.is_char_boundary(n))
-        .find(|&n| text.ends_with(&secret[..n]))
-        .map(|n| text.len() - n)
+    if longest < 4 {
+        return None;
+    }
+    let pattern = &secret.as_bytes()[..longest];
+    // border[i]: the length of the longest proper prefix of pattern[..=i] that is also its
+    // suffix.
+    let mut border = vec![0usize; pattern.len()];
+    let mut k = 0;
+    for i in 1..pattern.len() {
+        while k > 0 && pattern[i] != pattern[k] {
+            k = border[k - 1];
+        }
+        if pattern[i] == pattern[k] {
+            k += 1;
+        }
+        border[i] = k;
+    }
+    // Only the last `longest` bytes of `text` can hold the match.
+    let mut matched = 0;
+    for &b in &text.as_bytes()[text.len() - longest..] {
+        if matched == pattern.len() {
+            matched = border[matched - 1];
+        }
+        while matched > 0 && pattern[matched] != b {
+            matched = border[matched - 1];
+        }
+        if pattern[matched] == b {
+            matched += 1;
+        }
+    }
+    // `text` ends with pattern[..n] exactly for the n on the chain matched, border[matched-1], …
+    let mut n = matched;
+    while n >= 4 {
+        if secret.is_char_boundary(n) {
+            return Some(text.len() - n);
+        }
+        n = border[n - 1];
+    }
+    None
 }
 
 /// A JSON decoding error with `redact` applied to its message (serde quotes the values it
@@ -241,6 +282,65 @@ fn redact_jwts(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The definition `trailing_prefix` implements, checked length by length.
+    fn trailing_prefix_by_definition(text: &str, secret: &str) -> Option<usize> {
+        let longest = secret.len().saturating_sub(1).min(text.len());
+        (4..=longest)
+            .rev()
+            .filter(|&n| secret.is_char_boundary(n))
+            .find(|&n| text.ends_with(&secret[..n]))
+            .map(|n| text.len() - n)
+    }
+
+    #[test]
+    fn trailing_prefix_matches_its_definition() {
+        let secrets = [
+            "abcdefgh",
+            "aaaaaaaa",
+            "abababab",
+            "abaabaab",
+            "aab\u{e9}\u{e9}aab\u{e9}",
+            "\u{1f600}\u{1f600}\u{1f600}",
+            "abc",
+            "abcd",
+            "abcde",
+        ];
+        // Every text made of up to 9 characters drawn from those that occur in the secrets,
+        // by a fixed pseudo-random walk.
+        let alphabet: Vec<char> = "ab\u{e9}\u{1f600}cdx".chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 10) as usize;
+            let mut text = String::new();
+            let mut s = state;
+            for _ in 0..len {
+                text.push(alphabet[(s % alphabet.len() as u64) as usize]);
+                s /= alphabet.len() as u64;
+            }
+            for secret in secrets {
+                let half: String = secret
+                    .chars()
+                    .take(secret.chars().count() / 2 + 1)
+                    .collect();
+                for text in [text.clone(), format!("{text}{half}")] {
+                    assert_eq!(
+                        trailing_prefix(&text, secret),
+                        trailing_prefix_by_definition(&text, secret),
+                        "{text:?} {secret:?}"
+                    );
+                }
+            }
+        }
+        let long = "a".repeat(70_000);
+        let near = format!("x{}b", &long[..69_998]);
+        assert_eq!(trailing_prefix(&near, &long), None);
+        let cut = format!("x{}", &long[..69_998]);
+        assert_eq!(trailing_prefix(&cut, &long), Some(1));
+    }
 
     #[test]
     fn debug_and_display_never_show_the_value() {
