@@ -116,7 +116,7 @@ pub enum Error {
     #[error("islo: {0} did not finish before the deadline")]
     Deadline(&'static str),
     /// A sandbox reached a state from which the awaited state cannot come.
-    #[error("islo: sandbox `{sandbox}` is `{status}`, not running")]
+    #[error("islo: sandbox `{}` is `{}`, not running", shown(.sandbox, 256), shown(.status, 64))]
     SandboxState {
         /// The sandbox name.
         sandbox: String,
@@ -128,7 +128,7 @@ pub enum Error {
     #[error("islo: paging stopped: {0}")]
     Paging(String),
     /// The server answered with something the SDK does not understand.
-    #[error("islo: unexpected response: {0}")]
+    #[error("islo: unexpected response: {}", shown(.0, MAX_SHOWN_BYTES))]
     Unexpected(String),
     /// A middleware added with [`IsloBuilder::middleware`](crate::IsloBuilder::middleware)
     /// failed; its message, with credentials redacted.
@@ -219,7 +219,7 @@ pub enum StreamError {
     Read(#[from] crate::sse::SseError),
     /// The stream ended before the event that finishes it (for an exec, `exit`).
     #[error("the stream ended without {expected}{}", match .last_error {
-        Some(m) => format!("; the server reported: {m}"),
+        Some(m) => format!("; the server reported: {}", shown(m, MAX_SHOWN_BYTES)),
         None => String::new(),
     })]
     EndedEarly {
@@ -230,7 +230,7 @@ pub enum StreamError {
     },
     /// An event whose data is not what its type promises (e.g. an `exit` event whose data
     /// is not a number); the data is shown truncated and redacted.
-    #[error("a `{event}` event with unexpected data `{data}`")]
+    #[error("a `{}` event with unexpected data `{}`", shown(.event, 64), shown(.data, 256))]
     BadEvent {
         /// The event type.
         event: String,
@@ -433,6 +433,48 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
+/// The most of a server's message an error's text shows, in bytes (the message itself stays
+/// whole: [`ApiError::message`], [`ApiError::body`]).
+pub(crate) const MAX_SHOWN_BYTES: usize = 2048;
+
+/// Whether `c` would act on a terminal or a log viewer rather than show: a C0 or C1 control
+/// (line breaks and escape sequences included), DEL, or a bidirectional override, embedding
+/// or isolate (which reorder the text around them).
+fn acts(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text from the server as an error shows it: each character that would act rather than
+/// show written as an escape (`\n`, `\u{1b}`), so that it cannot forge or hide a log line,
+/// and at most `max` bytes of it, then `…`.
+pub(crate) fn shown(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    use std::fmt::Write as _;
+    if text.len() <= max && !text.chars().any(acts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(max) + 3);
+    let mut piece = String::new();
+    for c in text.chars() {
+        piece.clear();
+        match c {
+            '\n' => piece.push_str("\\n"),
+            '\r' => piece.push_str("\\r"),
+            '\t' => piece.push_str("\\t"),
+            c if acts(c) => {
+                let _ = write!(piece, "{}", c.escape_unicode());
+            }
+            c => piece.push(c),
+        }
+        if out.len() + piece.len() > max {
+            out.push('…');
+            break;
+        }
+        out.push_str(&piece);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn decode_error_body(body: &[u8]) -> ErrorBody {
     if body.is_empty() {
         return ErrorBody::Raw;
@@ -458,7 +500,7 @@ impl fmt::Debug for ApiError {
         f.debug_struct("ApiError")
             .field("operation", &self.operation)
             .field("status", &self.status)
-            .field("message", &self.message())
+            .field("message", &shown(&self.message(), MAX_SHOWN_BYTES))
             .field("body_len", &self.body.len())
             .finish()
     }
@@ -477,7 +519,7 @@ impl ApiError {
         write!(f, "{} failed with {}", self.operation, self.status)?;
         let msg = self.message();
         if !msg.is_empty() {
-            write!(f, ": {msg}")?;
+            write!(f, ": {}", shown(&msg, MAX_SHOWN_BYTES))?;
         }
         Ok(())
     }
@@ -520,14 +562,15 @@ impl fmt::Display for AuthError {
         match self {
             Self::Rejected(e) => e.fmt_unprefixed(f),
             Self::Transport(e) => write!(f, "{}", redact_credentials(&e.to_string())),
-            Self::BadResponse(m) => write!(f, "unusable answer: {m}"),
+            Self::BadResponse(m) => write!(f, "unusable answer: {}", shown(m, MAX_SHOWN_BYTES)),
             Self::Redirected => f.write_str(
                 "the token endpoint answered with a redirect; the API key is only sent to \
                  POST {control}/auth/token, so it was not followed",
             ),
             Self::Shared { message, .. } => write!(
                 f,
-                "the token exchange this call waited for (made for a concurrent call) failed: {message}"
+                "the token exchange this call waited for (made for a concurrent call) failed: {}",
+                shown(message, MAX_SHOWN_BYTES)
             ),
         }
     }
@@ -684,6 +727,22 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_escapes_what_would_act_and_cuts_at_the_limit() {
+        assert!(matches!(
+            shown("plain é text", 100),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            shown("a\u{1b}[2K\r\nb\t\u{7f}\u{9b}\u{202e}c", 100),
+            "a\\u{1b}[2K\\r\\nb\\t\\u{7f}\\u{9b}\\u{202e}c"
+        );
+        assert_eq!(shown("abcdef", 4), "abcd…");
+        // An escape is never cut in half.
+        assert_eq!(shown("ab\u{1b}", 4), "ab…");
+        assert_eq!(shown(&"é".repeat(10), 5), "éé…");
+    }
 
     /// A local failure's message says what was being done and what the system answered.
     #[test]

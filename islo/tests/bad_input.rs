@@ -641,3 +641,31 @@ async fn endless_empty_gzip_members_are_refused_not_read_forever() {
     );
     assert!(read < 64 << 20, "read {read} bytes of padding");
 }
+
+/// An entry's name is the server's text: quoted in an error, it cannot carry a terminal
+/// escape or a line break.
+#[tokio::test]
+async fn a_refused_entry_name_is_quoted_without_control_characters() {
+    let name: &[u8] = b"pipe\x1b[2K\r\nINFO islo: fine\xe2\x80\xae";
+    let (r, _root) = download_dir(tar_gz(&[(name, tar::EntryType::Fifo, b"", b"")])).await;
+    let shown = r.expect_err("refused").to_string();
+    assert!(
+        !shown.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{shown:?}"
+    );
+    assert!(shown.contains("INFO islo: fine"), "{shown}");
+}
+
+/// A local failure on an entry names its path, which holds the server's text: escaped too.
+#[tokio::test]
+async fn a_failed_entry_path_is_named_without_control_characters() {
+    // A file, then a directory of the same name with a child: the child cannot be created
+    // under a file.
+    let (r, _root) = download_dir(tar_gz(&[
+        (b"a\x1b[2Kb", REG, b"x", b""),
+        (b"a\x1b[2Kb/\r\nchild", REG, b"y", b""),
+    ]))
+    .await;
+    let shown = chain(&r.expect_err("refused"));
+    assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+}

@@ -1091,3 +1091,69 @@ async fn an_exit_code_beyond_i32_is_kept_as_sent() {
     let out = islo.sandbox("sb").exec(["true"]).await.unwrap();
     assert_eq!(out.exit_code, Some(-4_294_967_296));
 }
+
+// ----- 9. server text in an error's message is bounded and cannot forge a log line ----------
+
+/// No character that moves a terminal's cursor, starts an escape sequence or reorders the
+/// text around it (C0 and C1 controls, DEL, the bidirectional overrides and isolates).
+fn assert_printable(text: &str) {
+    let bad = text.chars().find(|&c| {
+        c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    });
+    assert!(bad.is_none(), "{bad:?} in {text:?}");
+}
+
+/// What a hostile server writes to forge a log line: erase the line, return, a new line
+/// that looks like the SDK's own, a bidirectional override; then a lot more.
+fn forging_text() -> String {
+    format!(
+        "ok\u{1b}[2K\r\nINFO islo: all good\u{7}\u{9b}31m\u{202e}txt.exe{}",
+        "y".repeat(100_000)
+    )
+}
+
+#[tokio::test]
+async fn an_api_error_message_is_bounded_and_escaped() {
+    let server = MockServer::start_async().await;
+    let body = serde_json::json!({"code": "bad", "message": forging_text()});
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(400).json_body(body);
+        })
+        .await;
+    let islo = static_client(&server.base_url()).build().unwrap();
+    let err = failed_get(&islo, 10).await;
+    let shown = err.to_string();
+    assert_printable(&shown);
+    assert!(shown.len() < 8192, "{} bytes", shown.len());
+    assert!(
+        shown.contains("ok") && shown.contains("all good"),
+        "{shown}"
+    );
+    assert!(format!("{err:?}").len() < 8192);
+    // The message itself stays whole for a caller who wants it.
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(api.message().contains(&forging_text()[..40]));
+}
+
+#[tokio::test]
+async fn a_stream_error_message_is_bounded_and_escaped() {
+    let server = MockServer::start_async().await;
+    let body = format!(
+        "event: error\ndata: {}\n\n",
+        forging_text().replace(['\r', '\n'], " ")
+    );
+    let items: Vec<_> =
+        futures_util::StreamExt::collect(exec_stream_of(&server, &body, "static-token").await)
+            .await;
+    let Some(Err(err)) = items.last() else {
+        panic!("{items:?}")
+    };
+    let shown = err.to_string();
+    assert_printable(&shown);
+    assert!(shown.len() < 8192, "{} bytes", shown.len());
+    assert!(shown.contains("all good"), "{shown}");
+}

@@ -196,7 +196,8 @@ pub enum ArchiveError {
     /// through a symbolic link.
     #[error("refusing archive entry `{entry}`: {reason}")]
     UnsafePath {
-        /// The entry path as stored in the archive.
+        /// The entry path as stored in the archive, quoted (cut after 200 characters;
+        /// line breaks and other controls escaped).
         entry: String,
         /// Why the entry was refused.
         reason: &'static str,
@@ -204,7 +205,8 @@ pub enum ArchiveError {
     /// An entry of a type that is never extracted (device, FIFO, ...).
     #[error("refusing archive entry `{entry}`: unsupported entry type {kind}")]
     UnsupportedEntry {
-        /// The entry path as stored in the archive.
+        /// The entry path as stored in the archive, quoted (cut after 200 characters;
+        /// line breaks and other controls escaped).
         entry: String,
         /// The entry type, e.g. `"fifo"` or `"character device"`.
         kind: String,
@@ -213,13 +215,13 @@ pub enum ArchiveError {
     /// extraction directory.
     #[error("refusing link `{entry}` -> `{target}`: the link target is outside of the extraction directory")]
     LinkEscapes {
-        /// The link's path as stored in the archive.
+        /// The link's path as stored in the archive, quoted (as `entry` above).
         entry: String,
-        /// The link target as stored in the archive.
+        /// The link target as stored in the archive, quoted the same way.
         target: String,
     },
     /// A file system operation or reading the input failed.
-    #[error("{context}")]
+    #[error("{}", crate::error::shown(.context, 4096))]
     Io {
         /// What was being done, naming the path involved.
         context: String,
@@ -307,11 +309,13 @@ pub(super) fn cancelled_error() -> io::Error {
 const MAX_QUOTED_NAME_CHARS: usize = 200;
 
 /// `name` as an error quotes it: at most [`MAX_QUOTED_NAME_CHARS`]
-/// characters, then `…`.
+/// characters, then `…`, with each character that would act on a terminal
+/// (a line break, an escape sequence, a bidirectional override) written as an
+/// escape (the name is the server's text).
 pub(super) fn quoted_name(name: &str) -> String {
     match name.char_indices().nth(MAX_QUOTED_NAME_CHARS) {
-        None => name.to_owned(),
-        Some((cut, _)) => format!("{}…", &name[..cut]),
+        None => crate::error::shown(name, usize::MAX).into_owned(),
+        Some((cut, _)) => format!("{}…", crate::error::shown(&name[..cut], usize::MAX)),
     }
 }
 
@@ -323,7 +327,7 @@ pub(super) fn quoted_bytes(name: &[u8]) -> String {
     let text = String::from_utf8_lossy(head);
     if head.len() < name.len() && text.chars().count() <= MAX_QUOTED_NAME_CHARS {
         // The cut bytes held few characters: still mark that it was cut.
-        return format!("{text}…");
+        return format!("{}…", crate::error::shown(&text, usize::MAX));
     }
     quoted_name(&text)
 }
