@@ -377,7 +377,9 @@ impl IsloBuilder {
     /// Timeout for each attempt of a non-streaming call: a retried call can take
     /// [`max_attempts`](Self::max_attempts) times it, plus the waits between (bound a whole
     /// call with `tokio::time::timeout`). Streams, downloads and streamed uploads are not cut:
-    /// each takes as long as its data does.
+    /// each takes as long as its data does. The wait for a stream's or a download's answer to
+    /// start is bounded by it, though ([`Error::Deadline`](crate::Error::Deadline) when it
+    /// passes; retried like a timeout when the call can be replayed).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
         self

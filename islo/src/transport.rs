@@ -189,7 +189,13 @@ pub(crate) enum Failure {
     BodyCut(reqwest::Error),
     /// The SDK (or a caller's middleware) failed.
     Sdk(Error),
+    /// A streamed answer did not start within the call's timeout (which does not cut its
+    /// body).
+    NoAnswer,
 }
+
+/// The error of a streamed call whose answer did not start within the call's timeout.
+const NO_ANSWER: Error = Error::Deadline("the wait for a streamed call's answer to start");
 
 /// The outcome of one attempt.
 type Attempt = Result<Response, Failure>;
@@ -422,6 +428,13 @@ impl IsloTransport {
     ) -> impl Future<Output = Result<Answer, Failure>> + Send + 'a {
         let read = op.response == ResponseBody::Json;
         let replay_ok = op.idempotent;
+        // A streamed answer is not cut by the call's timeout, but the wait for it to start
+        // is (a streamed upload's answer comes only after all of its body: not bounded).
+        let streamed_body = req.body().is_some_and(|b| b.as_bytes().is_none());
+        let answer_timeout = self
+            .settings
+            .timeout
+            .filter(|_| op.is_stream() && !streamed_body);
         let base = self.shared.base(op.plane);
         // The request to replay from (None once sent when its body cannot be cloned).
         let mut template = Some(req);
@@ -444,10 +457,17 @@ impl IsloTransport {
                 let (result, token) = match token {
                     // A failed exchange goes through the same retry policy as a failed call.
                     Err(e) => (Err(Failure::Sdk(e)), None),
-                    Ok(token) => (
-                        self.dispatch(&mut template, token.header.clone())?.await,
-                        Some(token),
-                    ),
+                    Ok(token) => {
+                        let sent = self.dispatch(&mut template, token.header.clone())?;
+                        let result = match answer_timeout {
+                            None => sent.await,
+                            // Boxed: only streamed calls pay for the timer.
+                            Some(t) => Box::pin(tokio::time::timeout(t, sent))
+                                .await
+                                .unwrap_or(Err(Failure::NoAnswer)),
+                        };
+                        (result, Some(token))
+                    }
                 };
                 // A caller's own client may have followed a redirect before this loop saw
                 // it: an answer from outside the plane's base URL is not the API's.
@@ -526,7 +546,10 @@ impl IsloTransport {
                 let verdict = match &result {
                     Ok(resp) => policy.classify_status(resp.status(), resp.headers(), replay_ok),
                     Err(Failure::Http(e)) => policy.classify(Attempted::Http(e), replay_ok),
-                    Err(Failure::BodyCut(_)) => policy.classify(Attempted::BodyCut, replay_ok),
+                    // Like a timeout of reqwest's: the attempt was interrupted.
+                    Err(Failure::BodyCut(_) | Failure::NoAnswer) => {
+                        policy.classify(Attempted::BodyCut, replay_ok)
+                    }
                     Err(Failure::Sdk(e)) => policy.classify(Attempted::Sdk(e), replay_ok),
                 };
                 let Some(retry) = verdict else {
@@ -595,6 +618,7 @@ impl IsloTransport {
             }
             Err(Failure::Http(e) | Failure::BodyCut(e)) => Err(e),
             Err(Failure::Sdk(err)) => Ok(carrier_response(err)),
+            Err(Failure::NoAnswer) => Ok(carrier_response(NO_ANSWER)),
         }
     }
 

@@ -1157,3 +1157,64 @@ async fn a_stream_error_message_is_bounded_and_escaped() {
     assert!(shown.len() < 8192, "{} bytes", shown.len());
     assert!(shown.contains("all good"), "{shown}");
 }
+
+// ----- 10. a streamed answer that never starts ends with the call's timeout -----------------
+
+/// A server that accepts the request and never answers: a streamed call (its body is not
+/// cut by the timeout) still gives up waiting for the answer to start after `.timeout()`.
+#[tokio::test]
+async fn a_streamed_answer_that_never_starts_times_out() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes/sb/exec/stream");
+            then.status(200)
+                .header("content-type", "text/event-stream")
+                .delay(Duration::from_secs(60))
+                .body("event: exit\ndata: 0\n\n");
+        })
+        .await;
+    let islo = static_client(&server.base_url())
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        islo.sandbox("sb")
+            .exec_stream(["true"], islo::exec::ExecOptions::new()),
+    )
+    .await
+    .expect("the call gives up by itself");
+    let err = r.map(|_| ()).unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// A download (replayable) whose answer never starts is retried like any timed-out call.
+#[tokio::test]
+async fn a_download_whose_answer_never_starts_is_retried_then_times_out() {
+    let server = MockServer::start_async().await;
+    let hung = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/sb/files");
+            then.status(200).delay(Duration::from_secs(60)).body("data");
+        })
+        .await;
+    let islo = static_client(&server.base_url())
+        .max_attempts(2)
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let mut out = Vec::new();
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        islo.sandbox("sb").download_to_writer("/f", &mut out),
+    )
+    .await
+    .expect("the call gives up by itself");
+    let err = r.unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+    assert_eq!(hung.calls_async().await, 2);
+}
