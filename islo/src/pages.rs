@@ -87,14 +87,16 @@ struct Cursor<T, F> {
     pages: u64,
     done: bool,
     opts: PageOptions,
-    /// The previous page, when it was full (to catch a server that ignores `offset`).
+    /// The previous page (to catch a server that ignores `offset`).
     previous: Option<Vec<T>>,
 }
 
 /// Turns a page fetcher `fetch(limit, offset)` into a stream of items. The stream stops on
-/// an empty page, on a short one when the server reports no `total`, when `total` is reached, or at `max_items` — never requesting a
-/// page past the end, and asking the last page only for the items still wanted. It fails
-/// with [`Error::Paging`] on a full page identical to the one before (a server that ignores
+/// an empty page, when `total` is reached, or at `max_items`, asking the last page only for
+/// the items still wanted. A page shorter than asked does not end it: a server may cap the
+/// page size below the `limit` asked, so without a `total` the end is the empty page after
+/// the last items (one request more, rather than items dropped without a word). It fails
+/// with [`Error::Paging`] on a page identical to the one before (a server that ignores
 /// `offset` would otherwise be paged forever) and past [`PageOptions::max_pages`].
 ///
 /// ```
@@ -167,11 +169,11 @@ where
             c.offset = c.offset.saturating_add(n);
             c.yielded = c.yielded.saturating_add(page.items.len() as u64);
             let reached_total = page.total.is_some_and(|t| c.offset >= t);
-            // A page shorter than asked is the last one, unless `total` says there is more
-            // (a server may cap `limit` below what was asked).
-            let short = n < u64::from(limit) && page.total.is_none();
+            // A page shorter than asked is not taken for the last one: a server may cap
+            // `limit` below what was asked (the spec sets no maximum), and without a total
+            // only an empty page tells the end for sure.
             let reached_max = c.opts.max_items.is_some_and(|m| c.yielded >= m);
-            if short || reached_total || reached_max || n == 0 {
+            if reached_total || reached_max || n == 0 {
                 c.done = true;
             }
             c.previous = (!c.done).then(|| page.items.clone());

@@ -161,8 +161,11 @@ async fn sandboxes_stop_on_a_full_last_page_when_total_is_reached() {
     assert_eq!(other.calls_async().await, 0);
 }
 
+/// Without a total, a short page may be the last one or a page the server capped below the
+/// `limit` asked (the spec sets no maximum): the stream asks once more, and ends on the empty
+/// page, rather than risk dropping the rest without a word.
 #[tokio::test]
-async fn array_pages_without_total_stop_on_a_short_page() {
+async fn array_pages_without_total_go_on_after_a_short_page_until_an_empty_one() {
     let server = MockServer::start_async().await;
     let p0 = env_page(&server, 2, 0, 2).await;
     let p2 = env_page(&server, 2, 2, 1).await;
@@ -176,8 +179,38 @@ async fn array_pages_without_total_stop_on_a_short_page() {
         .unwrap();
     let ids: Vec<_> = items.iter().map(|e| e.id.clone()).collect();
     assert_eq!(ids, ["env-0", "env-1", "env-2"]);
-    assert_eq!((p0.calls_async().await, p2.calls_async().await), (1, 1));
-    assert_eq!(p3.calls_async().await, 0);
+    assert_eq!(
+        (
+            p0.calls_async().await,
+            p2.calls_async().await,
+            p3.calls_async().await
+        ),
+        (1, 1, 1)
+    );
+    assert_eq!(other.calls_async().await, 0);
+}
+
+/// A server that caps every page at 2 items while 4 are asked: every item still arrives.
+#[tokio::test]
+async fn array_pages_capped_by_the_server_are_all_read() {
+    let server = MockServer::start_async().await;
+    let pages = [
+        env_page(&server, 4, 0, 2).await,
+        env_page(&server, 4, 2, 2).await,
+        env_page(&server, 4, 4, 1).await,
+        env_page(&server, 4, 5, 0).await,
+    ];
+    let other = unexpected(&server, "/environments").await;
+    let items: Vec<_> = mock_client(&server)
+        .list_environments()
+        .items(PageOptions::new().page_size(4))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items.len(), 5);
+    for page in &pages {
+        assert_eq!(page.calls_async().await, 1);
+    }
     assert_eq!(other.calls_async().await, 0);
 }
 
@@ -370,6 +403,15 @@ async fn job_runs_page_through_a_named_job() {
             then.status(200).json_body(json!([run(2)]));
         })
         .await;
+    let p3 = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/jobs/nightly/runs")
+                .query_param("limit", "2")
+                .query_param("offset", "3");
+            then.status(200).json_body(json!([]));
+        })
+        .await;
     let items: Vec<_> = mock_client(&server)
         .list_job_runs("nightly")
         .items(PageOptions::new().page_size(2))
@@ -378,7 +420,14 @@ async fn job_runs_page_through_a_named_job() {
         .unwrap();
     assert_eq!(items.len(), 3);
     assert_eq!(items[2].id, "run-2");
-    assert_eq!((p0.calls_async().await, p2.calls_async().await), (1, 1));
+    assert_eq!(
+        (
+            p0.calls_async().await,
+            p2.calls_async().await,
+            p3.calls_async().await
+        ),
+        (1, 1, 1)
+    );
 }
 
 #[tokio::test]
@@ -424,28 +473,30 @@ async fn sandboxes_against_the_fake_filter_by_status_and_page() {
     assert_eq!(names(&stopped), ["p-1", "p-4"]);
 }
 
+/// Seven items, three per page: with a total, no call past the end; without one, one call
+/// past it, which finds the empty page.
 #[tokio::test]
-async fn paginate_never_calls_past_the_end() {
-    let calls: Arc<Mutex<Vec<(u32, u64)>>> = Arc::default();
-    let log = calls.clone();
-    let items: Vec<u32> = paginate(PageOptions::new().page_size(3), move |limit, offset| {
-        log.lock().unwrap().push((limit, offset));
-        let page: Vec<u32> = (0..7u32)
-            .skip(offset as usize)
-            .take(limit as usize)
-            .collect();
-        Box::pin(async move {
-            Ok(Page {
-                items: page,
-                total: None,
-            })
+async fn paginate_calls_past_the_end_only_without_a_total() {
+    for (total, expected) in [
+        (Some(7), vec![(3, 0), (3, 3), (3, 6)]),
+        (None, vec![(3, 0), (3, 3), (3, 6), (3, 7)]),
+    ] {
+        let calls: Arc<Mutex<Vec<(u32, u64)>>> = Arc::default();
+        let log = calls.clone();
+        let items: Vec<u32> = paginate(PageOptions::new().page_size(3), move |limit, offset| {
+            log.lock().unwrap().push((limit, offset));
+            let page: Vec<u32> = (0..7u32)
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect();
+            Box::pin(async move { Ok(Page { items: page, total }) })
         })
-    })
-    .try_collect()
-    .await
-    .unwrap();
-    assert_eq!(items, (0..7).collect::<Vec<_>>());
-    assert_eq!(*calls.lock().unwrap(), [(3, 0), (3, 3), (3, 6)]);
+        .try_collect()
+        .await
+        .unwrap();
+        assert_eq!(items, (0..7).collect::<Vec<_>>());
+        assert_eq!(*calls.lock().unwrap(), expected, "total {total:?}");
+    }
 }
 
 #[tokio::test]
