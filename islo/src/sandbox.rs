@@ -507,7 +507,22 @@ impl Sandbox {
     /// `deleted`), checking with backoff for up to a minute: a list can still show a
     /// sandbox for a while after its delete, and names are reused. A sandbox that was
     /// already gone is fine.
+    ///
+    /// The API deletes by name. A handle that knows its sandbox's id ([`Sandbox::info`])
+    /// first checks that the name is still that sandbox's: when it has gone to a new sandbox
+    /// (this one deleted elsewhere, or by its `delete_after`), nothing is deleted.
     pub async fn delete(&self) -> Result<()> {
+        if let Some(ours) = &self.info {
+            match self.islo.get_sandbox(&self.name).await {
+                Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(e),
+                Ok(now) if now.id != ours.id => return Ok(()),
+                Ok(now) if SandboxStatus::parse(&now.status) == SandboxStatus::Deleted => {
+                    return Ok(())
+                }
+                Ok(_) => {}
+            }
+        }
         match self.islo.delete_sandbox(&self.name).await {
             Ok(_) => {}
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),

@@ -264,3 +264,28 @@ async fn wait_until_running_gives_up_after_five_transient_failures_in_a_row() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
     mock.assert_calls_async(5).await;
 }
+
+/// A handle that knows its sandbox's id deletes that sandbox only: when the name has since
+/// gone to a new sandbox (the old one deleted elsewhere, or by its `delete_after`), a late
+/// `delete` leaves the new one alone.
+#[tokio::test]
+async fn a_late_delete_leaves_a_new_sandbox_that_took_the_name() {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = client_for(&fake);
+    let old = islo
+        .new_sandbox(islo::sandbox::SandboxSpec::new().name("sb"))
+        .await
+        .unwrap();
+    let old_id = old.info().expect("the handle knows its sandbox").id.clone();
+    islo.delete_sandbox("sb").send().await.unwrap();
+    let newer = create(&islo, "sb").await;
+    assert_ne!(newer.id, old_id);
+    old.delete().await.unwrap();
+    let still = islo.get_sandbox("sb").send().await.unwrap().into_inner();
+    assert_eq!(still.id, newer.id, "the new sandbox is still there");
+    assert_eq!(
+        fake.requests("DELETE", GET_SANDBOX),
+        1,
+        "only the first delete"
+    );
+}
