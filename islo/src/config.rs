@@ -81,8 +81,8 @@ impl Default for Environment {
 /// Builds an [`Islo`] client. Start with [`Islo::builder`].
 ///
 /// URL precedence: an explicit [`control_url`](Self::control_url)/[`compute_url`](Self::compute_url)
-/// beats `ISLO_BASE_URL`/`ISLO_COMPUTE_URL`, which beat [`environment`](Self::environment),
-/// which beats production.
+/// beats [`environment`](Self::environment), which beats `ISLO_BASE_URL`/`ISLO_COMPUTE_URL`,
+/// which beat production.
 #[derive(Clone, Default)]
 pub struct IsloBuilder {
     api_key: Option<Secret>,
@@ -260,19 +260,23 @@ impl IsloBuilder {
     }
 
     /// The control-plane base URL (may include a path prefix, such as
-    /// `https://gw.example.com/islo`). Default: `$ISLO_BASE_URL`, then production.
+    /// `https://gw.example.com/islo`). Default: the [`environment`](Self::environment)'s,
+    /// else `$ISLO_BASE_URL`, else production.
     pub fn control_url(mut self, url: impl Into<String>) -> Self {
         self.control_url = Some(url.into());
         self
     }
 
-    /// The compute-plane base URL. Default: `$ISLO_COMPUTE_URL`, then production.
+    /// The compute-plane base URL. Default: the [`environment`](Self::environment)'s, else
+    /// `$ISLO_COMPUTE_URL`, else production.
     pub fn compute_url(mut self, url: impl Into<String>) -> Self {
         self.compute_url = Some(url.into());
         self
     }
 
-    /// Both planes at once (lower precedence than explicit URLs and environment variables).
+    /// Both planes at once: above `$ISLO_BASE_URL` and `$ISLO_COMPUTE_URL` (so both planes
+    /// stay in the deployment named here), below [`control_url`](Self::control_url) and
+    /// [`compute_url`](Self::compute_url).
     pub fn environment(mut self, env: Environment) -> Self {
         self.environment = Some(env);
         self
@@ -416,22 +420,28 @@ impl IsloBuilder {
                 None
             }
         };
-        let fallback = self.environment.clone().unwrap_or_default();
+        // An explicit URL, then the environment set in code (both planes of one deployment),
+        // then the variables, then production.
+        let (env_control, env_compute) = match &self.environment {
+            Some(e) => (Some(e.control_url.clone()), Some(e.compute_url.clone())),
+            None => (env(ENV_BASE_URL), env(ENV_COMPUTE_URL)),
+        };
+        let production = Environment::default();
         let control = validate_url(
             "control URL",
             &self
                 .control_url
                 .clone()
-                .or_else(|| env(ENV_BASE_URL))
-                .unwrap_or(fallback.control_url),
+                .or(env_control)
+                .unwrap_or(production.control_url),
         )?;
         let compute = validate_url(
             "compute URL",
             &self
                 .compute_url
                 .clone()
-                .or_else(|| env(ENV_COMPUTE_URL))
-                .unwrap_or(fallback.compute_url),
+                .or(env_compute)
+                .unwrap_or(production.compute_url),
         )?;
 
         let mut headers = HeaderMap::new();

@@ -1,10 +1,11 @@
-//! URL and key precedence: explicit > environment variable > `environment(..)` > production.
+//! URL and key precedence: explicit URL > `environment(..)` > environment variable >
+//! production (as in the Go SDK, where `WithEnvironment` is an explicit option).
 //! Environment variables are process-wide, so everything lives in one test function.
 
 use islo::{Environment, Islo};
 
 #[test]
-fn url_precedence_is_explicit_then_env_var_then_environment_then_production() {
+fn url_precedence_is_explicit_then_environment_then_env_var_then_production() {
     let env = Environment::new("http://staging-control.test", "http://staging-compute.test");
     for v in [islo::ENV_BASE_URL, islo::ENV_COMPUTE_URL, islo::ENV_API_KEY] {
         std::env::remove_var(v);
@@ -24,18 +25,36 @@ fn url_precedence_is_explicit_then_env_var_then_environment_then_production() {
     assert_eq!(c.control_url(), "http://staging-control.test");
     assert_eq!(c.compute_url(), "http://staging-compute.test");
 
-    // Environment variables beat environment(..).
+    // Environment variables beat production, each plane on its own.
     std::env::set_var(islo::ENV_BASE_URL, "http://env-control.test/");
+    let c = Islo::builder().api_key("ak_env_test_key").build().unwrap();
+    assert_eq!(c.control_url(), "http://env-control.test");
+    assert_eq!(c.compute_url(), islo::PRODUCTION_COMPUTE_URL);
     std::env::set_var(islo::ENV_COMPUTE_URL, "http://env-compute.test");
+    let c = Islo::builder().api_key("ak_env_test_key").build().unwrap();
+    assert_eq!(c.control_url(), "http://env-control.test");
+    assert_eq!(c.compute_url(), "http://env-compute.test");
+
+    // environment(..), set in code, beats the variables: both planes stay in the one
+    // deployment it names, even when only one variable is set.
     let c = Islo::builder()
         .api_key("ak_env_test_key")
         .environment(env.clone())
         .build()
         .unwrap();
-    assert_eq!(c.control_url(), "http://env-control.test");
-    assert_eq!(c.compute_url(), "http://env-compute.test");
+    assert_eq!(c.control_url(), "http://staging-control.test");
+    assert_eq!(c.compute_url(), "http://staging-compute.test");
+    std::env::remove_var(islo::ENV_COMPUTE_URL);
+    let c = Islo::builder()
+        .api_key("ak_env_test_key")
+        .environment(env.clone())
+        .build()
+        .unwrap();
+    assert_eq!(c.control_url(), "http://staging-control.test");
+    assert_eq!(c.compute_url(), "http://staging-compute.test");
+    std::env::set_var(islo::ENV_COMPUTE_URL, "http://env-compute.test");
 
-    // Explicit URLs beat environment variables (each plane independently).
+    // Explicit URLs beat everything (each plane independently).
     let c = Islo::builder()
         .api_key("ak_env_test_key")
         .environment(env.clone())
@@ -43,7 +62,14 @@ fn url_precedence_is_explicit_then_env_var_then_environment_then_production() {
         .build()
         .unwrap();
     assert_eq!(c.control_url(), "http://explicit-control.test");
-    assert_eq!(c.compute_url(), "http://env-compute.test");
+    assert_eq!(c.compute_url(), "http://staging-compute.test");
+    let c = Islo::builder()
+        .api_key("ak_env_test_key")
+        .compute_url("http://explicit-compute.test")
+        .build()
+        .unwrap();
+    assert_eq!(c.control_url(), "http://env-control.test");
+    assert_eq!(c.compute_url(), "http://explicit-compute.test");
 
     // ignore_env() skips the variables.
     let c = Islo::builder()
