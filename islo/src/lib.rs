@@ -37,7 +37,10 @@ use std::time::Duration;
 use transport::IsloTransport;
 
 /// The API's models, enums and unions (generated from the spec). String enums are open: a
-/// value the server adds later decodes as `Unknown(String)` instead of failing. Date-times
+/// value the server adds later decodes as `Unknown(String)` instead of failing. The one
+/// exception is the tag of a union (`type`, `op`, `kind`, ...), which says which member a
+/// value is: a union member this SDK does not know fails to decode ([`Error::Decode`]).
+/// Date-times
 /// are [`DateTime`]s: RFC 3339 or ISO 8601 without an offset (read as UTC), encoded back to
 /// the text they were decoded from. The update bodies (`GatewayProfileUpdate`, ...) have
 /// three-state optional fields ([`Patch`]): left out, `null` (clears the field) or a value.

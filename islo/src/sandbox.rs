@@ -84,7 +84,7 @@ impl SandboxStatus {
 }
 
 /// What to create: a builder over [`types::SandboxCreate`]. Every field the API takes can be
-/// set through [`SandboxSpec::body`].
+/// set through [`SandboxSpec::body_mut`].
 ///
 /// ```
 /// use islo::sandbox::SandboxSpec;
