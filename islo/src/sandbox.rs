@@ -240,8 +240,9 @@ impl Islo {
                 Ok(running) => guard.sandbox.info = Some(running),
                 Err(e) => {
                     // It exists, but will not be handed out: do not leak it.
+                    let name = crate::error::shown(guard.sandbox().name(), 256).into_owned();
                     if let Err(d) = guard.delete().await {
-                        tracing::warn!(error = %d, "islo: deleting a sandbox that did not start failed");
+                        tracing::warn!(sandbox = %name, error = %d, "islo: deleting a sandbox that did not start failed");
                     }
                     return Err(e);
                 }
@@ -285,6 +286,8 @@ impl Islo {
     {
         let guard = self.new_sandbox_guarded(spec).await.map_err(E::from)?;
         let sandbox = guard.sandbox().clone();
+        // The server's text, for the log (see `shown`).
+        let name = crate::error::shown(sandbox.name(), 256).into_owned();
         // A panic of `work` itself (before it returns its future) is caught like one of the
         // future's, so that the delete is awaited either way.
         let outcome = match std::panic::catch_unwind(AssertUnwindSafe(move || work(sandbox))) {
@@ -293,10 +296,15 @@ impl Islo {
         };
         let deleted = guard.delete().await;
         match outcome {
-            Err(panic) => std::panic::resume_unwind(panic),
+            Err(panic) => {
+                if let Err(d) = deleted {
+                    tracing::warn!(sandbox = %name, error = %d, "islo: deleting the sandbox after a panic failed");
+                }
+                std::panic::resume_unwind(panic)
+            }
             Ok(Err(e)) => {
                 if let Err(d) = deleted {
-                    tracing::warn!(error = %d, "islo: deleting the sandbox after a failure failed");
+                    tracing::warn!(sandbox = %name, error = %d, "islo: deleting the sandbox after a failure failed");
                 }
                 Err(e)
             }
@@ -735,7 +743,7 @@ impl Drop for SandboxGuard {
         let sb = self.sandbox.clone();
         let delete = async move {
             if let Err(e) = sb.delete().await {
-                tracing::warn!(sandbox = sb.name(), error = %e, "islo: deleting a dropped sandbox failed");
+                tracing::warn!(sandbox = %crate::error::shown(sb.name(), 256), error = %e, "islo: deleting a dropped sandbox failed");
             }
         };
         match tokio::runtime::Handle::try_current() {

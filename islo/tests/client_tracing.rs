@@ -69,3 +69,43 @@ async fn span_records_attempts_and_final_status_after_retries() {
     assert_eq!(spans[0].fields["attempts"], "3");
     assert!(spans[0].fields.contains_key("duration_ms"));
 }
+
+/// When a sandbox's delete fails after the work failed, the caller gets the work's error,
+/// and the warning about the sandbox left behind names it (an unnamed spec's name is the
+/// server's choice: the log is the only place it is told).
+#[tokio::test]
+async fn a_failed_cleanup_is_logged_with_the_sandbox_name() {
+    let _lock = TRACE_LOCK.lock().await;
+    let key = key("tracing_cleanup");
+    let control = MockServer::start_async().await;
+    let compute = MockServer::start_async().await;
+    exchange(&control, &key, "tok_tracing_cleanup", None).await;
+    compute
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes");
+            then.status(201).json_body(sandbox("srv-chosen-77"));
+        })
+        .await;
+    get_sandbox_ok(&compute, "srv-chosen-77").await;
+    compute
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/sandboxes/srv-chosen-77");
+            then.status(500).body("down");
+        })
+        .await;
+    let (captured, guard) = capture();
+    let islo = builder(&control.base_url(), &compute.base_url(), &key)
+        .max_attempts(1)
+        .build()
+        .unwrap();
+    let r: islo::Result<()> = islo
+        .with_sandbox(islo::sandbox::SandboxSpec::new().no_wait(), |_sb| async {
+            Err(islo::Error::Unexpected("the work failed".into()))
+        })
+        .await;
+    drop(guard);
+    assert!(r.unwrap_err().to_string().contains("the work failed"));
+    let text = captured.all_text();
+    assert!(text.contains("deleting the sandbox"), "{text}");
+    assert!(text.contains("srv-chosen-77"), "{text}");
+}
