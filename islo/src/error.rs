@@ -215,7 +215,7 @@ impl fmt::Debug for Error {
 pub enum StreamError {
     /// The stream could not be read or parsed (a broken connection, a line that is not
     /// UTF-8, an event over the size limit).
-    #[error("the event stream could not be read: {0}")]
+    #[error("{0}")]
     Read(#[from] crate::sse::SseError),
     /// The stream ended before the event that finishes it (for an exec, `exit`).
     #[error("the stream ended without {expected}{}", match .last_error {

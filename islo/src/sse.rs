@@ -75,8 +75,9 @@ pub enum SseError {
         /// The configured limit in bytes.
         limit: usize,
     },
-    /// The underlying byte stream failed.
-    #[error("reading the event stream failed")]
+    /// The underlying byte stream failed (its error, with credentials redacted, follows
+    /// the message; the error itself is the source).
+    #[error("reading the event stream failed: {}", crate::secret::redact_credentials(&.0.to_string()))]
     Transport(#[source] Box<dyn StdError + Send + Sync + 'static>),
 }
 
@@ -516,7 +517,13 @@ where
                 },
                 Poll::Ready(Some(Err(err))) => {
                     this.done = true;
-                    return Poll::Ready(Some(Err(SseError::Transport(Box::new(err)))));
+                    let err: Box<dyn StdError + Send + Sync> = Box::new(err);
+                    // reqwest's error names the request's URL, which may carry query values.
+                    let err = match err.downcast::<reqwest::Error>() {
+                        Ok(e) => Box::new(e.without_url()),
+                        Err(other) => other,
+                    };
+                    return Poll::Ready(Some(Err(SseError::Transport(err))));
                 }
                 Poll::Ready(None) => {
                     this.done = true;

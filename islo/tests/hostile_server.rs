@@ -1218,3 +1218,33 @@ async fn a_download_whose_answer_never_starts_is_retried_then_times_out() {
     assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
     assert_eq!(hung.calls_async().await, 2);
 }
+
+/// An exec stream whose connection breaks: the error says what broke, once, with reqwest's
+/// cause and without the request's URL.
+#[tokio::test]
+async fn a_broken_exec_stream_says_what_broke_once() {
+    let (base, _) = cut_short_server(200, "event: stdout\ndata: hi\n\n", 4096).await;
+    let items: Vec<_> = futures_util::StreamExt::collect(
+        static_client(&base)
+            .build()
+            .unwrap()
+            .sandbox("sb")
+            .exec_stream(["true"], islo::exec::ExecOptions::new())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let Some(Err(err)) = items.last() else {
+        panic!("{items:?}")
+    };
+    let shown = err.to_string();
+    assert_eq!(shown.matches("event stream").count(), 1, "{shown}");
+    assert!(!shown.contains(&base), "{shown}");
+    // reqwest's own words for a body cut short follow the SDK's.
+    let sdk_part = "reading the event stream failed: ";
+    let cause = shown
+        .split(sdk_part)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(!cause.is_empty(), "{shown}");
+}
