@@ -626,10 +626,16 @@ impl Error {
         }
     }
 
-    /// The API error, if this is one.
+    /// The API error, if this is one: an answer with an error status, including the token
+    /// endpoint's answer when it refused the exchange ([`AuthError::Rejected`]; its
+    /// operation is `exchange_token`).
     pub fn as_api(&self) -> Option<&ApiError> {
         match self {
             Self::Api(e) => Some(e),
+            Self::Auth(a) => match &**a {
+                AuthError::Rejected(e) => Some(e),
+                _ => None,
+            },
             _ => None,
         }
     }

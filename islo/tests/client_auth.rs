@@ -117,6 +117,10 @@ async fn exchange_rejected_with_401_is_auth_error_with_status_and_message() {
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("access key revoked"), "{err}");
     assert!(err.to_string().contains("401"), "{err}");
+    // The token endpoint's answer is an API error too, for a caller looking for one.
+    let api = err.as_api().expect("the exchange's answer");
+    assert_eq!(api.operation(), "exchange_token");
+    assert_eq!(api.message(), "access key revoked");
     match &err {
         islo::Error::Auth(a) => match &**a {
             islo::AuthError::Rejected(api) => {
