@@ -80,7 +80,11 @@ async fn main() -> islo::Result<()> {
     };
 
     let (islo, fake) = support::connect().await?;
-    let sandbox = islo.new_sandbox_guarded(SandboxSpec::new()).await?;
+    // Deleted below on every way out; the server deletes it after an hour even if this
+    // process dies first.
+    let sandbox = islo
+        .new_sandbox_guarded(SandboxSpec::new().delete_after(Duration::from_secs(3600)))
+        .await?;
     eprintln!("sandbox {} is running", sandbox.name());
     let local_artifacts = scratch.join("artifacts");
     let job = async {

@@ -93,6 +93,7 @@ impl SandboxStatus {
 ///     .name("ci-job-17")
 ///     .image("python:3.12-slim")
 ///     .env("CI", "1")
+///     .delete_after(Duration::from_secs(2 * 3600))
 ///     .wait_timeout(Duration::from_secs(300));
 /// assert_eq!(spec.body().name.as_deref(), Some("ci-job-17"));
 /// ```
@@ -116,6 +117,7 @@ impl std::fmt::Debug for SandboxSpec {
                 "env_names",
                 &b.env.as_ref().map(|e| e.keys().collect::<Vec<_>>()),
             )
+            .field("lifecycle", &b.lifecycle)
             .field("wait", &self.wait)
             .finish_non_exhaustive()
     }
@@ -161,6 +163,22 @@ impl SandboxSpec {
             .get_or_insert_with(Default::default)
             .insert(key.into(), Some(value.into()));
         self
+    }
+    /// The server deletes the sandbox this long after its creation, whatever happens to
+    /// this process: the last line of defence against a sandbox left behind
+    /// (`lifecycle.delete_after`, in whole seconds, rounded up).
+    pub fn delete_after(mut self, lifetime: Duration) -> Self {
+        self.lifecycle().delete_after = Some(crate::retry::whole_seconds_up(lifetime));
+        self
+    }
+    /// The server pauses the sandbox after this long without activity (no command, file
+    /// transfer or port traffic; `lifecycle.pause_after_idle`, in whole seconds, rounded up).
+    pub fn pause_after_idle(mut self, idle: Duration) -> Self {
+        self.lifecycle().pause_after_idle = Some(crate::retry::whole_seconds_up(idle));
+        self
+    }
+    fn lifecycle(&mut self) -> &mut types::LifecyclePolicy {
+        self.body.lifecycle.get_or_insert_with(Default::default)
     }
     /// How long creating waits for the sandbox to run (default 5 minutes).
     pub fn wait_timeout(mut self, timeout: Duration) -> Self {
@@ -259,7 +277,7 @@ impl Islo {
     ///
     /// A create interrupted before the server answers (this future dropped then, a timeout,
     /// a lost connection) may have made a sandbox that nothing here knows of: give sandboxes
-    /// a server-side lifetime (`lifecycle.delete_after`, [`SandboxSpec::body_mut`]) to cover
+    /// a server-side lifetime ([`SandboxSpec::delete_after`]) to cover
     /// that.
     ///
     /// ```no_run
@@ -690,7 +708,7 @@ impl From<SseEvent> for SandboxEvent {
 /// the current Tokio runtime (or, outside one, a thread of its own). The task on drop is
 /// best effort: a runtime that shuts down right after may never run it, so prefer
 /// [`Islo::with_sandbox`] or an explicit `delete().await`, and give sandboxes a server-side
-/// lifetime as the last line of defence (`lifecycle.delete_after` in the create body).
+/// lifetime as the last line of defence ([`SandboxSpec::delete_after`]).
 #[derive(Debug)]
 pub struct SandboxGuard {
     sandbox: Sandbox,

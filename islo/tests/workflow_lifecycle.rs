@@ -289,3 +289,21 @@ async fn a_late_delete_leaves_a_new_sandbox_that_took_the_name() {
         "only the first delete"
     );
 }
+
+/// The server-side lifetime, the last line of defence against a leak, is one setter away,
+/// in whole seconds (rounded up) as the API takes it.
+#[tokio::test]
+async fn a_spec_sets_the_server_side_lifetime_in_seconds() {
+    let fake = FakeIslo::start().await.unwrap();
+    let islo = client_for(&fake);
+    let spec = islo::sandbox::SandboxSpec::new()
+        .name("short-lived")
+        .delete_after(Duration::from_secs(90 * 60))
+        .pause_after_idle(Duration::from_millis(600_001));
+    let lifecycle = spec.body().lifecycle.clone().expect("a lifecycle");
+    assert_eq!(lifecycle.delete_after, Some(5400));
+    assert_eq!(lifecycle.pause_after_idle, Some(601));
+    let sb = islo.new_sandbox(spec).await.unwrap();
+    let echoed = sb.info().unwrap().lifecycle.clone().expect("echoed back");
+    assert_eq!(echoed.delete_after, Some(5400));
+}
