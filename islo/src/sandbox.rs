@@ -330,8 +330,9 @@ impl Islo {
         }
     }
 
-    /// The sandbox named in `spec`, running: created if it does not exist, resumed if it is
-    /// paused or stopped (after it finished pausing or stopping), reused as it is if it runs.
+    /// The sandbox named in `spec`, running: created if it does not exist (or once a sandbox
+    /// of that name that is being deleted is gone), resumed if it is paused or stopped (after
+    /// it finished pausing or stopping), reused as it is if it runs.
     /// It always waits for `running`, within the spec's wait timeout (300 s by default;
     /// [`SandboxSpec::no_wait`] does not apply here). Idempotent: calling it again (or from
     /// another process) gives the same sandbox. The spec must name the sandbox.
@@ -376,10 +377,11 @@ impl Islo {
                         sb.resume().await?;
                     }
                     SandboxStatus::Deleting | SandboxStatus::Deleted => {
-                        return Err(Error::SandboxState {
-                            sandbox: name,
-                            status: info.status,
-                        })
+                        // Going or gone: once the server confirms it (by its id: the name
+                        // may be taken again meanwhile), the sandbox is created anew. The
+                        // caller's deadline bounds the wait.
+                        sb.confirm_gone(Duration::MAX).await?;
+                        return self.create_for_ensure(name, spec, deadline).await;
                     }
                     _ => {}
                 }
@@ -387,16 +389,28 @@ impl Islo {
                 sb.info = Some(sb.wait_running_until(deadline).await?);
                 Ok(sb)
             }
-            Err(e) if e.kind() == ErrorKind::NotFound => match self.new_sandbox(spec).await {
-                Ok(sb) => Ok(sb),
-                // Someone created it meanwhile.
-                Err(e) if e.kind() == ErrorKind::Conflict => {
-                    let mut sb = self.sandbox(&name);
-                    sb.info = Some(sb.wait_running_until(deadline).await?);
-                    Ok(sb)
-                }
-                Err(e) => Err(e),
-            },
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                self.create_for_ensure(name, spec, deadline).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Islo::ensure_sandbox`]'s create: a sandbox someone else created meanwhile under
+    /// the name is the one (waited for until it runs).
+    async fn create_for_ensure(
+        &self,
+        name: String,
+        spec: SandboxSpec,
+        deadline: Option<tokio::time::Instant>,
+    ) -> Result<Sandbox> {
+        match Box::pin(self.new_sandbox(spec)).await {
+            Ok(sb) => Ok(sb),
+            Err(e) if e.kind() == ErrorKind::Conflict => {
+                let mut sb = self.sandbox(&name);
+                sb.info = Some(sb.wait_running_until(deadline).await?);
+                Ok(sb)
+            }
             Err(e) => Err(e),
         }
     }

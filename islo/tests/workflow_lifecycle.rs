@@ -307,3 +307,53 @@ async fn a_spec_sets_the_server_side_lifetime_in_seconds() {
     let echoed = sb.info().unwrap().lifecycle.clone().expect("echoed back");
     assert_eq!(echoed.delete_after, Some(5400));
 }
+
+/// `ensure_sandbox` on a name whose sandbox is being deleted waits until it is gone, then
+/// creates the sandbox anew (before, it failed with `SandboxState`).
+#[tokio::test]
+async fn ensure_sandbox_waits_out_a_delete_then_creates() {
+    let server = MockServer::start_async().await;
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let by_name = server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.respond_with(move |_| {
+                let body = if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    json!({"id": "id-old", "name": "sb", "image": "ubuntu", "status": "deleting", "created_at": "2026-01-01T00:00:00Z"})
+                } else {
+                    json!({"id": "id-new", "name": "sb", "image": "ubuntu", "status": "running", "created_at": "2026-01-02T00:00:00Z"})
+                };
+                HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .build()
+            });
+        })
+        .await;
+    let old_gone = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/sandboxes/-/by-id/id-old");
+            then.status(404)
+                .json_body(json!({"code": "not_found", "message": "gone"}));
+        })
+        .await;
+    let create = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/sandboxes");
+            then.status(201).json_body(json!({"id": "id-new", "name": "sb", "image": "ubuntu", "status": "starting", "created_at": "2026-01-02T00:00:00Z"}));
+        })
+        .await;
+    let sb = tokio::time::timeout(
+        Duration::from_secs(20),
+        mock_client(&server).ensure_sandbox(islo::sandbox::SandboxSpec::new().name("sb")),
+    )
+    .await
+    .expect("ends")
+    .unwrap();
+    assert_eq!(sb.info().unwrap().id, "id-new");
+    assert_eq!(create.calls_async().await, 1);
+    assert!(old_gone.calls_async().await >= 1);
+    assert!(by_name.calls_async().await >= 2);
+}
