@@ -51,6 +51,7 @@ pub enum ResponseBody {
 
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ParamLocation {
     /// A `{name}` segment of the path.
     Path,
