@@ -38,7 +38,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The connection failed (refused, reset, TLS, ...).
-    #[error("islo: {operation} failed to connect or send: {}", redact_credentials(&.source.to_string()))]
+    #[error("islo: {operation} failed to connect or send: {}", shown(&redact_credentials(&.source.to_string()), MAX_SHOWN_BYTES))]
     Transport {
         /// The operation.
         operation: &'static str,
@@ -49,7 +49,7 @@ pub enum Error {
     /// A 2xx response body did not match the documented schema. The raw body is kept.
     #[error(
         "islo: {operation} answered with a body that does not decode: {}",
-        redact_credentials(&.source.to_string())
+        shown(&redact_credentials(&.source.to_string()), MAX_SHOWN_BYTES)
     )]
     Decode {
         /// The operation.
@@ -163,7 +163,10 @@ impl fmt::Debug for Error {
                 .debug_struct("Decode")
                 .field("operation", operation)
                 .field("body_len", &body.len())
-                .field("source", &redact_credentials(&source.to_string()))
+                .field(
+                    "source",
+                    &shown(&redact_credentials(&source.to_string()), MAX_SHOWN_BYTES),
+                )
                 .finish(),
             Self::TooLarge {
                 operation,
@@ -473,6 +476,20 @@ pub(crate) fn shown(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
         out.push_str(&piece);
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// serde's error as a [`Error::Decode`] keeps it: the same error when its text is short and
+/// printable; otherwise one whose text is that text as [`shown`] (serde quotes the value it
+/// could not take, the server's text of any length). Its category and position then read
+/// only from the text.
+pub(crate) fn bounded_json_error(error: serde_json::Error) -> serde_json::Error {
+    let text = error.to_string();
+    match shown(&text, MAX_SHOWN_BYTES) {
+        std::borrow::Cow::Borrowed(_) => error,
+        std::borrow::Cow::Owned(bounded) => {
+            <serde_json::Error as serde::de::Error>::custom(bounded)
+        }
+    }
 }
 
 fn decode_error_body(body: &[u8]) -> ErrorBody {

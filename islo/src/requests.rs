@@ -115,7 +115,10 @@ fn finish<T>(
         } => Error::Decode {
             operation,
             body,
-            source: crate::secret::redact_json_error(source, |t| islo.shared().redact(t)),
+            source: crate::error::bounded_json_error(crate::secret::redact_json_error(
+                source,
+                |t| islo.shared().redact(t),
+            )),
         },
         other => other,
     })

@@ -1248,3 +1248,34 @@ async fn a_broken_exec_stream_says_what_broke_once() {
         .unwrap_or_else(|| panic!("{shown}"));
     assert!(!cause.is_empty(), "{shown}");
 }
+
+/// A success body that does not decode: serde quotes the value it could not take, which is
+/// the server's text, of any length. The error's text is bounded; the body stays whole in
+/// the error for a caller who wants it.
+#[tokio::test]
+async fn a_decode_error_quoting_a_huge_value_is_bounded() {
+    let server = MockServer::start_async().await;
+    let huge = format!("\u{1b}[2K{}", "z".repeat(100_000));
+    let body = json!({"id": "i", "name": "sb", "image": "x", "status": "running",
+        "created_at": "2026-01-01T00:00:00Z", "lifecycle": {"delete_after": huge}});
+    server
+        .mock_async(move |when, then| {
+            when.method(GET).path("/sandboxes/sb");
+            then.status(200).json_body(body);
+        })
+        .await;
+    let islo = static_client(&server.base_url()).build().unwrap();
+    let err = failed_get(&islo, 10).await;
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let shown = err.to_string();
+    assert!(shown.len() < 8192, "{} bytes", shown.len());
+    assert_printable(&shown);
+    assert!(format!("{err:?}").len() < 8192);
+    let whole = chain(&err);
+    assert!(whole.len() < 3 * 8192, "{} bytes", whole.len());
+    assert_printable(&whole);
+    let Error::Decode { body, .. } = &err else {
+        unreachable!()
+    };
+    assert!(body.len() > 100_000);
+}
