@@ -335,7 +335,8 @@ impl Islo {
     /// it finished pausing or stopping), reused as it is if it runs.
     /// It always waits for `running`, within the spec's wait timeout (300 s by default;
     /// [`SandboxSpec::no_wait`] does not apply here). Idempotent: calling it again (or from
-    /// another process) gives the same sandbox. The spec must name the sandbox.
+    /// another process) gives the same sandbox, and a sandbox still starting when the wait
+    /// times out is left to start, for the next call to find. The spec must name the sandbox.
     pub async fn ensure_sandbox(&self, spec: impl Into<SandboxSpec>) -> Result<Sandbox> {
         let spec = spec.into();
         let name = spec.body.name.clone().ok_or_else(|| {
@@ -397,22 +398,27 @@ impl Islo {
     }
 
     /// [`Islo::ensure_sandbox`]'s create: a sandbox someone else created meanwhile under
-    /// the name is the one (waited for until it runs).
+    /// the name is the one. Either is waited for until it runs, and left as it is when the
+    /// deadline passes first (unlike [`Islo::new_sandbox`], which deletes a sandbox that did
+    /// not start): the sandbox is the one the name stands for, another call (or another
+    /// process) may be waiting for it too, and the next call finds it further along.
     async fn create_for_ensure(
         &self,
         name: String,
         spec: SandboxSpec,
         deadline: Option<tokio::time::Instant>,
     ) -> Result<Sandbox> {
-        match Box::pin(self.new_sandbox(spec)).await {
-            Ok(sb) => Ok(sb),
-            Err(e) if e.kind() == ErrorKind::Conflict => {
-                let mut sb = self.sandbox(&name);
-                sb.info = Some(sb.wait_running_until(deadline).await?);
-                Ok(sb)
+        let mut sb = match self.create_sandbox(spec.body).await {
+            Ok(created) => {
+                let mut sb = self.sandbox(created.name.clone());
+                sb.info = Some(created.into_inner());
+                sb
             }
-            Err(e) => Err(e),
-        }
+            Err(e) if e.kind() == ErrorKind::Conflict => self.sandbox(&name),
+            Err(e) => return Err(e),
+        };
+        sb.info = Some(sb.wait_running_until(deadline).await?);
+        Ok(sb)
     }
 }
 

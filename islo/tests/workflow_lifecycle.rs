@@ -357,3 +357,27 @@ async fn ensure_sandbox_waits_out_a_delete_then_creates() {
     assert!(old_gone.calls_async().await >= 1);
     assert!(by_name.calls_async().await >= 2);
 }
+
+/// `ensure_sandbox` is idempotent: a sandbox it created that is still starting when its
+/// deadline passes is left to start (not deleted), and the next call finds the same one.
+#[tokio::test]
+async fn ensure_sandbox_leaves_a_slow_sandbox_it_created_for_the_next_call() {
+    let fake = FakeIslo::builder()
+        .sandbox_starting_gets(1_000_000)
+        .start()
+        .await
+        .unwrap();
+    let islo = client_for(&fake);
+    let spec = || {
+        islo::sandbox::SandboxSpec::new()
+            .name("slow")
+            .wait_timeout(Duration::from_millis(400))
+    };
+    let first = islo.ensure_sandbox(spec()).await.unwrap_err();
+    assert_eq!(first.kind(), islo::ErrorKind::Timeout, "{first:?}");
+    // The guard's delete on drop would run on a task: give it the time to.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.requests("DELETE", GET_SANDBOX), 0);
+    let still = islo.get_sandbox("slow").send().await.unwrap().into_inner();
+    assert_eq!(still.status, "starting");
+}
