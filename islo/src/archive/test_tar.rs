@@ -9,7 +9,7 @@ use tar::{EntryType, Header};
 /// A tar stream assembled block by block without any validation, to craft
 /// metadata records and sparse entries.
 #[derive(Default)]
-pub(crate) struct RawTar(Vec<u8>);
+pub(crate) struct RawTar(pub(crate) Vec<u8>);
 
 impl RawTar {
     pub(crate) fn header(name: &[u8], kind: EntryType, size: u64) -> Header {

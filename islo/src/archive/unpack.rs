@@ -609,7 +609,13 @@ impl Extractor {
         buf.resize(CHUNK_SIZE, 0);
         let copied = self.copy_entry(entry, &mut file, &mut buf, &abs);
         self.buf = buf;
-        copied?;
+        if let Err(err) = copied {
+            // A file cut short would look whole under its name (and the one it replaced is
+            // gone already): it goes too. Entries before it stay.
+            drop(file);
+            let _ = fs::remove_file(&abs);
+            return Err(err);
+        }
         if let Some(mtime) = entry
             .header()
             .mtime()
@@ -631,6 +637,7 @@ impl Extractor {
         buf: &mut [u8],
         abs: &Path,
     ) -> Result<(), ArchiveError> {
+        let mut written = 0u64;
         loop {
             self.check_cancelled()?;
             let n = match entry.read(buf) {
@@ -641,7 +648,20 @@ impl Extractor {
             };
             file.write_all(&buf[..n])
                 .map_err(|err| io_error(format!("cannot write file `{}`", abs.display()), err))?;
+            written = written.saturating_add(n as u64);
             self.summary.bytes = self.summary.bytes.saturating_add(n as u64);
+        }
+        // The entry reader ends quietly where the input does: an entry shorter than its
+        // header says is an archive cut off.
+        if written < entry.size() {
+            return Err(ArchiveError::Corrupt(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the archive ends {} bytes into an entry of {}",
+                    written,
+                    entry.size()
+                ),
+            )));
         }
         Ok(())
     }
@@ -1887,5 +1907,41 @@ mod cancellation_tests {
         let mut tar = RawTar::default();
         tar.push(&RawTar::header(b"big", EntryType::Regular, 3 << 30), b"");
         assert_dropping_stops_reading(tar.tar()[..512].to_vec(), true, 512).await;
+    }
+}
+
+#[cfg(test)]
+mod partial_entry_tests {
+    use super::*;
+    use crate::archive::test_tar::{gzip, RawTar};
+
+    /// An archive cut off in the middle of a file that replaces one already in the target:
+    /// the extraction fails, and what it leaves under that name is not a prefix of the new
+    /// data that looks like a whole file (the file is gone, since the old one was replaced).
+    #[tokio::test]
+    async fn a_file_cut_off_in_the_archive_is_not_left_half_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("config.json"), "ORIGINAL").unwrap();
+        let mut tar = RawTar::default();
+        tar.file("before.txt", b"kept");
+        tar.push(
+            &RawTar::header(b"config.json", EntryType::Regular, 1 << 20),
+            &vec![b'n'; 100 * 1024],
+        );
+        // Cut: the declared megabyte never comes.
+        let err = extract_tar_gz(std::io::Cursor::new(gzip(&tar.0)), &target)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ArchiveError::Corrupt(_) | ArchiveError::Io { .. }),
+            "{err:?}"
+        );
+        match fs::read(target.join("config.json")) {
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::NotFound),
+            Ok(data) => assert!(data == b"ORIGINAL", "{} bytes left", data.len()),
+        }
+        assert_eq!(fs::read(target.join("before.txt")).unwrap(), b"kept");
     }
 }
