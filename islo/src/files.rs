@@ -348,7 +348,9 @@ impl Sandbox {
 
     /// Downloads `remote_path` to the local file `local`. The data goes to a temporary file
     /// beside it first, renamed into place only when complete (and removed otherwise); a file
-    /// it replaces keeps its permissions. At most [`DEFAULT_MAX_DOWNLOAD_BYTES`] are taken
+    /// it replaces keeps its permissions. A symbolic link is followed to the file it names
+    /// (the link stays), a pipe or a device is written into as it is, and a directory is
+    /// refused before anything is fetched. At most [`DEFAULT_MAX_DOWNLOAD_BYTES`] are taken
     /// (see [`Sandbox::download_file_with`]).
     ///
     /// ```no_run
@@ -377,12 +379,36 @@ impl Sandbox {
         local: impl AsRef<Path>,
         max_bytes: u64,
     ) -> Result<u64> {
-        let local = local.as_ref();
-        let (partial, file) = PartialFile::create(local).await?;
+        let given = local.as_ref().to_path_buf();
+        let destination = tokio::task::spawn_blocking(move || Destination::of(&given))
+            .await
+            .map_err(|e| Error::Io {
+                context: "inspecting the download's destination".to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })??;
+        let local = match destination {
+            Destination::File(path) => path,
+            Destination::Special(path) => {
+                // A pipe or a device takes the data as it comes: no temporary file could
+                // replace it. (Opening a pipe waits for its reader.)
+                let opened = path.clone();
+                let file = tokio::task::spawn_blocking(move || {
+                    std::fs::OpenOptions::new().write(true).open(&opened)
+                })
+                .await
+                .map_err(|e| Error::Io {
+                    context: "opening the download's destination".to_string(),
+                    source: std::io::Error::other(e.to_string()),
+                })?
+                .map_err(io_err(format!("cannot open `{}`", path.display())))?;
+                return self.download_into_file(remote_path, file, max_bytes).await;
+            }
+        };
+        let (partial, file) = PartialFile::create(&local).await?;
         let n = self
             .download_into_file(remote_path, file, max_bytes)
             .await?;
-        tokio::fs::rename(&partial.path, local)
+        tokio::fs::rename(&partial.path, &local)
             .await
             .map_err(io_err(format!(
                 "cannot move the download to `{}`",
@@ -633,6 +659,63 @@ fn check_download_size(written: u64, chunk: &[u8], max_bytes: u64) -> Result<()>
         });
     }
     Ok(())
+}
+
+/// Where a file download writes.
+enum Destination {
+    /// A regular file, or nothing yet: written to a temporary file beside it, then renamed
+    /// over it.
+    File(PathBuf),
+    /// A pipe, a device or a socket: written as it is.
+    Special(PathBuf),
+}
+
+/// The most symbolic links followed to a download's destination (Linux's own limit).
+const MAX_LINK_HOPS: usize = 40;
+
+impl Destination {
+    /// Where a download to `local` goes: through symbolic links to the file they name (so
+    /// that the link stays and the file keeps its permissions), never onto a directory.
+    fn of(local: &Path) -> Result<Self> {
+        let mut path = local.to_path_buf();
+        for _ in 0..MAX_LINK_HOPS {
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::File(path)),
+                Err(e) => {
+                    return Err(Error::Io {
+                        context: format!("cannot inspect `{}`", path.display()),
+                        source: e,
+                    })
+                }
+            };
+            if meta.file_type().is_symlink() {
+                let target = std::fs::read_link(&path)
+                    .map_err(io_err(format!("cannot read the link `{}`", path.display())))?;
+                // A relative target is relative to the link's directory.
+                path = match path.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            } else if meta.is_dir() {
+                return Err(Error::Io {
+                    context: format!("cannot download to `{}`: it is a directory", path.display()),
+                    source: std::io::ErrorKind::IsADirectory.into(),
+                });
+            } else if meta.is_file() {
+                return Ok(Self::File(path));
+            } else {
+                return Ok(Self::Special(path));
+            }
+        }
+        Err(Error::Io {
+            context: format!(
+                "cannot download to `{}`: more than {MAX_LINK_HOPS} symbolic links",
+                local.display()
+            ),
+            source: std::io::Error::other("too many levels of symbolic links"),
+        })
+    }
 }
 
 /// The temporary file of a download in progress, removed when dropped unless

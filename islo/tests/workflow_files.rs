@@ -1566,3 +1566,101 @@ async fn download_file_over_a_file_keeps_its_permissions() {
         assert_eq!(now, mode, "{mode:o} became {now:o}");
     }
 }
+
+/// A download to a symbolic link writes the file the link points to (the link stays, and
+/// the file keeps its permissions), as `cp` and `curl -o` do; the rename of the temporary
+/// file used to replace the link with a new file of the default mode.
+#[cfg(unix)]
+#[tokio::test]
+async fn download_file_to_a_symlink_writes_through_it() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (fake, islo) = fake_with_sandbox().await;
+    fake.put_file("sb", "/workspace/key", &b"new secret"[..])
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let target = dir.path().join("real/id_key");
+    std::fs::write(&target, b"old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.path().join("id_key");
+    std::os::unix::fs::symlink("real/id_key", &link).unwrap();
+    islo.sandbox("sb")
+        .download_file("/workspace/key", &link)
+        .await
+        .unwrap();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&target).unwrap(), b"new secret");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // A dangling link: the file it names is created.
+    let dangling = dir.path().join("dangling");
+    std::os::unix::fs::symlink("real/new_file", &dangling).unwrap();
+    islo.sandbox("sb")
+        .download_file("/workspace/key", &dangling)
+        .await
+        .unwrap();
+    assert!(std::fs::symlink_metadata(&dangling)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read(dir.path().join("real/new_file")).unwrap(),
+        b"new secret"
+    );
+}
+
+/// A download to a named pipe writes into the pipe (it is not replaced by a file).
+#[cfg(unix)]
+#[tokio::test]
+async fn download_file_to_a_fifo_writes_into_it() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let (fake, islo) = fake_with_sandbox().await;
+    fake.put_file("sb", "/workspace/data", &b"through the pipe"[..])
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        islo.sandbox("sb").download_file("/workspace/data", &fifo),
+    )
+    .await
+    .expect("ends");
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    // Let the reader go in any case (a writer end opened and closed).
+    if !kind.is_fifo() {
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("pipe"));
+    }
+    assert!(kind.is_fifo(), "the pipe was replaced: {kind:?}");
+    r.unwrap();
+    assert_eq!(reader.join().unwrap(), b"through the pipe");
+}
+
+/// A download to a directory fails before anything is fetched.
+#[tokio::test]
+async fn download_file_to_a_directory_fails_before_fetching() {
+    let (fake, islo) = fake_with_sandbox().await;
+    fake.put_file("sb", "/workspace/data", &b"x"[..]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    fake.reset_counters();
+    let err = islo
+        .sandbox("sb")
+        .download_file("/workspace/data", dir.path())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Local, "{err:?}");
+    assert_eq!(fake.requests("GET", "/sandboxes/{sandbox_name}/files"), 0);
+}
