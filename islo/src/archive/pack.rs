@@ -307,11 +307,11 @@ impl Job {
                 .map_err(|err| with_path(err, "cannot archive directory", &path))?;
             Ok(true)
         } else if file_type.is_file() {
-            let file = fs::File::open(&path).map_err(|err| with_path(err, "cannot open", &path))?;
-            // Use the metadata of the opened file, in case it was replaced.
-            let meta = file
-                .metadata()
-                .map_err(|err| with_path(err, "cannot read", &path))?;
+            let Some((file, meta)) = open_regular(&path)? else {
+                // Replaced since it was listed by something that is not a file: left out
+                // as such things are.
+                return Ok(false);
+            };
             header.set_metadata_in_mode(&meta, HeaderMode::Complete);
             let reader = ExactReader {
                 inner: file,
@@ -335,6 +335,27 @@ impl Job {
             Ok(false)
         }
     }
+}
+
+/// Opens `path` for archiving if it is (still) a regular file, with the metadata of what
+/// was opened: `None` when it is something else by now. The open follows no symbolic link
+/// (one put there since the listing fails it) and does not wait (a file replaced by a pipe
+/// would otherwise block the open until a writer came, forever).
+fn open_regular(path: &Path) -> io::Result<Option<(fs::File, fs::Metadata)>> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let file = options
+        .open(path)
+        .map_err(|err| with_path(err, "cannot open", path))?;
+    let meta = file
+        .metadata()
+        .map_err(|err| with_path(err, "cannot read", path))?;
+    Ok(meta.is_file().then_some((file, meta)))
 }
 
 /// The bytes of the name field of a tar header.
@@ -802,6 +823,34 @@ mod tests {
         assert!(flate2::read::GzDecoder::new(&bytes[..])
             .read_to_end(&mut decoded)
             .is_err());
+    }
+
+    /// A file replaced by a pipe after the listing is left out without waiting for a writer,
+    /// and one replaced by a symbolic link is not followed.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_after_the_listing_is_neither_waited_on_nor_followed() {
+        let src = tempfile::tempdir().unwrap();
+        let fifo = src.path().join("pipe");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(open_regular(&path).map(|o| o.is_none()));
+        });
+        // (A hang guard, not a measurement: the open either returns or blocks forever.)
+        let left_out = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the open returned");
+        assert!(left_out.unwrap());
+        write(&src.path().join("outside"), b"secret");
+        std::os::unix::fs::symlink(src.path().join("outside"), src.path().join("link")).unwrap();
+        assert!(open_regular(&src.path().join("link")).is_err());
+        assert!(open_regular(&src.path().join("outside")).unwrap().is_some());
     }
 
     #[cfg(unix)]
