@@ -95,9 +95,11 @@ struct Cursor<T, F> {
 /// an empty page, when `total` is reached, or at `max_items`, asking the last page only for
 /// the items still wanted. A page shorter than asked does not end it: a server may cap the
 /// page size below the `limit` asked, so without a `total` the end is the empty page after
-/// the last items (one request more, rather than items dropped without a word). It fails
-/// with [`Error::Paging`] on a page identical to the one before (a server that ignores
-/// `offset` would otherwise be paged forever) and past [`PageOptions::max_pages`].
+/// the last items (one request more, rather than items dropped without a word). A short page
+/// identical to the one before ends the stream without repeating its items (a server that
+/// ignores `offset` and holds less than a page). It fails with [`Error::Paging`] on a full
+/// page identical to the one before (a server that ignores `offset` would otherwise be paged
+/// forever, and more items may lie behind it) and past [`PageOptions::max_pages`].
 ///
 /// ```
 /// # async fn demo() -> islo::Result<()> {
@@ -154,6 +156,12 @@ where
             let mut page = (c.fetch)(limit, c.offset).await?;
             let received = page.items.len() as u64;
             if received > 0 && c.previous.as_ref() == Some(&page.items) {
+                // The same short page again: a server that ignores `offset` and holds fewer
+                // items than a page has sent them all already. A full page repeated may hide
+                // more items behind it, so that one is an error.
+                if received < u64::from(limit) {
+                    return Ok(None);
+                }
                 return Err(Error::Paging(format!(
                     "the page at offset {} repeats the one before it: the server seems to ignore `offset`",
                     c.offset

@@ -394,6 +394,29 @@ async fn a_server_that_ignores_offset_ends_the_stream_with_a_paging_error() {
 }
 
 #[tokio::test]
+async fn a_short_page_repeated_by_a_server_that_ignores_offset_ends_the_stream() {
+    // A server that ignores `offset` and holds fewer items than a page sends the same short
+    // page again: those are all its items, so the stream returns them once and ends.
+    let server = MockServer::start_async().await;
+    let pages = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/environments");
+            then.status(200).json_body(json!([env("a")]));
+        })
+        .await;
+    let islo = static_client(&server.base_url()).build().unwrap();
+    let items: Vec<_> = islo
+        .list_environments()
+        .items(PageOptions::new().page_size(2))
+        .try_collect()
+        .await
+        .unwrap();
+    let names: Vec<_> = items.iter().map(|e| e.name.clone()).collect();
+    assert_eq!(names, ["a"]);
+    assert_eq!(pages.calls_async().await, 2);
+}
+
+#[tokio::test]
 async fn a_server_with_endless_pages_is_stopped_at_max_pages() {
     let server = MockServer::start_async().await;
     let pages = server
