@@ -694,6 +694,27 @@ event: x\ndata:  third\n: c\n\nid: 7\ndata: last"
     }
 
     #[test]
+    fn a_stream_without_cr_parses_alike_at_every_split_and_at_every_limit() {
+        // Chunks without a CR take the LF-only path; the same bytes with CRLF take the other.
+        let lf: &[u8] = b"event: stdout\ndata: a\ndata:b\ndata\n: c\nid: 4\n\ndata: last\n\nevent: exit\ndata: 0\n\n";
+        let crlf: Vec<u8> = String::from_utf8_lossy(lf).replace('\n', "\r\n").into_bytes();
+        let expected = parse_all(&crlf);
+        assert_eq!(expected.len(), 3);
+        assert_eq!(expected[0].data, "a\nb\n");
+        for split in 0..=lf.len() {
+            let (a, b) = lf.split_at(split);
+            assert_eq!(parse_chunks(&[a, b]), expected, "split at {split}");
+        }
+        for limit in 0..40 {
+            let outcome = |input: &[u8]| {
+                let mut p = SseParser::with_max_event_bytes(limit);
+                p.push(input).map_err(|e| e.to_string())
+            };
+            assert_eq!(outcome(lf), outcome(&crlf), "limit {limit}");
+        }
+    }
+
+    #[test]
     fn every_pair_of_split_points_yields_identical_events() {
         let expected = sample_expected();
         for i in 0..=SAMPLE.len() {
