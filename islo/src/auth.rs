@@ -357,12 +357,30 @@ impl Exchange {
 /// Reads at most `limit` bytes of `resp`'s body (the rest is not read): what came, and the
 /// error that cut it short, if one did.
 pub(crate) async fn read_limited(
-    mut resp: reqwest::Response,
+    resp: reqwest::Response,
     limit: usize,
 ) -> (Bytes, Option<reqwest::Error>) {
+    read_limited_within(resp, limit, None).await
+}
+
+/// [`read_limited`], giving up after `within` (when set): what came by then, without an
+/// error (a body that stalls is kept as far as it came, like one cut short).
+pub(crate) async fn read_limited_within(
+    mut resp: reqwest::Response,
+    limit: usize,
+    within: Option<Duration>,
+) -> (Bytes, Option<reqwest::Error>) {
+    let end = within.and_then(crate::retry::deadline_after);
     let mut buf = BytesMut::new();
     loop {
-        match resp.chunk().await {
+        let next = match end {
+            None => resp.chunk().await,
+            Some(end) => match tokio::time::timeout_at(end, resp.chunk()).await {
+                Ok(next) => next,
+                Err(_) => return (buf.freeze(), None),
+            },
+        };
+        match next {
             Ok(Some(chunk)) => {
                 let room = limit.saturating_sub(buf.len());
                 buf.extend_from_slice(&chunk[..chunk.len().min(room)]);

@@ -383,7 +383,8 @@ impl IsloBuilder {
     /// call with `tokio::time::timeout`). Streams, downloads and streamed uploads are not cut:
     /// each takes as long as its data does. The wait for a stream's or a download's answer to
     /// start is bounded by it, though ([`Error::Deadline`](crate::Error::Deadline) when it
-    /// passes; retried like a timeout when the call can be replayed).
+    /// passes; retried like a timeout when the call can be replayed), and so are the reading
+    /// of an error answer (kept as far as it came) and of a streamed upload's answer.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
         self

@@ -697,7 +697,9 @@ event: x\ndata:  third\n: c\n\nid: 7\ndata: last"
     fn a_stream_without_cr_parses_alike_at_every_split_and_at_every_limit() {
         // Chunks without a CR take the LF-only path; the same bytes with CRLF take the other.
         let lf: &[u8] = b"event: stdout\ndata: a\ndata:b\ndata\n: c\nid: 4\n\ndata: last\n\nevent: exit\ndata: 0\n\n";
-        let crlf: Vec<u8> = String::from_utf8_lossy(lf).replace('\n', "\r\n").into_bytes();
+        let crlf: Vec<u8> = String::from_utf8_lossy(lf)
+            .replace('\n', "\r\n")
+            .into_bytes();
         let expected = parse_all(&crlf);
         assert_eq!(expected.len(), 3);
         assert_eq!(expected[0].data, "a\nb\n");

@@ -190,12 +190,13 @@ pub(crate) enum Failure {
     /// The SDK (or a caller's middleware) failed.
     Sdk(Error),
     /// A streamed answer did not start within the call's timeout (which does not cut its
-    /// body).
+    /// body), or a streamed upload's answer did not come whole within it.
     NoAnswer,
 }
 
-/// The error of a streamed call whose answer did not start within the call's timeout.
-const NO_ANSWER: Error = Error::Deadline("the wait for a streamed call's answer to start");
+/// The error of a streamed call whose answer did not start within the call's timeout, or of
+/// a streamed upload whose answer did not come whole within it.
+const NO_ANSWER: Error = Error::Deadline("the wait for the answer of a streamed call");
 
 /// The outcome of one attempt.
 type Attempt = Result<Response, Failure>;
@@ -435,6 +436,9 @@ impl IsloTransport {
             .settings
             .timeout
             .filter(|_| op.is_stream() && !streamed_body);
+        // reqwest's timeout is not set on a streamed upload, so the read of its answer is
+        // bounded here (the upload itself takes as long as its data does).
+        let read_timeout = self.settings.timeout.filter(|_| read && streamed_body);
         let base = self.shared.base(op.plane);
         // The request to replay from (None once sent when its body cannot be cloned).
         let mut template = Some(req);
@@ -525,7 +529,19 @@ impl IsloTransport {
                             .settings
                             .max_response_bytes
                             .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
-                        match read_whole(resp, limit).await {
+                        let whole = match read_timeout {
+                            None => read_whole(resp, limit).await,
+                            // Boxed: only streamed uploads pay for the timer.
+                            Some(t) => {
+                                match Box::pin(tokio::time::timeout(t, read_whole(resp, limit)))
+                                    .await
+                                {
+                                    Ok(whole) => whole,
+                                    Err(_) => return Err(Failure::NoAnswer),
+                                }
+                            }
+                        };
+                        match whole {
                             Ok(Ok(answer)) => return Ok(answer),
                             // Over the limit: not retried (the same answer would come again).
                             Ok(Err(announced)) => {
@@ -626,8 +642,10 @@ impl IsloTransport {
     async fn api_error(&self, resp: Response, op: &'static OperationMeta) -> Response {
         let status = resp.status();
         let headers = resp.headers().clone();
-        // A body that breaks off is kept as far as it came.
-        let (raw, _cut) = crate::auth::read_limited(resp, MAX_ERROR_BODY).await;
+        // A body that breaks off is kept as far as it came, and so is one that stalls past
+        // the call's timeout (reqwest's own covers only calls whose answer is not streamed).
+        let (raw, _cut) =
+            crate::auth::read_limited_within(resp, MAX_ERROR_BODY, self.settings.timeout).await;
         let body = crate::secret::redact_body(raw, |text| self.shared.redact(text));
         carrier_response(ApiError::new(op.id, status, headers, body).into())
     }

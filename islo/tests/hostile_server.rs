@@ -1242,6 +1242,90 @@ async fn a_download_whose_answer_never_starts_is_retried_then_times_out() {
     assert_eq!(hung.calls_async().await, 2);
 }
 
+/// A raw HTTP peer that answers every request with `status` and the start of a chunked body
+/// (`start`), then holds the connection open without another byte.
+async fn stalled_body_server(status: u16, start: &'static str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{start}\r\n",
+                    start.len()
+                );
+                let _ = conn.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                drop(conn);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A streamed call answered with an error whose body then stalls: the error body is read
+/// within `.timeout()` too (it hung forever, as only the wait for the headers was bounded),
+/// and the error keeps the status and what came of the body.
+#[tokio::test]
+async fn a_streamed_call_whose_error_body_stalls_ends_with_the_error_so_far() {
+    let base = stalled_body_server(404, r#"{"detail":"no such sand"#).await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        islo.sandbox("sb")
+            .exec_stream(["true"], islo::exec::ExecOptions::new()),
+    )
+    .await
+    .expect("the call gives up by itself");
+    let err = r.map(|_| ()).unwrap_err();
+    let api = err.as_api().unwrap_or_else(|| panic!("{err:?}"));
+    assert_eq!(api.status().as_u16(), 404, "{err:?}");
+    assert!(
+        String::from_utf8_lossy(api.body()).contains("no such sand"),
+        "{err:?}"
+    );
+
+    let mut out = Vec::new();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        islo.sandbox("sb").download_to_writer("/f", &mut out),
+    )
+    .await
+    .expect("the download gives up by itself");
+    let err = r.unwrap_err();
+    assert_eq!(
+        err.as_api().map(|a| a.status().as_u16()),
+        Some(404),
+        "{err:?}"
+    );
+}
+
+/// A streamed upload whose JSON answer starts and then stalls: the answer is read within
+/// `.timeout()` (the upload itself is not cut by it; reading the answer hung forever).
+#[tokio::test]
+async fn a_streamed_upload_whose_answer_stalls_ends_with_the_timeout() {
+    let base = stalled_body_server(200, r#"{"path":"/workspace/a","#).await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        islo.sandbox("sb")
+            .upload_reader(&b"hello"[..], "/workspace/a"),
+    )
+    .await
+    .expect("the upload gives up by itself");
+    let err = r.unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+}
+
 /// An exec stream whose connection breaks: the error says what broke, once, with reqwest's
 /// cause and without the request's URL.
 #[tokio::test]
