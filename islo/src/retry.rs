@@ -365,13 +365,18 @@ where
         }
         let now = Instant::now();
         let pause = asked.take().map_or(interval, |a: Duration| a.max(interval));
-        let mut wake = now.checked_add(pause).unwrap_or(now);
         if let Some(end) = polling.deadline {
             if now >= end {
                 return Err(PollEnd::Deadline(last));
             }
-            wake = wake.min(end);
         }
+        // A pause past what the clock can hold lasts until the deadline, or for ever.
+        let wake = match (now.checked_add(pause), polling.deadline) {
+            (Some(wake), Some(end)) => wake.min(end),
+            (Some(wake), None) => wake,
+            (None, Some(end)) => end,
+            (None, None) => std::future::pending().await,
+        };
         tokio::time::sleep_until(wake).await;
         interval = interval
             .saturating_mul(2)

@@ -637,3 +637,23 @@ async fn a_zero_poll_interval_still_backs_off() {
     let polls = fake.requests("GET", EXEC_RESULT);
     assert!(polls < 20, "{polls} polls in one second");
 }
+
+/// A poll interval too long for the clock means waiting for the deadline, not polling back
+/// to back (the wake-up time overflowed to "now").
+#[tokio::test]
+async fn a_poll_interval_past_the_clock_waits_instead_of_spinning() {
+    let (fake, islo) = fake_with_sandbox(FakeIslo::builder().exec_running_polls(u32::MAX)).await;
+    let out = islo
+        .sandbox("sb")
+        .exec_with(
+            ["true"],
+            ExecOptions::new()
+                .poll_interval(Duration::MAX, Duration::MAX)
+                .timeout(Duration::from_millis(500)),
+        )
+        .await
+        .unwrap();
+    assert!(out.wait_timed_out, "{out:?}");
+    let polls = fake.requests("GET", EXEC_RESULT);
+    assert!(polls <= 2, "{polls} polls in half a second");
+}
