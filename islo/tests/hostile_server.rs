@@ -226,6 +226,30 @@ async fn unbounded_caller_durations_mean_no_deadline_not_a_panic() {
     assert_eq!(*seen.lock().unwrap(), Some(Some(i64::MAX as u64)));
 }
 
+/// The fake with a token lifetime past what the clock holds issues tokens of 100 years
+/// (its token endpoint panicked on the overflow, and the client saw a dropped connection).
+#[tokio::test]
+async fn fake_durations_past_the_clock_saturate_not_a_panic() {
+    let fake = islo::mock::FakeIslo::builder()
+        .token_lifetime(Duration::MAX)
+        .start()
+        .await
+        .unwrap();
+    let islo = fake.client().unwrap();
+    islo.list_sandboxes().await.unwrap();
+    islo.list_sandboxes().await.unwrap();
+    assert_eq!(fake.token_exchanges(), 1);
+
+    // Likewise a `Retry-After` past the clock (its rounding up overflowed).
+    fake.rate_limit_next(1, Duration::MAX);
+    let err = islo
+        .with_max_attempts(1)
+        .list_sandboxes()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{err:?}");
+}
+
 // ----- 3. path parameters cannot change the endpoint ------------------------------------------
 
 #[tokio::test]

@@ -166,9 +166,10 @@ impl FakeIsloBuilder {
     /// Lifetime of issued session tokens (default 3600 s). Reported as
     /// `cookie_max_age` (whole seconds, rounded down) and as the JWT `exp`;
     /// tokens are rejected with `401` once it has passed (sub-second
-    /// lifetimes are honoured exactly by the server).
+    /// lifetimes are honoured exactly by the server). A lifetime over 100 years is taken as
+    /// 100 years (no clock holds `Duration::MAX` from now).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.token_lifetime = lifetime;
+        self.token_lifetime = lifetime.min(Duration::from_secs(100 * 365 * 24 * 3600));
         self
     }
 
@@ -406,10 +407,9 @@ impl FakeIslo {
     /// header (whole seconds, rounded up).
     pub fn rate_limit_next(&self, count: u64, retry_after: Duration) {
         let f = &self.server().faults;
-        let mut secs = retry_after.as_secs();
-        if retry_after.subsec_nanos() > 0 {
-            secs += 1;
-        }
+        let secs = retry_after
+            .as_secs()
+            .saturating_add(u64::from(retry_after.subsec_nanos() > 0));
         f.retry_after_secs.store(secs, Ordering::SeqCst);
         f.rate_limited.store(count, Ordering::SeqCst);
     }
