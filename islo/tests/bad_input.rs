@@ -668,4 +668,5 @@ async fn a_failed_entry_path_is_named_without_control_characters() {
     .await;
     let shown = chain(&r.expect_err("refused"));
     assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+    assert!(shown.contains("child"), "{shown}");
 }

@@ -889,7 +889,7 @@ async fn an_in_memory_upload_is_retried_after_a_429() {
                     httpmock::HttpMockResponse::builder()
                         .status(200)
                         .header("content-type", "application/json")
-                        .body(r#"{"path":"/workspace/a.txt","size":11}"#)
+                        .body(r#"{"status":"uploaded"}"#)
                         .build()
                 }
             });
@@ -903,7 +903,9 @@ async fn an_in_memory_upload_is_retried_after_a_429() {
         .upload_file("sb", "/workspace/a.txt", b"hello there".to_vec())
         .await;
     assert_eq!(n.load(std::sync::atomic::Ordering::SeqCst), 2, "{result:?}");
+    assert_eq!(result.expect("uploaded after the 429").status, "uploaded");
     let bodies = bodies.lock().unwrap();
+    assert_eq!(bodies.len(), 2);
     for body in bodies.iter() {
         let text = String::from_utf8_lossy(body);
         assert!(text.contains("hello there"), "{text}");

@@ -152,7 +152,10 @@ async fn a_sandbox_is_deleted_when_its_creation_is_dropped_during_the_boot_wait(
         .await
         .unwrap();
     let islo = fake.client().unwrap();
-    for way in ["with_sandbox", "new_sandbox_guarded", "new_sandbox"] {
+    for (i, way) in ["with_sandbox", "new_sandbox_guarded", "new_sandbox"]
+        .into_iter()
+        .enumerate()
+    {
         let spec = SandboxSpec::new().name(format!("boot-{}", way.len()));
         let waited = tokio::time::timeout(Duration::from_millis(300), async {
             match way {
@@ -166,7 +169,14 @@ async fn a_sandbox_is_deleted_when_its_creation_is_dropped_during_the_boot_wait(
         })
         .await;
         assert!(waited.is_err(), "{way}: the boot wait was still going");
+        // The sandbox was created, and then deleted.
+        assert_eq!(fake.requests("POST", "/sandboxes"), i as u64 + 1, "{way}");
         until_no_sandboxes(&fake).await;
+        assert_eq!(
+            fake.requests("DELETE", "/sandboxes/{sandbox_name}"),
+            i as u64 + 1,
+            "{way}"
+        );
     }
 }
 

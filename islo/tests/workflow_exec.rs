@@ -244,6 +244,9 @@ async fn the_fake_shell_refuses_to_append_to_a_large_generated_file() {
         .await
         .unwrap();
     assert_eq!(size.exit_code, Some(0), "{size:?}");
+    let big = fake.read_file("sb", "/workspace/big").expect("still there");
+    assert_eq!(big.len() as u64, len, "the file was left as it was");
+    assert!(!big.ends_with(b"x\n"));
 }
 
 /// The fake's shell honours a backslash when it splits a script: an escaped `;` or `"` is
@@ -505,9 +508,10 @@ async fn exec_start_time_counts_against_the_wait() {
         .await
         .unwrap();
     assert!(out.wait_timed_out, "{out:?}");
-    // 600 ms start + the 200 ms left, not 600 + 800.
+    // 1000 ms start + the 200 ms left (1.2 s), not 1000 + 1200 (2.2 s): the bound sits
+    // halfway, so a loaded machine does not fail it.
     assert!(
-        started.elapsed() < Duration::from_millis(1300),
+        started.elapsed() < Duration::from_millis(1700),
         "{:?}",
         started.elapsed()
     );

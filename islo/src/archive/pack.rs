@@ -861,7 +861,20 @@ mod tests {
         write(&path, b"x");
         fs::set_permissions(&path, fs::Permissions::from_mode(0o000)).unwrap();
         if fs::File::open(&path).is_ok() {
-            // Running as root: permissions are not enforced.
+            // Running as root: permissions are not enforced, so the file is archived whole.
+            let bytes = collect(tar_gz_stream(src.path(), ArchiveOptions::default()))
+                .await
+                .unwrap();
+            let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+            let sizes: Vec<(PathBuf, u64)> = archive
+                .entries()
+                .unwrap()
+                .map(|e| {
+                    let e = e.unwrap();
+                    (e.path().unwrap().into_owned(), e.size())
+                })
+                .collect();
+            assert!(sizes.contains(&(PathBuf::from("secret"), 1)), "{sizes:?}");
             return;
         }
         let err = collect(tar_gz_stream(src.path(), ArchiveOptions::default()))

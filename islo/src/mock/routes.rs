@@ -307,5 +307,21 @@ mod tests {
     fn every_operation_is_routed_on_its_own_plane() {
         let r = Routes::build();
         assert_eq!(r.routes.len(), OPERATIONS.len());
+        for op in OPERATIONS {
+            // Each parameter filled with a value no literal segment of the spec has.
+            let path: String = op
+                .path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "p0x" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            let method = Method::from_bytes(op.method.as_bytes()).unwrap();
+            assert_eq!(
+                route(r.find(op.plane, &method, &path)).0,
+                op.id,
+                "{} {path}",
+                op.method
+            );
+        }
     }
 }
