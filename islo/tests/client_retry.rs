@@ -220,7 +220,25 @@ async fn with_retry_non_idempotent_opts_in_per_call() {
     assert_eq!(m.calls_async().await, 3);
 }
 
-/// Counts attempts through the `islo.request` span (no server to count a refused connection).
+/// Counts the attempts that reach the HTTP client (a refused connection has no server to
+/// count it).
+struct CountAttempts(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for CountAttempts {
+    async fn handle(
+        &self,
+        req: reqwest::Request,
+        ext: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        next.run(req, ext).await
+    }
+}
+
+/// A POST whose connection is refused is replayed (nothing reached a server), and the replay
+/// succeeds: two attempts, one accepted connection.
 #[tokio::test]
 async fn post_is_replayed_after_connection_refused_and_then_succeeds() {
     // The compute server comes up only after the first (refused) attempt.
@@ -230,11 +248,14 @@ async fn post_is_replayed_after_connection_refused_and_then_succeeds() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let islo = builder(&control.base_url(), &format!("http://{addr}"), &key)
         .retry_backoff(Duration::from_millis(400), Duration::from_millis(400))
+        .middleware(CountAttempts(attempts.clone()))
         .build()
         .unwrap();
     islo.list_environments().send().await.ok(); // token cached: first attempt is immediate
+    let before = attempts.load(std::sync::atomic::Ordering::SeqCst);
     let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let server = {
         let accepted = accepted.clone();
@@ -258,6 +279,11 @@ async fn post_is_replayed_after_connection_refused_and_then_succeeds() {
     };
     create(&islo).await.unwrap();
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(
+        attempts.load(std::sync::atomic::Ordering::SeqCst) - before,
+        2,
+        "the refused attempt and its replay"
+    );
     server.abort();
 }
 

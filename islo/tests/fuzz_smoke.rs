@@ -1415,11 +1415,15 @@ fn regression_normalize_const_beside_nullable_any_of() {
 fn normalized_islo_spec_satisfies_the_checks() {
     let out = islo_normalize::normalize(&islo_spec()).expect("the vendored spec normalizes");
     assert_eq!(check_normalized(&out.spec), Vec::<String>::new());
+    let mut normalized = 0;
     for s in small_specs() {
         if let Ok(out) = islo_normalize::normalize(&s) {
             assert_eq!(check_normalized(&out.spec), Vec::<String>::new());
+            normalized += 1;
         }
     }
+    // The first small spec is complete: at least it is checked.
+    assert!(normalized > 0, "no small spec normalized");
 }
 
 #[test]
@@ -1675,6 +1679,8 @@ async fn fuzz_path_params() {
     }
     rep.notes.push(format!("refused {refused}, sent {sent}"));
     rep.print();
+    // Both outcomes happened: a check that refused (or sent) everything would pass vacuously.
+    assert!(refused > 0 && sent > 0, "refused {refused}, sent {sent}");
 }
 
 #[tokio::test]
@@ -1693,5 +1699,17 @@ async fn regression_path_param_seeds() {
         if let Some(why) = path_param_violation(&islo, &lines, &value).await {
             panic!("{why}");
         }
+    }
+    // Ordinary values do go out (both calls), and `..` does not.
+    for (value, goes_out) in [
+        ("sb-1", true),
+        ("café €", true),
+        ("...", true),
+        ("..", false),
+    ] {
+        lines.lock().unwrap().clear();
+        let _ = islo.delete_sandbox(value).await;
+        let sent = lines.lock().unwrap().len();
+        assert_eq!(sent == 1, goes_out, "{value:?}: {sent} requests");
     }
 }
