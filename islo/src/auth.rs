@@ -334,7 +334,7 @@ impl Exchange {
             return Err(auth_err(AuthError::Redirected));
         }
         let headers = resp.headers().clone();
-        let (body, cut) = read_limited(resp, MAX_EXCHANGE_BODY).await;
+        let (body, cut) = read_limited(resp, MAX_EXCHANGE_BODY, None).await;
         // A refusal is a refusal even when its body breaks off (kept as far as it came);
         // only a success needs its whole body.
         if let (Some(e), true) = (cut, status.is_success()) {
@@ -354,18 +354,10 @@ impl Exchange {
     }
 }
 
-/// Reads at most `limit` bytes of `resp`'s body (the rest is not read): what came, and the
-/// error that cut it short, if one did.
+/// Reads at most `limit` bytes of `resp`'s body (the rest is not read), giving up after
+/// `within` when set: what came, and the error that cut it short, if one did (a body that
+/// stalls past `within` is kept as far as it came, without an error).
 pub(crate) async fn read_limited(
-    resp: reqwest::Response,
-    limit: usize,
-) -> (Bytes, Option<reqwest::Error>) {
-    read_limited_within(resp, limit, None).await
-}
-
-/// [`read_limited`], giving up after `within` (when set): what came by then, without an
-/// error (a body that stalls is kept as far as it came, like one cut short).
-pub(crate) async fn read_limited_within(
     mut resp: reqwest::Response,
     limit: usize,
     within: Option<Duration>,

@@ -365,13 +365,9 @@ where
         }
         let now = Instant::now();
         let pause = asked.take().map_or(interval, |a: Duration| a.max(interval));
-        if let Some(end) = polling.deadline {
-            if now >= end {
-                return Err(PollEnd::Deadline(last));
-            }
-        }
         // A pause past what the clock can hold lasts until the deadline, or for ever.
         let wake = match (now.checked_add(pause), polling.deadline) {
+            (_, Some(end)) if now >= end => return Err(PollEnd::Deadline(last)),
             (Some(wake), Some(end)) => wake.min(end),
             (Some(wake), None) => wake,
             (None, Some(end)) => end,

@@ -695,7 +695,7 @@ event: x\ndata:  third\n: c\n\nid: 7\ndata: last"
 
     #[test]
     fn a_stream_without_cr_parses_alike_at_every_split_and_at_every_limit() {
-        // Chunks without a CR take the LF-only path; the same bytes with CRLF take the other.
+        // The same events whether lines end in LF or CRLF, however the LF form is split.
         let lf: &[u8] = b"event: stdout\ndata: a\ndata:b\ndata\n: c\nid: 4\n\ndata: last\n\nevent: exit\ndata: 0\n\n";
         let crlf: Vec<u8> = String::from_utf8_lossy(lf)
             .replace('\n', "\r\n")

@@ -463,13 +463,9 @@ impl IsloTransport {
                     Err(e) => (Err(Failure::Sdk(e)), None),
                     Ok(token) => {
                         let sent = self.dispatch(&mut template, token.header.clone())?;
-                        let result = match answer_timeout {
-                            None => sent.await,
-                            // Boxed: only streamed calls pay for the timer.
-                            Some(t) => Box::pin(tokio::time::timeout(t, sent))
-                                .await
-                                .unwrap_or(Err(Failure::NoAnswer)),
-                        };
+                        let result = within(answer_timeout, sent)
+                            .await
+                            .unwrap_or(Err(Failure::NoAnswer));
                         (result, Some(token))
                     }
                 };
@@ -529,29 +525,18 @@ impl IsloTransport {
                             .settings
                             .max_response_bytes
                             .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
-                        let whole = match read_timeout {
-                            None => read_whole(resp, limit).await,
-                            // Boxed: only streamed uploads pay for the timer.
-                            Some(t) => {
-                                match Box::pin(tokio::time::timeout(t, read_whole(resp, limit)))
-                                    .await
-                                {
-                                    Ok(whole) => whole,
-                                    Err(_) => return Err(Failure::NoAnswer),
-                                }
-                            }
-                        };
-                        match whole {
-                            Ok(Ok(answer)) => return Ok(answer),
+                        match within(read_timeout, read_whole(resp, limit)).await {
+                            None => Err(Failure::NoAnswer),
+                            Some(Ok(Ok(answer))) => return Ok(answer),
                             // Over the limit: not retried (the same answer would come again).
-                            Ok(Err(announced)) => {
+                            Some(Ok(Err(announced))) => {
                                 return Err(Failure::Sdk(Error::TooLarge {
                                     operation: op.id,
                                     limit,
                                     announced,
                                 }))
                             }
-                            Err(e) => Err(Failure::BodyCut(e)),
+                            Some(Err(e)) => Err(Failure::BodyCut(e)),
                         }
                     }
                     other => other,
@@ -645,7 +630,7 @@ impl IsloTransport {
         // A body that breaks off is kept as far as it came, and so is one that stalls past
         // the call's timeout (reqwest's own covers only calls whose answer is not streamed).
         let (raw, _cut) =
-            crate::auth::read_limited_within(resp, MAX_ERROR_BODY, self.settings.timeout).await;
+            crate::auth::read_limited(resp, MAX_ERROR_BODY, self.settings.timeout).await;
         let body = crate::secret::redact_body(raw, |text| self.shared.redact(text));
         carrier_response(ApiError::new(op.id, status, headers, body).into())
     }
@@ -829,6 +814,15 @@ async fn read_body(
         next = response.chunk().await?;
     }
     Ok(Ok(all.freeze()))
+}
+
+/// `fut`, bounded by `limit` when one is set (`None` when it passes). Boxed: only the calls
+/// that need the timer pay for it, in their future's size too.
+async fn within<F: Future>(limit: Option<Duration>, fut: F) -> Option<F::Output> {
+    match limit {
+        None => Some(fut.await),
+        Some(t) => Box::pin(tokio::time::timeout(t, fut)).await.ok(),
+    }
 }
 
 /// The span of an untraced call.
