@@ -215,9 +215,11 @@ impl Sandbox {
                     total,
                     self.progress.clone(),
                 );
-                islo.upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
-                    .await
-                    .map_err(|e| failed.or(e))?;
+                crate::idle::upload(islo.call_timeout(), body, |body| {
+                    islo.upload_file(self.name(), remote_path, body)
+                })
+                .await
+                .map_err(|e| failed.or(e))?;
                 Ok(())
             }
         };
@@ -251,11 +253,12 @@ impl Sandbox {
             None,
             self.progress.clone(),
         );
-        self.islo
-            .with_max_attempts(1)
-            .upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
-            .await
-            .map_err(|e| failed.or(e))?;
+        let islo = self.islo.with_max_attempts(1);
+        crate::idle::upload(islo.call_timeout(), body, |body| {
+            islo.upload_file(self.name(), remote_path, body)
+        })
+        .await
+        .map_err(|e| failed.or(e))?;
         Ok(())
     }
 
@@ -302,7 +305,7 @@ impl Sandbox {
         let mut written = 0u64;
         let copy = async {
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
+                let chunk = chunk?;
                 check_download_size(written, &chunk, max_bytes)?;
                 writer
                     .write_all(&chunk)
@@ -327,8 +330,7 @@ impl Sandbox {
         &self,
         remote_path: &str,
         max_bytes: u64,
-    ) -> Result<std::pin::Pin<Box<impl Stream<Item = reqwest::Result<Bytes>> + Send + 'static>>>
-    {
+    ) -> Result<std::pin::Pin<Box<impl Stream<Item = Result<Bytes>> + Send + 'static>>> {
         let answer = self.islo.download_file(self.name(), remote_path).await?;
         let total = content_length(answer.headers());
         if let Some(announced) = total.filter(|&n| n > max_bytes) {
@@ -338,11 +340,15 @@ impl Sandbox {
                 announced: Some(announced),
             });
         }
-        Ok(Box::pin(counted(
-            answer.into_inner().into_inner(),
-            Direction::Download,
-            total,
-            self.progress.clone(),
+        Ok(Box::pin(crate::idle::IdleDownload::new(
+            counted(
+                answer.into_inner().into_inner(),
+                Direction::Download,
+                total,
+                self.progress.clone(),
+            ),
+            "download_file",
+            self.islo.call_timeout(),
         )))
     }
 
@@ -442,7 +448,7 @@ impl Sandbox {
         let mut written = 0u64;
         let received: Result<()> = async {
             while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| Error::from_reqwest("download_file", e))?;
+                let chunk = chunk?;
                 check_download_size(written, &chunk, max_bytes)?;
                 written = written.saturating_add(chunk.len() as u64);
                 if tx.send(chunk).await.is_err() {
@@ -504,11 +510,13 @@ impl Sandbox {
             return self
                 .upload_with_retries(|islo| {
                     let failed = LocalFailure::default();
-                    let body = reqwest::Body::wrap_stream(failed.watch(factory()));
+                    let body = failed.watch(factory());
                     async move {
-                        islo.upload_archive(self.name(), remote_dir, body)
-                            .await
-                            .map_err(|e| failed.or(e))?;
+                        crate::idle::upload(islo.call_timeout(), body, |body| {
+                            islo.upload_archive(self.name(), remote_dir, body)
+                        })
+                        .await
+                        .map_err(|e| failed.or(e))?;
                         Ok(())
                     }
                 })
@@ -541,11 +549,12 @@ impl Sandbox {
                     });
                 }
             });
-            let body = reqwest::Body::wrap_stream(body);
             async move {
-                islo.upload_archive(self.name(), remote_dir, body)
-                    .await
-                    .map_err(|e| failed.or(e))?;
+                crate::idle::upload(islo.call_timeout(), body, |body| {
+                    islo.upload_archive(self.name(), remote_dir, body)
+                })
+                .await
+                .map_err(|e| failed.or(e))?;
                 Ok(())
             }
         })
@@ -594,15 +603,19 @@ impl Sandbox {
     ) -> Result<ExtractSummary> {
         let answer = self.islo.download_archive(self.name(), remote_dir).await?;
         let total = content_length(answer.headers());
-        let body = counted(
-            answer.into_inner().into_inner(),
-            Direction::Download,
-            total,
-            self.progress.clone(),
+        let body = crate::idle::IdleDownload::new(
+            counted(
+                answer.into_inner().into_inner(),
+                Direction::Download,
+                total,
+                self.progress.clone(),
+            ),
+            "download_archive",
+            self.islo.call_timeout(),
         );
-        // A connection that fails is the network's failure, not the archive's: kept here so
-        // that the download fails with it (retryable like any lost connection).
-        let lost: Arc<std::sync::Mutex<Option<reqwest::Error>>> = Arc::default();
+        // A connection that fails or stalls is the network's failure, not the archive's: kept
+        // here so that the download fails with it (retryable like any lost connection).
+        let lost: Arc<std::sync::Mutex<Option<Error>>> = Arc::default();
         let slot = Arc::clone(&lost);
         let reader = StreamReader::new(body.map_err(move |e| {
             let io = std::io::Error::other(e.to_string());
@@ -614,7 +627,7 @@ impl Sandbox {
         match extract_tar_gz_with(Box::pin(reader), target.as_ref(), &limits).await {
             Ok(summary) => Ok(summary),
             Err(e) => match lost.lock().unwrap_or_else(|p| p.into_inner()).take() {
-                Some(network) => Err(Error::from_reqwest("download_archive", network)),
+                Some(network) => Err(network),
                 None => Err(e.into()),
             },
         }

@@ -10,6 +10,7 @@ mod error;
 pub mod exec;
 pub mod files;
 mod finite;
+mod idle;
 pub mod meta;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
@@ -159,6 +160,11 @@ impl Islo {
     }
 
     /// The state every clone shares (for the helpers' redaction of stream errors).
+    /// The timeout of each attempt (also the idle limit of transfers: [`idle`]).
+    pub(crate) fn call_timeout(&self) -> Option<Duration> {
+        self.inner.transport.settings.timeout
+    }
+
     pub(crate) fn shared(&self) -> &Arc<transport::Shared> {
         &self.inner.transport.shared
     }

@@ -430,7 +430,8 @@ impl IsloTransport {
         let read = op.response == ResponseBody::Json;
         let replay_ok = op.idempotent;
         // A streamed answer is not cut by the call's timeout, but the wait for it to start
-        // is (a streamed upload's answer comes only after all of its body: not bounded).
+        // is (a streamed upload's answer comes only after all of its body: the `Sandbox`
+        // helpers bound it from the body's end, `crate::idle`).
         let streamed_body = req.body().is_some_and(|b| b.as_bytes().is_none());
         let answer_timeout = self
             .settings

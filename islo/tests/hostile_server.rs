@@ -1270,7 +1270,10 @@ async fn a_download_whose_answer_never_starts_is_retried_then_times_out() {
 
 /// A raw HTTP peer that answers every request with `status` and the start of a chunked body
 /// (`start`), then holds the connection open without another byte.
-async fn stalled_body_server(status: u16, start: &'static str) -> String {
+async fn stalled_body_server(
+    status: u16,
+    start: impl AsRef<[u8]> + Copy + Send + 'static,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -1279,11 +1282,14 @@ async fn stalled_body_server(status: u16, start: &'static str) -> String {
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = conn.read(&mut buf).await;
+                let start = start.as_ref();
                 let head = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{start}\r\n",
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n",
                     start.len()
                 );
                 let _ = conn.write_all(head.as_bytes()).await;
+                let _ = conn.write_all(start).await;
+                let _ = conn.write_all(b"\r\n").await;
                 tokio::time::sleep(Duration::from_secs(120)).await;
                 drop(conn);
             });
@@ -1411,4 +1417,149 @@ async fn a_decode_error_quoting_a_huge_value_is_bounded() {
         unreachable!()
     };
     assert!(body.len() > 100_000);
+}
+
+/// A download whose data stops coming fails once nothing has arrived for `.timeout()`, with
+/// what came before kept by the writer (it waited forever: the timeout bounded only the wait
+/// for the answer to start). The same stall through `download_file` leaves no file, and
+/// through `download_dir` is a timeout, not an archive error.
+#[tokio::test]
+async fn a_download_whose_data_stalls_fails_once_idle_for_the_timeout() {
+    let base = stalled_body_server(200, "the first bytes").await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let sb = islo.sandbox("sb");
+    let mut got = Vec::new();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        sb.download_to_writer("/f", &mut got),
+    )
+    .await
+    .expect("the download gives up by itself");
+    let err = r.unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+    assert!(err.to_string().contains("download"), "{err}");
+    assert_eq!(got, b"the first bytes");
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.bin");
+    let r = tokio::time::timeout(Duration::from_secs(20), sb.download_file("/f", &target))
+        .await
+        .expect("the download gives up by itself");
+    assert_eq!(r.unwrap_err().kind(), islo::ErrorKind::Timeout);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // The start of a gzip stream, which the extraction waits to see more of.
+    let base = stalled_body_server(200, &[0x1f_u8, 0x8b, 8, 0][..]).await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        islo.sandbox("sb")
+            .download_dir("/d", dir.path().join("tree")),
+    )
+    .await
+    .expect("the download gives up by itself");
+    let err = r.unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+}
+
+/// A peer that reads a request's head and then nothing more: an upload bigger than the
+/// socket buffers can never finish sending.
+async fn unread_body_server() -> String {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 1024];
+                let _ = conn.read(&mut buf).await;
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                drop(conn);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// An upload the server stops reading fails once the connection has taken nothing for
+/// `.timeout()` (it waited forever), from a reader and from a file alike.
+#[tokio::test]
+async fn an_upload_the_server_stops_reading_fails_once_idle_for_the_timeout() {
+    let base = unread_body_server().await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let sb = islo.sandbox("sb");
+    let data = vec![7u8; 64 << 20];
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        sb.upload_reader(std::io::Cursor::new(data.clone()), "/workspace/a"),
+    )
+    .await
+    .expect("the upload gives up by itself");
+    let err = r.unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+    assert!(err.to_string().contains("upload"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("big.bin");
+    std::fs::write(&local, &data).unwrap();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        sb.upload_file(&local, "/workspace/a"),
+    )
+    .await
+    .expect("the upload gives up by itself");
+    assert_eq!(r.unwrap_err().kind(), islo::ErrorKind::Timeout);
+}
+
+/// A peer that reads a whole chunked request and then never answers.
+async fn silent_after_body_server() -> String {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !seen.ends_with(b"0\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                tokio::time::sleep(Duration::from_secs(120)).await;
+                drop(conn);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A streamed upload whose body is all sent and whose answer never comes fails once
+/// `.timeout()` has passed since the last byte (it waited forever).
+#[tokio::test]
+async fn an_upload_whose_answer_never_comes_fails_after_the_timeout() {
+    let base = silent_after_body_server().await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        islo.sandbox("sb")
+            .upload_reader(&b"hello"[..], "/workspace/a"),
+    )
+    .await
+    .expect("the upload gives up by itself");
+    let err = r.unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
 }

@@ -1664,3 +1664,28 @@ async fn download_file_to_a_directory_fails_before_fetching() {
     assert_eq!(err.kind(), ErrorKind::Local, "{err:?}");
     assert_eq!(fake.requests("GET", "/sandboxes/{sandbox_name}/files"), 0);
 }
+
+/// A source that is slow to give its data is not a stalled connection: the idle limit of a
+/// streamed upload counts only while the connection holds a chunk it has not taken up.
+#[tokio::test]
+async fn a_slow_upload_source_is_not_cut_by_the_timeout() {
+    use tokio::io::AsyncWriteExt;
+    let (fake, islo) = fake_with_sandbox().await;
+    let islo = islo.with_timeout(Duration::from_millis(200));
+    let (reader, mut writer) = tokio::io::duplex(64);
+    let feed = tokio::spawn(async move {
+        for part in [&b"slow "[..], b"but ", b"steady"] {
+            writer.write_all(part).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+    });
+    islo.sandbox("sb")
+        .upload_reader(reader, "/workspace/slow.txt")
+        .await
+        .expect("a slow source is waited for");
+    feed.await.unwrap();
+    assert_eq!(
+        fake.read_file("sb", "/workspace/slow.txt").as_deref(),
+        Some(&b"slow but steady"[..])
+    );
+}

@@ -1,0 +1,211 @@
+//! Transfers that stop moving.
+//!
+//! The call's timeout ([`IsloBuilder::timeout`](crate::IsloBuilder::timeout)) does not cut a
+//! download or a streamed upload, which take as long as their data does. It does bound how
+//! long one can stand still:
+//! - a download fails when no data has arrived for that long ([`IdleDownload`]);
+//! - a streamed upload fails when the connection has held a chunk for that long without
+//!   taking the next one (the server has stopped reading), or when its answer has not
+//!   started that long after the body's end ([`upload`]). A source that is slow to give its
+//!   data (a pipe, a reader) is waited for: that time is not counted.
+//!
+//! Both fail with [`Error::Deadline`], which says which of the two stalled.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio::sync::Notify;
+use tokio::time::{Instant, Sleep};
+
+use crate::error::{Error, Result};
+
+/// The error of a download whose data stopped coming.
+const DOWNLOAD_STALLED: Error =
+    Error::Deadline("a download whose data stopped coming for the call's timeout");
+
+/// The error of an upload the server stopped taking.
+const UPLOAD_STALLED: Error = Error::Deadline(
+    "an upload the server stopped taking, or did not answer, for the call's timeout",
+);
+
+/// A download's chunks, failing with [`Error::Deadline`] once none has come for `limit`
+/// (counted from when the answer's headers came, then from each chunk). reqwest's errors
+/// become the SDK's, named for `operation`.
+pub(crate) struct IdleDownload<S> {
+    inner: S,
+    operation: &'static str,
+    /// The limit and the timer running against it (none: no limit).
+    timer: Option<(Duration, Pin<Box<Sleep>>)>,
+    done: bool,
+}
+
+impl<S> IdleDownload<S> {
+    /// `inner`, bounded by `limit` between chunks (`None`, or a limit past the clock's range,
+    /// is no bound).
+    pub(crate) fn new(inner: S, operation: &'static str, limit: Option<Duration>) -> Self {
+        let timer = limit.and_then(|limit| {
+            let end = Instant::now().checked_add(limit)?;
+            Some((limit, Box::pin(tokio::time::sleep_until(end))))
+        });
+        Self {
+            inner,
+            operation,
+            timer,
+            done: false,
+        }
+    }
+}
+
+impl<S> Stream for IdleDownload<S>
+where
+    S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
+{
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(item)) => {
+                if let Some((limit, timer)) = this.timer.as_mut() {
+                    match Instant::now().checked_add(*limit) {
+                        Some(end) => timer.as_mut().reset(end),
+                        None => this.timer = None,
+                    }
+                }
+                let operation = this.operation;
+                Poll::Ready(Some(item.map_err(|e| Error::from_reqwest(operation, e))))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
+            Poll::Pending => {
+                let stalled = match this.timer.as_mut() {
+                    Some((_, timer)) => timer.as_mut().poll(cx).is_ready(),
+                    None => false,
+                };
+                if stalled {
+                    this.done = true;
+                    Poll::Ready(Some(Err(DOWNLOAD_STALLED)))
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+}
+
+/// Sends `stream` as the body `send` uploads, failing with [`Error::Deadline`] when the
+/// connection holds a chunk for `limit` without taking the next one, or when the answer has
+/// not come `limit` after the body's end (`None`, or a limit past the clock's range, is no
+/// bound). The answer's body is read within the limit by the send loop.
+pub(crate) async fn upload<S, F, Fut, T>(limit: Option<Duration>, stream: S, send: F) -> Result<T>
+where
+    S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    F: FnOnce(reqwest::Body) -> Fut,
+    Fut: IntoFuture<Output = Result<T>>,
+{
+    let Some(limit) = limit.filter(|l| Instant::now().checked_add(*l).is_some()) else {
+        return send(reqwest::Body::wrap_stream(stream)).await;
+    };
+    let pulse = Arc::new(Pulse {
+        origin: Instant::now(),
+        held_since: AtomicU64::new(NOT_HELD),
+        changed: Notify::new(),
+    });
+    let body = Watched {
+        inner: Box::pin(stream),
+        pulse: Arc::clone(&pulse),
+    };
+    let call = std::pin::pin!(send(reqwest::Body::wrap_stream(body)).into_future());
+    let watchdog = std::pin::pin!(pulse.stalled(limit));
+    match futures_util::future::select(call, watchdog).await {
+        futures_util::future::Either::Left((result, _)) => result,
+        futures_util::future::Either::Right(((), _)) => Err(UPLOAD_STALLED),
+    }
+}
+
+/// `held_since` when the connection holds no chunk of ours.
+const NOT_HELD: u64 = 0;
+
+/// When the connection took its last chunk of an upload's body and has not asked for the
+/// next one since.
+struct Pulse {
+    origin: Instant,
+    /// Nanoseconds after `origin`, plus one, of the hand-over of the chunk the connection
+    /// still holds, or of the body's end ([`NOT_HELD`]: it has asked for the next chunk).
+    held_since: AtomicU64,
+    /// Woken at each hand-over.
+    changed: Notify,
+}
+
+impl Pulse {
+    fn handed_over(&self) {
+        let nanos = u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+        self.held_since
+            .store(nanos.saturating_add(1), Ordering::Release);
+        self.changed.notify_one();
+    }
+
+    fn asked(&self) {
+        self.held_since.store(NOT_HELD, Ordering::Release);
+    }
+
+    /// Ends once the connection has held one chunk for `limit`.
+    async fn stalled(&self, limit: Duration) {
+        loop {
+            let since = self.held_since.load(Ordering::Acquire);
+            if since == NOT_HELD {
+                // A hand-over stores a permit if none is waited for: none is missed.
+                self.changed.notified().await;
+                continue;
+            }
+            let held = Duration::from_nanos(since - 1);
+            let Some(end) = self
+                .origin
+                .checked_add(held)
+                .and_then(|at| at.checked_add(limit))
+            else {
+                return std::future::pending().await;
+            };
+            if Instant::now() >= end && self.held_since.load(Ordering::Acquire) == since {
+                return;
+            }
+            tokio::time::sleep_until(end).await;
+        }
+    }
+}
+
+/// An upload's body, telling its [`Pulse`] when the connection takes a chunk and asks for
+/// the next one.
+struct Watched<S> {
+    inner: Pin<Box<S>>,
+    pulse: Arc<Pulse>,
+}
+
+impl<S> Stream for Watched<S>
+where
+    S: Stream<Item = std::io::Result<Bytes>>,
+{
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.pulse.asked();
+        let item = self.inner.as_mut().poll_next(cx);
+        // After the last chunk the clock runs until the answer comes: the connection is
+        // never going to ask again.
+        if let Poll::Ready(Some(Ok(_)) | None) = &item {
+            self.pulse.handed_over();
+        }
+        item
+    }
+}
