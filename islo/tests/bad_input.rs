@@ -642,6 +642,89 @@ async fn endless_empty_gzip_members_are_refused_not_read_forever() {
     assert!(read < 64 << 20, "read {read} bytes of padding");
 }
 
+/// A gzip stream that gives out one byte of a tar stream (one 100 MB file of zeros) per
+/// 768 KiB of empty stored deflate blocks, endlessly, counting what was read.
+struct Trickle {
+    out: Vec<u8>,
+    pos: usize,
+    /// The tar bytes given out so far.
+    given: usize,
+    header: Vec<u8>,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Trickle {
+    fn new(read: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Self {
+        let mut header = tar::Header::new_gnu();
+        header.set_path("big").unwrap();
+        header.set_size(100_000_000);
+        header.set_mode(0o644);
+        header.set_entry_type(REG);
+        header.set_cksum();
+        Self {
+            // gzip header: deflate, no flags.
+            out: vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff],
+            pos: 0,
+            given: 0,
+            header: header.as_bytes().to_vec(),
+            read,
+        }
+    }
+}
+
+impl tokio::io::AsyncRead for Trickle {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        if this.pos == this.out.len() {
+            this.out.clear();
+            this.pos = 0;
+            // Empty stored blocks (not final): type byte, LEN 0, NLEN !0.
+            for _ in 0..(768 << 10) / 5 {
+                this.out.extend_from_slice(&[0, 0, 0, 0xff, 0xff]);
+            }
+            // One stored block with one byte of the tar stream.
+            let byte = this.header.get(this.given).copied().unwrap_or(0);
+            this.given += 1;
+            this.out.extend_from_slice(&[0, 1, 0, 0xfe, 0xff, byte]);
+        }
+        let n = buf.remaining().min(this.out.len() - this.pos);
+        buf.put_slice(&this.out[this.pos..this.pos + n]);
+        this.pos += n;
+        this.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Compressed input trickling out one decompressed byte per 768 KiB is refused once it is far
+/// more than any gzip stream needs for its output (the guard against input that
+/// decompresses to nothing was reset by each byte, so it was read without end).
+#[tokio::test(flavor = "multi_thread")]
+async fn compressed_input_out_of_all_proportion_to_its_output_is_refused() {
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let dir = tempfile::tempdir().unwrap();
+    let result = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        islo::archive::extract_tar_gz_with(
+            Box::pin(Trickle::new(read.clone())),
+            dir.path(),
+            &islo::archive::ExtractLimits::default(),
+        ),
+    )
+    .await;
+    let read = read.load(std::sync::atomic::Ordering::Relaxed);
+    let result = result.unwrap_or_else(|_| panic!("still extracting after {read} bytes"));
+    assert!(
+        matches!(result, Err(ArchiveError::Corrupt(_))),
+        "{result:?}"
+    );
+    assert!(read < 64 << 20, "read {read} bytes");
+}
+
 /// An entry's name is the server's text: quoted in an error, it cannot carry a terminal
 /// escape or a line break.
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -118,14 +118,16 @@ where
     // on every read (and stops waiting for input).
     let _cancel_on_drop = cancel.clone().drop_guard();
     let input_failed = Arc::new(AtomicBool::new(false));
-    let output_seen = Arc::new(AtomicBool::new(false));
+    let output_seen = Arc::new(AtomicU64::new(0));
     let input = InputBridge {
         reader,
         handle: handle.clone(),
         cancel: cancel.clone(),
         failed: Arc::clone(&input_failed),
         output_seen: Arc::clone(&output_seen),
+        last_output: 0,
         since_output: 0,
+        total_input: 0,
     };
     let extractor = Extractor {
         root: target.to_path_buf(),
@@ -233,10 +235,14 @@ struct InputBridge<R> {
     handle: Handle,
     cancel: CancellationToken,
     failed: Arc<AtomicBool>,
-    /// Set by [`OutputSeen`] when the decompressor gave out a byte.
-    output_seen: Arc<AtomicBool>,
+    /// The bytes the decompressor gave out, counted by [`OutputSeen`].
+    output_seen: Arc<AtomicU64>,
+    /// `output_seen` at the last read.
+    last_output: u64,
     /// Input bytes read since the decompressor last gave out any.
     since_output: u64,
+    /// Input bytes read in all.
+    total_input: u64,
 }
 
 /// The most compressed input read while the decompressor gives out nothing: 1 MiB. Gzip
@@ -246,18 +252,27 @@ struct InputBridge<R> {
 /// out.
 const MAX_INPUT_WITHOUT_OUTPUT: u64 = 1 << 20;
 
-/// Records that the reader it wraps (the decompressor) gave out bytes.
+/// The compressed input allowed for `output` decompressed bytes: the output, a sixty-fourth
+/// more, and [`MAX_INPUT_WITHOUT_OUTPUT`]. Deflate's worst case (stored blocks) adds 5 bytes
+/// per 64 KiB, gzip 18 bytes and its header fields per member; without this bound, input
+/// that gives out one byte now and then (empty blocks between) would reset the count of
+/// input without output each time and be read for ever.
+fn max_input_for(output: u64) -> u64 {
+    output
+        .saturating_add(output / 64)
+        .saturating_add(MAX_INPUT_WITHOUT_OUTPUT)
+}
+
+/// Counts the bytes the reader it wraps (the decompressor) gave out.
 struct OutputSeen<R> {
     inner: R,
-    seen: Arc<AtomicBool>,
+    seen: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for OutputSeen<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        if n > 0 {
-            self.seen.store(true, Ordering::Relaxed);
-        }
+        self.seen.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -287,10 +302,23 @@ impl<R: AsyncRead + Unpin> Read for InputBridge<R> {
             }
         }
         let n = result?;
-        if self.output_seen.swap(false, Ordering::Relaxed) {
+        let output = self.output_seen.load(Ordering::Relaxed);
+        if output != self.last_output {
+            self.last_output = output;
             self.since_output = 0;
         }
         self.since_output = self.since_output.saturating_add(n as u64);
+        self.total_input = self.total_input.saturating_add(n as u64);
+        if self.total_input > max_input_for(output) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} bytes of compressed input for {output} bytes of output: more than \
+                     any gzip stream needs",
+                    self.total_input
+                ),
+            ));
+        }
         if self.since_output > MAX_INPUT_WITHOUT_OUTPUT {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -328,7 +356,7 @@ impl Extractor {
     fn run(
         mut self,
         reader: impl Read,
-        output_seen: Arc<AtomicBool>,
+        output_seen: Arc<AtomicU64>,
     ) -> Result<ExtractSummary, ArchiveError> {
         fs::create_dir_all(&self.root).map_err(|err| {
             io_error(
