@@ -337,8 +337,9 @@ impl IsloBuilder {
     /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 64 MiB). A larger
     /// one, or one whose `Content-Length` says it is larger, fails with
     /// [`Error::TooLarge`](crate::Error::TooLarge) without being read further, so a broken
-    /// or hostile server cannot make a call buffer without end. Downloads and event streams
-    /// are streamed and not limited by this.
+    /// or hostile server cannot make a call buffer without end. Decoding can take up to
+    /// about 30 times the body's size for a body built to hurt (see the constant). Downloads
+    /// and event streams are streamed and not limited by this.
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.settings.max_response_bytes = Some(bytes);
         self

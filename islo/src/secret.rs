@@ -126,8 +126,8 @@ pub(crate) fn redact_json_error(
 ///   UTF-8).
 /// - A JSON body is also redacted string by string after decoding: JSON may spell any
 ///   character as `\uXXXX` (and `/` as `\/`), so a secret echoed that way is not in the
-///   raw text but would be in the message decoded from it. When a decoded string had to
-///   change, the body kept is the JSON encoded again with the redacted strings.
+///   raw text but would be in the message decoded from it. A string that had to change is
+///   written again, encoded; the rest of the body stays byte for byte.
 /// - Otherwise the body kept is the redacted text (invalid UTF-8 replaced by U+FFFD).
 pub(crate) fn redact_body(raw: bytes::Bytes, redact: impl Fn(&str) -> String) -> bytes::Bytes {
     let lossy = String::from_utf8_lossy(&raw);
@@ -141,48 +141,66 @@ pub(crate) fn redact_body(raw: bytes::Bytes, redact: impl Fn(&str) -> String) ->
 
 /// `text` with `redact` applied, and, when it is JSON, to each of its strings after
 /// decoding too (JSON may spell any character as `\uXXXX`, so a secret echoed that way is
-/// not in the text but is in what a reader decodes from it). When a decoded string had to
-/// change, the text returned is the JSON encoded again with the redacted strings.
+/// not in the text but is in what a reader decodes from it). A string that had to change is
+/// written again, JSON-encoded; everything else stays byte for byte.
+///
+/// The strings are found by scanning the text, not by decoding it into a tree: a tree of
+/// tiny values takes some 30 times the text's size, and the text is the server's.
 pub(crate) fn redact_text(text: &str, redact: impl Fn(&str) -> String) -> String {
     let redacted = redact(text);
-    if let Ok(mut value) = serde_json::from_str::<serde_json::Value>(&redacted) {
-        if redact_strings(&mut value, &redact) {
-            if let Ok(encoded) = serde_json::to_string(&value) {
-                return encoded;
-            }
-        }
+    // Validated without building anything, so that the scan below may trust the framing.
+    if serde_json::from_str::<serde::de::IgnoredAny>(&redacted).is_err() {
+        return redacted;
     }
-    redacted
+    match redact_string_literals(&redacted, &redact) {
+        Some(rewritten) => rewritten,
+        None => redacted,
+    }
 }
 
-/// Applies `redact` to every string and object key in `value`; true when one changed.
-fn redact_strings(value: &mut serde_json::Value, redact: &impl Fn(&str) -> String) -> bool {
-    use serde_json::Value;
-    match value {
-        Value::String(s) => {
-            let r = redact(s);
-            let changed = r != *s;
-            if changed {
-                *s = r;
+/// `json` (valid JSON) with each string literal whose decoded value `redact` changes
+/// replaced by the redacted value, encoded; `None` when none changed (or the framing was
+/// not as valid JSON has it, which cannot happen after validation).
+fn redact_string_literals(json: &str, redact: &impl Fn(&str) -> String) -> Option<String> {
+    let bytes = json.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    // Outside a string, valid JSON has no `"`: each one found there opens a string.
+    while let Some(found) = memchr::memchr(b'"', bytes.get(at..)?) {
+        let open = at.saturating_add(found);
+        let mut end = open.saturating_add(1);
+        let mut escaped = false;
+        loop {
+            let next = memchr::memchr2(b'"', b'\\', bytes.get(end..)?)?;
+            let pos = end.saturating_add(next);
+            if bytes.get(pos) == Some(&b'\\') {
+                escaped = true;
+                // An escape is `\` and one ASCII character (`\uXXXX` goes on as plain text).
+                end = pos.saturating_add(2);
+            } else {
+                end = pos.saturating_add(1);
+                break;
             }
-            changed
         }
-        Value::Array(items) => items
-            .iter_mut()
-            .fold(false, |changed, v| redact_strings(v, redact) | changed),
-        Value::Object(map) => {
-            let mut changed = false;
-            let entries = std::mem::take(map);
-            for (k, mut v) in entries {
-                changed |= redact_strings(&mut v, redact);
-                let key = redact(&k);
-                changed |= key != k;
-                map.insert(key, v);
-            }
-            changed
+        at = end;
+        let literal = json.get(open..end)?;
+        let decoded: std::borrow::Cow<'_, str> = if escaped {
+            serde_json::from_str::<String>(literal).ok()?.into()
+        } else {
+            literal.get(1..literal.len().saturating_sub(1))?.into()
+        };
+        let changed = redact(&decoded);
+        if changed != decoded {
+            let kept = out.get_or_insert_with(|| String::with_capacity(json.len()));
+            kept.push_str(json.get(copied..open)?);
+            kept.push_str(&serde_json::to_string(&changed).ok()?);
+            copied = end;
         }
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
+    let mut kept = out?;
+    kept.push_str(json.get(copied..)?);
+    Some(kept)
 }
 
 /// Removes anything that looks like a bearer credential (`Bearer <token>`, any case) or a JWT
@@ -383,6 +401,23 @@ mod tests {
         assert!(!r.contains("eyJhbGciOi"), "{r}");
         assert!(r.contains("Bearer [redacted]"), "{r}");
         assert!(r.ends_with(" end"));
+    }
+
+    /// Only the JSON strings that held a secret are written again: spacing, key order,
+    /// duplicate keys, numbers as spelled and the other strings' escapes stay as sent (a
+    /// body decoded and encoded again lost all of them).
+    #[test]
+    fn json_redaction_rewrites_only_the_strings_that_change() {
+        let redact = |t: &str| t.replace("sekret", "[redacted]");
+        let text = "{ \"a\" : \"x\\u0073ekret\\n\",\n  \"a\": 1.50,\"b\\/\": [\"\\u00e9\", \"\"],\n  \"s\u{e9}kret\\u0073ekret\": null }";
+        assert_eq!(
+            redact_text(text, redact),
+            "{ \"a\" : \"x[redacted]\\n\",\n  \"a\": 1.50,\"b\\/\": [\"\\u00e9\", \"\"],\n  \"s\u{e9}kret[redacted]\": null }"
+        );
+        // Nothing to change: the text as it came, and not-JSON redacted as text.
+        let plain = "{\"a\": \"\\u00e9\"}";
+        assert_eq!(redact_text(plain, redact), plain);
+        assert_eq!(redact_text("sekret {", redact), "[redacted] {");
     }
 
     #[test]

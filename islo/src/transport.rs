@@ -37,8 +37,14 @@ pub(crate) struct CallSettings {
 }
 
 /// The largest JSON success body a call reads by default (64 MiB): far above any answer the
-/// API documents, far below what would hurt. Change it with
+/// API documents. Change it with
 /// [`IsloBuilder::max_response_bytes`](crate::IsloBuilder::max_response_bytes).
+///
+/// The limit counts the body's bytes; decoding takes more. A body of ordinary objects
+/// decodes into a few times its size, but one built to hurt (a field the spec does not
+/// declare holding millions of tiny values, kept in the type's `extra` map) takes up to
+/// about 30 times, so some 2 GiB at this limit. A service that makes many calls at once
+/// against a server it does not trust should lower it.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 64 << 20;
 
 /// How calls are authenticated.
