@@ -1468,17 +1468,24 @@ async fn a_download_whose_data_stalls_fails_once_idle_for_the_timeout() {
     assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
 }
 
-/// A peer that reads a request's head and then nothing more: an upload bigger than the
-/// socket buffers can never finish sending.
-async fn unread_body_server() -> String {
+/// A peer that reads a request's head and then nothing more (an upload bigger than the
+/// socket buffers can never finish sending), or with `whole`, reads the whole chunked
+/// request and then never answers.
+async fn silent_server(whole: bool) -> String {
     use tokio::io::AsyncReadExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((mut conn, _)) = listener.accept().await {
             tokio::spawn(async move {
-                let mut buf = [0u8; 1024];
-                let _ = conn.read(&mut buf).await;
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while seen.is_empty() || (whole && !seen.ends_with(b"0\r\n\r\n")) {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
                 tokio::time::sleep(Duration::from_secs(120)).await;
                 drop(conn);
             });
@@ -1491,7 +1498,7 @@ async fn unread_body_server() -> String {
 /// `.timeout()` (it waited forever), from a reader and from a file alike.
 #[tokio::test]
 async fn an_upload_the_server_stops_reading_fails_once_idle_for_the_timeout() {
-    let base = unread_body_server().await;
+    let base = silent_server(false).await;
     let islo = static_client(&base)
         .timeout(Duration::from_millis(300))
         .build()
@@ -1520,35 +1527,11 @@ async fn an_upload_the_server_stops_reading_fails_once_idle_for_the_timeout() {
     assert_eq!(r.unwrap_err().kind(), islo::ErrorKind::Timeout);
 }
 
-/// A peer that reads a whole chunked request and then never answers.
-async fn silent_after_body_server() -> String {
-    use tokio::io::AsyncReadExt;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut seen = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !seen.ends_with(b"0\r\n\r\n") {
-                    match conn.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => seen.extend_from_slice(&buf[..n]),
-                    }
-                }
-                tokio::time::sleep(Duration::from_secs(120)).await;
-                drop(conn);
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
 /// A streamed upload whose body is all sent and whose answer never comes fails once
 /// `.timeout()` has passed since the last byte (it waited forever).
 #[tokio::test]
 async fn an_upload_whose_answer_never_comes_fails_after_the_timeout() {
-    let base = silent_after_body_server().await;
+    let base = silent_server(true).await;
     let islo = static_client(&base)
         .timeout(Duration::from_millis(300))
         .build()
