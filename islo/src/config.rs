@@ -385,11 +385,11 @@ impl IsloBuilder {
     /// each takes as long as its data does. The wait for a stream's or a download's answer to
     /// start is bounded by it, though ([`Error::Deadline`](crate::Error::Deadline) when it
     /// passes; retried like a timeout when the call can be replayed), and so are the reading
-    /// of an error answer (kept as far as it came) and of a streamed upload's answer. The
-    /// [`Sandbox`](crate::Sandbox) transfer helpers also fail with `Error::Deadline` when a
-    /// transfer stands still that long: a download whose data stops coming, an upload the
-    /// server stops taking, or whose answer has not started that long after its last byte (a
-    /// slow local source is waited for).
+    /// of an error answer (kept as far as it came) and of a streamed upload's answer. A
+    /// transfer also fails with `Error::Deadline` when it stands still that long: a streamed
+    /// upload the server stops taking, or whose answer has not started that long after its
+    /// last byte (a slow source of the body is waited for), and a download through a
+    /// [`Sandbox`](crate::sandbox::Sandbox) helper whose data stops coming.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
         self

@@ -215,11 +215,9 @@ impl Sandbox {
                     total,
                     self.progress.clone(),
                 );
-                crate::idle::upload(islo.call_timeout(), body, |body| {
-                    islo.upload_file(self.name(), remote_path, body)
-                })
-                .await
-                .map_err(|e| failed.or(e))?;
+                islo.upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
+                    .await
+                    .map_err(|e| failed.or(e))?;
                 Ok(())
             }
         };
@@ -253,12 +251,11 @@ impl Sandbox {
             None,
             self.progress.clone(),
         );
-        let islo = self.islo.with_max_attempts(1);
-        crate::idle::upload(islo.call_timeout(), body, |body| {
-            islo.upload_file(self.name(), remote_path, body)
-        })
-        .await
-        .map_err(|e| failed.or(e))?;
+        self.islo
+            .with_max_attempts(1)
+            .upload_file(self.name(), remote_path, reqwest::Body::wrap_stream(body))
+            .await
+            .map_err(|e| failed.or(e))?;
         Ok(())
     }
 
@@ -510,13 +507,11 @@ impl Sandbox {
             return self
                 .upload_with_retries(|islo| {
                     let failed = LocalFailure::default();
-                    let body = failed.watch(factory());
+                    let body = reqwest::Body::wrap_stream(failed.watch(factory()));
                     async move {
-                        crate::idle::upload(islo.call_timeout(), body, |body| {
-                            islo.upload_archive(self.name(), remote_dir, body)
-                        })
-                        .await
-                        .map_err(|e| failed.or(e))?;
+                        islo.upload_archive(self.name(), remote_dir, body)
+                            .await
+                            .map_err(|e| failed.or(e))?;
                         Ok(())
                     }
                 })
@@ -549,12 +544,11 @@ impl Sandbox {
                     });
                 }
             });
+            let body = reqwest::Body::wrap_stream(body);
             async move {
-                crate::idle::upload(islo.call_timeout(), body, |body| {
-                    islo.upload_archive(self.name(), remote_dir, body)
-                })
-                .await
-                .map_err(|e| failed.or(e))?;
+                islo.upload_archive(self.name(), remote_dir, body)
+                    .await
+                    .map_err(|e| failed.or(e))?;
                 Ok(())
             }
         })

@@ -6,12 +6,13 @@
 //! - a download fails when no data has arrived for that long ([`IdleDownload`]);
 //! - a streamed upload fails when the connection has held a chunk for that long without
 //!   taking the next one (the server has stopped reading), or when its answer has not
-//!   started that long after the body's end ([`upload`]). A source that is slow to give its
+//!   started that long after the body's end ([`watch_body`], in the send loop: every
+//!   streamed upload, the typed operations' too). A source that is slow to give its
 //!   data (a pipe, a reader) is waited for: that time is not counted.
 //!
 //! Both fail with [`Error::Deadline`], which says which of the two stalled.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -28,11 +29,6 @@ use crate::error::{Error, Result};
 /// The error of a download whose data stopped coming.
 const DOWNLOAD_STALLED: Error =
     Error::Deadline("a download whose data stopped coming for the call's timeout");
-
-/// The error of an upload the server stopped taking.
-const UPLOAD_STALLED: Error = Error::Deadline(
-    "an upload the server stopped taking, or did not answer, for the call's timeout",
-);
 
 /// A download's chunks, failing with [`Error::Deadline`] once none has come for `limit`
 /// (counted from when the answer's headers came, then from each chunk). reqwest's errors
@@ -104,35 +100,50 @@ where
     }
 }
 
-/// Sends `stream` as the body `send` uploads, failing with [`Error::Deadline`] when the
-/// connection holds a chunk for `limit` without taking the next one, or when the answer has
-/// not come `limit` after the body's end (`None`, or a limit past the clock's range, is no
-/// bound). The answer's body is read within the limit by the send loop.
-pub(crate) async fn upload<S, F, Fut, T>(limit: Option<Duration>, stream: S, send: F) -> Result<T>
-where
-    S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
-    F: FnOnce(reqwest::Body) -> Fut,
-    Fut: IntoFuture<Output = Result<T>>,
-{
-    let Some(limit) = limit.filter(|l| Instant::now().checked_add(*l).is_some()) else {
-        return send(reqwest::Body::wrap_stream(stream)).await;
-    };
+/// The watch over a streamed request body (see [`watch_body`]).
+pub(crate) struct Watch {
+    pulse: Arc<Pulse>,
+    limit: Duration,
+}
+
+/// Puts `request`'s streamed body under watch for `limit` (`None`, or a limit past the
+/// clock's range, is no watch; so is a body that is not streamed).
+pub(crate) fn watch_body(request: &mut reqwest::Request, limit: Option<Duration>) -> Option<Watch> {
+    let limit = limit.filter(|l| Instant::now().checked_add(*l).is_some())?;
+    if request.body().is_none_or(|b| b.as_bytes().is_some()) {
+        return None;
+    }
+    let body = request.body_mut().take()?;
     let pulse = Arc::new(Pulse {
         origin: Instant::now(),
         held_since: AtomicU64::new(NOT_HELD),
         changed: Notify::new(),
     });
-    let body = Watched {
-        inner: Box::pin(stream),
+    *request.body_mut() = Some(reqwest::Body::wrap(Watched {
+        inner: body,
         pulse: Arc::clone(&pulse),
-    };
-    let call = std::pin::pin!(send(reqwest::Body::wrap_stream(body)).into_future());
-    let watchdog = std::pin::pin!(pulse.stalled(limit));
-    match futures_util::future::select(call, watchdog).await {
-        futures_util::future::Either::Left((result, _)) => result,
-        futures_util::future::Either::Right(((), _)) => Err(UPLOAD_STALLED),
+    }));
+    Some(Watch { pulse, limit })
+}
+
+impl Watch {
+    /// `attempt`'s output, or `None` (and `attempt` dropped) once the connection has held a
+    /// chunk of the body for the limit without asking for the next, or the answer has not
+    /// started the limit after the body's end.
+    pub(crate) async fn bound<F: Future>(&self, attempt: F) -> Option<F::Output> {
+        let attempt = std::pin::pin!(attempt);
+        let stalled = std::pin::pin!(self.pulse.stalled(self.limit));
+        match futures_util::future::select(attempt, stalled).await {
+            futures_util::future::Either::Left((output, _)) => Some(output),
+            futures_util::future::Either::Right(((), _)) => None,
+        }
     }
 }
+
+/// The error of a streamed upload the server stopped taking, or did not answer.
+pub(crate) const UPLOAD_STALLED: Error = Error::Deadline(
+    "an upload the server stopped taking, or did not answer, for the call's timeout",
+);
 
 /// `held_since` when the connection holds no chunk of ours.
 const NOT_HELD: u64 = 0;
@@ -187,25 +198,34 @@ impl Pulse {
 
 /// An upload's body, telling its [`Pulse`] when the connection takes a chunk and asks for
 /// the next one.
-struct Watched<S> {
-    inner: Pin<Box<S>>,
+struct Watched {
+    inner: reqwest::Body,
     pulse: Arc<Pulse>,
 }
 
-impl<S> Stream for Watched<S>
-where
-    S: Stream<Item = std::io::Result<Bytes>>,
-{
-    type Item = std::io::Result<Bytes>;
+impl http_body::Body for Watched {
+    type Data = Bytes;
+    type Error = reqwest::Error;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<http_body::Frame<Bytes>, reqwest::Error>>> {
         self.pulse.asked();
-        let item = self.inner.as_mut().poll_next(cx);
+        let frame = Pin::new(&mut self.inner).poll_frame(cx);
         // After the last chunk the clock runs until the answer comes: the connection is
         // never going to ask again.
-        if let Poll::Ready(Some(Ok(_)) | None) = &item {
+        if let Poll::Ready(Some(Ok(_)) | None) = &frame {
             self.pulse.handed_over();
         }
-        item
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }

@@ -436,8 +436,8 @@ impl IsloTransport {
         let read = op.response == ResponseBody::Json;
         let replay_ok = op.idempotent;
         // A streamed answer is not cut by the call's timeout, but the wait for it to start
-        // is (a streamed upload's answer comes only after all of its body: the `Sandbox`
-        // helpers bound it from the body's end, `crate::idle`).
+        // is (a streamed upload's answer comes only after all of its body: bounded from the
+        // body's end, `crate::idle`).
         let streamed_body = req.body().is_some_and(|b| b.as_bytes().is_none());
         let answer_timeout = self
             .settings
@@ -447,6 +447,9 @@ impl IsloTransport {
         // bounded here (the upload itself takes as long as its data does).
         let read_timeout = self.settings.timeout.filter(|_| read && streamed_body);
         let base = self.shared.base(op.plane);
+        // A streamed upload fails when it stands still for the call's timeout.
+        let mut req = req;
+        let watch = crate::idle::watch_body(&mut req, self.settings.timeout);
         // The request to replay from (None once sent when its body cannot be cloned).
         let mut template = Some(req);
         async move {
@@ -470,9 +473,15 @@ impl IsloTransport {
                     Err(e) => (Err(Failure::Sdk(e)), None),
                     Ok(token) => {
                         let sent = self.dispatch(&mut template, token.header.clone())?;
-                        let result = within(answer_timeout, sent)
-                            .await
-                            .unwrap_or(Err(Failure::NoAnswer));
+                        let result = match &watch {
+                            None => within(answer_timeout, sent)
+                                .await
+                                .unwrap_or(Err(Failure::NoAnswer)),
+                            // Boxed: only streamed uploads pay for the watch.
+                            Some(watch) => Box::pin(watch.bound(sent))
+                                .await
+                                .unwrap_or(Err(Failure::Sdk(crate::idle::UPLOAD_STALLED))),
+                        };
                         (result, Some(token))
                     }
                 };

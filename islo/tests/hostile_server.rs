@@ -1546,3 +1546,25 @@ async fn an_upload_whose_answer_never_comes_fails_after_the_timeout() {
     let err = r.unwrap_err();
     assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
 }
+
+/// The typed operation itself, given a streamed body of the caller's, is bounded like the
+/// `Sandbox` helpers: an upload the server stops reading fails after `.timeout()`.
+#[tokio::test]
+async fn a_raw_streamed_upload_the_server_stops_reading_fails_after_the_timeout() {
+    let base = silent_server(false).await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let chunks = futures_util::stream::iter(
+        (0..1024).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from(vec![7u8; 64 << 10]))),
+    );
+    let r = tokio::time::timeout(
+        Duration::from_secs(20),
+        islo.upload_file("sb", "/workspace/a", reqwest::Body::wrap_stream(chunks)),
+    )
+    .await
+    .expect("the upload gives up by itself");
+    let err = r.map(|_| ()).unwrap_err();
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+}
