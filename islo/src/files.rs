@@ -321,6 +321,26 @@ impl Sandbox {
         Ok(written)
     }
 
+    /// The chunks of a download's `answer`, counted for progress against `total` and failing
+    /// once none has come for the call's timeout ([`crate::idle`]).
+    fn download_chunks(
+        &self,
+        answer: crate::ResponseValue<crate::ByteStream>,
+        total: Option<u64>,
+        operation: &'static str,
+    ) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
+        crate::idle::IdleDownload::new(
+            counted(
+                answer.into_inner().into_inner(),
+                Direction::Download,
+                total,
+                self.progress.clone(),
+            ),
+            operation,
+            self.islo.call_timeout(),
+        )
+    }
+
     /// The body of `remote_path`, its chunks counted for progress against its
     /// `Content-Length` (refused unread when that is over `max_bytes`).
     async fn download_body(
@@ -337,15 +357,10 @@ impl Sandbox {
                 announced: Some(announced),
             });
         }
-        Ok(Box::pin(crate::idle::IdleDownload::new(
-            counted(
-                answer.into_inner().into_inner(),
-                Direction::Download,
-                total,
-                self.progress.clone(),
-            ),
+        Ok(Box::pin(self.download_chunks(
+            answer,
+            total,
             "download_file",
-            self.islo.call_timeout(),
         )))
     }
 
@@ -597,16 +612,7 @@ impl Sandbox {
     ) -> Result<ExtractSummary> {
         let answer = self.islo.download_archive(self.name(), remote_dir).await?;
         let total = content_length(answer.headers());
-        let body = crate::idle::IdleDownload::new(
-            counted(
-                answer.into_inner().into_inner(),
-                Direction::Download,
-                total,
-                self.progress.clone(),
-            ),
-            "download_archive",
-            self.islo.call_timeout(),
-        );
+        let body = self.download_chunks(answer, total, "download_archive");
         // A connection that fails or stalls is the network's failure, not the archive's: kept
         // here so that the download fails with it (retryable like any lost connection).
         let lost: Arc<std::sync::Mutex<Option<Error>>> = Arc::default();

@@ -106,13 +106,10 @@ pub(crate) struct Watch {
     limit: Duration,
 }
 
-/// Puts `request`'s streamed body under watch for `limit` (`None`, or a limit past the
-/// clock's range, is no watch; so is a body that is not streamed).
-pub(crate) fn watch_body(request: &mut reqwest::Request, limit: Option<Duration>) -> Option<Watch> {
-    let limit = limit.filter(|l| Instant::now().checked_add(*l).is_some())?;
-    if request.body().is_none_or(|b| b.as_bytes().is_some()) {
-        return None;
-    }
+/// Puts `request`'s streamed body under watch for `limit` (a limit past the clock's range
+/// is no watch, nor is a request without a body).
+pub(crate) fn watch_body(request: &mut reqwest::Request, limit: Duration) -> Option<Watch> {
+    Instant::now().checked_add(limit)?;
     let body = request.body_mut().take()?;
     let pulse = Arc::new(Pulse {
         origin: Instant::now(),

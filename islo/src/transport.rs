@@ -429,7 +429,7 @@ impl IsloTransport {
     /// in place: an `async fn` would keep a second copy of its argument in its state.)
     fn run<'a>(
         &'a self,
-        req: Request,
+        mut req: Request,
         op: &'static OperationMeta,
         span: &'a tracing::Span,
     ) -> impl Future<Output = Result<Answer, Failure>> + Send + 'a {
@@ -448,8 +448,11 @@ impl IsloTransport {
         let read_timeout = self.settings.timeout.filter(|_| read && streamed_body);
         let base = self.shared.base(op.plane);
         // A streamed upload fails when it stands still for the call's timeout.
-        let mut req = req;
-        let watch = crate::idle::watch_body(&mut req, self.settings.timeout);
+        let watch = self
+            .settings
+            .timeout
+            .filter(|_| streamed_body)
+            .and_then(|limit| crate::idle::watch_body(&mut req, limit));
         // The request to replay from (None once sent when its body cannot be cloned).
         let mut template = Some(req);
         async move {

@@ -1343,19 +1343,25 @@ async fn a_streamed_call_whose_error_body_stalls_ends_with_the_error_so_far() {
 #[tokio::test]
 async fn a_streamed_upload_whose_answer_stalls_ends_with_the_timeout() {
     let base = stalled_body_server(200, r#"{"path":"/workspace/a","#).await;
-    let islo = static_client(&base)
+    let err = small_upload_error(&base).await;
+    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+}
+
+/// The error of a 5-byte `upload_reader` to `base` with a 300 ms timeout, which must end
+/// within 20 s.
+async fn small_upload_error(base: &str) -> Error {
+    let islo = static_client(base)
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let r = tokio::time::timeout(
+    tokio::time::timeout(
         Duration::from_secs(20),
         islo.sandbox("sb")
             .upload_reader(&b"hello"[..], "/workspace/a"),
     )
     .await
-    .expect("the upload gives up by itself");
-    let err = r.unwrap_err();
-    assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
+    .expect("the upload gives up by itself")
+    .unwrap_err()
 }
 
 /// An exec stream whose connection breaks: the error says what broke, once, with reqwest's
@@ -1532,18 +1538,7 @@ async fn an_upload_the_server_stops_reading_fails_once_idle_for_the_timeout() {
 #[tokio::test]
 async fn an_upload_whose_answer_never_comes_fails_after_the_timeout() {
     let base = silent_server(true).await;
-    let islo = static_client(&base)
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let r = tokio::time::timeout(
-        Duration::from_secs(20),
-        islo.sandbox("sb")
-            .upload_reader(&b"hello"[..], "/workspace/a"),
-    )
-    .await
-    .expect("the upload gives up by itself");
-    let err = r.unwrap_err();
+    let err = small_upload_error(&base).await;
     assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
 }
 
