@@ -386,10 +386,15 @@ impl IsloBuilder {
     /// start is bounded by it, though ([`Error::Deadline`](crate::Error::Deadline) when it
     /// passes; retried like a timeout when the call can be replayed), and so are the reading
     /// of an error answer (kept as far as it came) and of a streamed upload's answer. A
-    /// transfer also fails with `Error::Deadline` when it stands still that long: a streamed
-    /// upload the server stops taking, or whose answer has not started that long after its
-    /// last byte (a slow source of the body is waited for), and a download through a
-    /// [`Sandbox`](crate::sandbox::Sandbox) helper whose data stops coming.
+    /// transfer also fails when it stands still that long: a streamed upload the server
+    /// stops taking, or whose answer has not started that long after its last byte (a slow
+    /// source of the body is waited for), with `Error::Deadline`; and a download whose data
+    /// stops coming. Through a [`Sandbox`](crate::sandbox::Sandbox) helper that is an
+    /// `Error::Deadline` too; the body stream of a typed download operation
+    /// ([`Islo::download_file`](crate::Islo::download_file),
+    /// [`Islo::download_archive`](crate::Islo::download_archive)) ends with a
+    /// `reqwest::Error` whose `is_timeout()` is true. An exec or event stream may stay quiet
+    /// for as long as its command does.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = Some(timeout);
         self

@@ -668,6 +668,9 @@ impl Error {
 
     /// A reqwest failure of `operation` (its URL dropped: it may carry query values).
     pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error) -> Self {
+        if let Some(stalled) = crate::idle::stalled_download(&e) {
+            return stalled;
+        }
         let source = e.without_url();
         if source.is_timeout() {
             Self::Timeout { operation, source }

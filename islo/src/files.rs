@@ -321,24 +321,21 @@ impl Sandbox {
         Ok(written)
     }
 
-    /// The chunks of a download's `answer`, counted for progress against `total` and failing
-    /// once none has come for the call's timeout ([`crate::idle`]).
+    /// The chunks of a download's `answer`, counted for progress against `total` (the send
+    /// loop has bounded how long they may stand still, [`crate::idle`]).
     fn download_chunks(
         &self,
         answer: crate::ResponseValue<crate::ByteStream>,
         total: Option<u64>,
         operation: &'static str,
     ) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-        crate::idle::IdleDownload::new(
-            counted(
-                answer.into_inner().into_inner(),
-                Direction::Download,
-                total,
-                self.progress.clone(),
-            ),
-            operation,
-            self.islo.call_timeout(),
+        counted(
+            answer.into_inner().into_inner(),
+            Direction::Download,
+            total,
+            self.progress.clone(),
         )
+        .map_err(move |e| Error::from_reqwest(operation, e))
     }
 
     /// The body of `remote_path`, its chunks counted for progress against its

@@ -3,7 +3,8 @@
 //! The call's timeout ([`IsloBuilder::timeout`](crate::IsloBuilder::timeout)) does not cut a
 //! download or a streamed upload, which take as long as their data does. It does bound how
 //! long one can stand still:
-//! - a download fails when no data has arrived for that long ([`IdleDownload`]);
+//! - a download fails when no data has arrived for that long ([`bound_download`], in the
+//!   send loop: both download operations, typed or through the `Sandbox` helpers);
 //! - a streamed upload fails when the connection has held a chunk for that long without
 //!   taking the next one (the server has stopped reading), or when its answer has not
 //!   started that long after the body's end ([`watch_body`], in the send loop: every
@@ -20,83 +21,123 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::Stream;
 use tokio::sync::Notify;
 use tokio::time::{Instant, Sleep};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// The error of a download whose data stopped coming.
 const DOWNLOAD_STALLED: Error =
     Error::Deadline("a download whose data stopped coming for the call's timeout");
 
-/// A download's chunks, failing with [`Error::Deadline`] once none has come for `limit`
-/// (counted from when the answer's headers came, then from each chunk). reqwest's errors
-/// become the SDK's, named for `operation`.
-pub(crate) struct IdleDownload<S> {
-    inner: S,
-    operation: &'static str,
-    /// The limit and the timer running against it (none: no limit).
-    timer: Option<(Duration, Pin<Box<Sleep>>)>,
-    done: bool,
-}
+/// What a download's body fails with once its data has stopped coming (as the source of an
+/// `io::Error` of kind `TimedOut`, which reqwest's `is_timeout` recognises).
+#[derive(Debug)]
+struct Stalled;
 
-impl<S> IdleDownload<S> {
-    /// `inner`, bounded by `limit` between chunks (`None`, or a limit past the clock's range,
-    /// is no bound).
-    pub(crate) fn new(inner: S, operation: &'static str, limit: Option<Duration>) -> Self {
-        let timer = limit.and_then(|limit| {
-            let end = Instant::now().checked_add(limit)?;
-            Some((limit, Box::pin(tokio::time::sleep_until(end))))
-        });
-        Self {
-            inner,
-            operation,
-            timer,
-            done: false,
-        }
+impl std::fmt::Display for Stalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no data came for the call's timeout")
     }
 }
 
-impl<S> Stream for IdleDownload<S>
-where
-    S: Stream<Item = reqwest::Result<Bytes>> + Unpin,
-{
-    type Item = Result<Bytes>;
+impl std::error::Error for Stalled {}
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+/// [`DOWNLOAD_STALLED`] when `e` is a download body's [`Stalled`] failure.
+pub(crate) fn stalled_download(e: &reqwest::Error) -> Option<Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .is_some_and(|inner| inner.is::<Stalled>())
+        {
+            return Some(DOWNLOAD_STALLED);
+        }
+        source = err.source();
+    }
+    None
+}
+
+/// Bounds the body of `resp`, a download, by `limit` between chunks (counted from now, then
+/// from each chunk): once none has come for that long, it fails with a timeout (a limit past
+/// the clock's range is no bound).
+pub(crate) fn bound_download(resp: reqwest::Response, limit: Duration) -> reqwest::Response {
+    let Some(end) = Instant::now().checked_add(limit) else {
+        return resp;
+    };
+    let url = resp.url().clone();
+    let (mut parts, body) = http::Response::from(resp).into_parts();
+    let body = reqwest::Body::wrap(IdleBody {
+        inner: body,
+        limit,
+        last: Instant::now(),
+        timer: Box::pin(tokio::time::sleep_until(end)),
+        stalled: false,
+    });
+    // With its URL set (an extension only reqwest's builder can make), reqwest does not
+    // parse a placeholder one for it.
+    use reqwest::ResponseBuilderExt;
+    if let Ok(marker) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(marker.into_parts().0.extensions);
+    }
+    let bounded = http::Response::from_parts(parts, body);
+    reqwest::Response::from(bounded)
+}
+/// A download's body, failing with [`Stalled`] once no chunk has come for `limit`.
+struct IdleBody {
+    inner: reqwest::Body,
+    limit: Duration,
+    /// When the last chunk came (or the answer's headers).
+    last: Instant,
+    /// Set no earlier than `last + limit`, moved on when it fires early (a chunk pays only
+    /// for reading the clock).
+    timer: Pin<Box<Sleep>>,
+    stalled: bool,
+}
+
+impl http_body::Body for IdleBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<http_body::Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
-        if this.done {
+        if this.stalled {
             return Poll::Ready(None);
         }
-        match Pin::new(&mut this.inner).poll_next(cx) {
-            Poll::Ready(Some(item)) => {
-                if let Some((limit, timer)) = this.timer.as_mut() {
-                    match Instant::now().checked_add(*limit) {
-                        Some(end) => timer.as_mut().reset(end),
-                        None => this.timer = None,
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                this.last = Instant::now();
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => loop {
+                if this.timer.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                match this.last.checked_add(this.limit) {
+                    Some(end) if end > Instant::now() => this.timer.as_mut().reset(end),
+                    Some(_) => {
+                        this.stalled = true;
+                        let e = std::io::Error::new(std::io::ErrorKind::TimedOut, Stalled);
+                        return Poll::Ready(Some(Err(e.into())));
                     }
+                    None => return Poll::Pending,
                 }
-                let operation = this.operation;
-                Poll::Ready(Some(item.map_err(|e| Error::from_reqwest(operation, e))))
-            }
-            Poll::Ready(None) => {
-                this.done = true;
-                Poll::Ready(None)
-            }
-            Poll::Pending => {
-                let stalled = match this.timer.as_mut() {
-                    Some((_, timer)) => timer.as_mut().poll(cx).is_ready(),
-                    None => false,
-                };
-                if stalled {
-                    this.done = true;
-                    Poll::Ready(Some(Err(DOWNLOAD_STALLED)))
-                } else {
-                    Poll::Pending
-                }
-            }
+            },
         }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.stalled || self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -159,11 +159,6 @@ impl Islo {
         &self.inner.transport.shared.control.text
     }
 
-    /// The timeout of each attempt (also the idle limit of transfers: [`idle`]).
-    pub(crate) fn call_timeout(&self) -> Option<Duration> {
-        self.inner.transport.settings.timeout
-    }
-
     /// The state every clone shares (for the helpers' redaction of stream errors).
     pub(crate) fn shared(&self) -> &Arc<transport::Shared> {
         &self.inner.transport.shared

@@ -616,7 +616,15 @@ impl IsloTransport {
         op: &'static OperationMeta,
     ) -> reqwest::Result<Response> {
         match result {
-            Ok(Answer::Unread(resp)) if resp.status().is_success() => Ok(resp),
+            Ok(Answer::Unread(resp)) if resp.status().is_success() => {
+                // A download's data is bounded by the timeout while it stands still.
+                Ok(match (op.response, self.settings.timeout) {
+                    (ResponseBody::Bytes { .. }, Some(limit)) => {
+                        crate::idle::bound_download(resp, limit)
+                    }
+                    _ => resp,
+                })
+            }
             // Error bodies are read in a boxed future: a cold path that should not make every
             // call's future bigger.
             Ok(Answer::Unread(resp)) => Ok(Box::pin(self.api_error(resp, op)).await),

@@ -1474,6 +1474,76 @@ async fn a_download_whose_data_stalls_fails_once_idle_for_the_timeout() {
     assert_eq!(err.kind(), islo::ErrorKind::Timeout, "{err:?}");
 }
 
+/// The typed download operations themselves are bounded like the `Sandbox` helpers: a body
+/// whose data stops coming ends with an error reqwest calls a timeout once nothing has come
+/// for `.timeout()` (it waited forever: only the wait for the answer to start was bounded).
+#[tokio::test]
+async fn a_typed_download_whose_data_stalls_fails_once_idle_for_the_timeout() {
+    use futures_util::StreamExt;
+    let base = stalled_body_server(200, "the first bytes").await;
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    for archive in [false, true] {
+        let answer = if archive {
+            islo.download_archive("sb", "/d").await
+        } else {
+            islo.download_file("sb", "/f").await
+        };
+        let mut body = answer.unwrap().into_inner();
+        let first = body.next().await.unwrap().unwrap();
+        assert_eq!(&first[..], b"the first bytes");
+        let next = tokio::time::timeout(Duration::from_secs(20), body.next())
+            .await
+            .expect("the body gives up by itself");
+        let err = next.unwrap().unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert!(body.next().await.is_none(), "archive: {archive}");
+    }
+}
+
+/// A download whose data keeps coming is not cut, however long it takes: with a 400 ms
+/// timeout, 8 chunks 150 ms apart (1.2 s in all) come whole, typed and through a helper.
+#[tokio::test]
+async fn a_download_that_keeps_moving_is_not_cut_by_the_timeout() {
+    use futures_util::StreamExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ntransfer-encoding: chunked\r\n\r\n";
+                let _ = conn.write_all(head.as_bytes()).await;
+                for i in 0..8 {
+                    tokio::time::sleep(Duration::from_millis(150)).await;
+                    let _ = conn.write_all(format!("1\r\n{i}\r\n").as_bytes()).await;
+                }
+                let _ = conn.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    let islo = static_client(&base)
+        .timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let mut body = islo.download_file("sb", "/f").await.unwrap().into_inner();
+    let mut got = Vec::new();
+    while let Some(chunk) = body.next().await {
+        got.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(got, b"01234567");
+    let mut got = Vec::new();
+    islo.sandbox("sb")
+        .download_to_writer("/f", &mut got)
+        .await
+        .unwrap();
+    assert_eq!(got, b"01234567");
+}
+
 /// A peer that reads a request's head and then nothing more (an upload bigger than the
 /// socket buffers can never finish sending), or with `whole`, reads the whole chunked
 /// request and then never answers.
