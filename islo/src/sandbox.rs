@@ -734,7 +734,13 @@ pub struct SandboxGuard {
     sandbox: Sandbox,
     /// Whether dropping the guard still has to delete the sandbox.
     armed: bool,
+    /// How long the delete on drop may take.
+    drop_deadline: Duration,
 }
+
+/// How long the delete a dropped [`SandboxGuard`] hands off may take by default: the minute
+/// [`Sandbox::delete`] waits for the sandbox to be gone, and another for the calls before.
+pub const DROPPED_DELETE_DEADLINE: Duration = Duration::from_secs(120);
 
 impl SandboxGuard {
     /// Guards `sandbox`.
@@ -742,7 +748,17 @@ impl SandboxGuard {
         Self {
             sandbox,
             armed: true,
+            drop_deadline: DROPPED_DELETE_DEADLINE,
         }
+    }
+
+    /// How long the delete a dropped guard hands off may take, confirmation included
+    /// (default [`DROPPED_DELETE_DEADLINE`]): past it the task gives up, with a warning in the
+    /// log, and lets its connection go. It bounds a server that never answers when the client
+    /// has no [`timeout`](crate::IsloBuilder::timeout).
+    pub fn drop_deadline(mut self, limit: Duration) -> Self {
+        self.drop_deadline = limit;
+        self
     }
 
     /// The sandbox.
@@ -779,8 +795,17 @@ impl Drop for SandboxGuard {
             return;
         }
         let sb = self.sandbox.clone();
+        let limit = self.drop_deadline;
         let delete = async move {
-            if let Err(e) = sb.delete().await {
+            let result = match crate::retry::deadline_after(limit) {
+                Some(end) => tokio::time::timeout_at(end, sb.delete())
+                    .await
+                    .unwrap_or(Err(crate::Error::Deadline(
+                        "the delete of a dropped sandbox guard",
+                    ))),
+                None => sb.delete().await,
+            };
+            if let Err(e) = result {
                 tracing::warn!(sandbox = %crate::error::shown(sb.name(), 256), error = %e, "islo: deleting a dropped sandbox failed");
             }
         };

@@ -1544,6 +1544,64 @@ async fn a_download_that_keeps_moving_is_not_cut_by_the_timeout() {
     assert_eq!(got, b"01234567");
 }
 
+/// A peer that reads requests and never answers, and reports each connection the client
+/// lets go.
+async fn closing_silent_server() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (closed_tx, closed) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let closed_tx = closed_tx.clone();
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = conn.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                let _ = closed_tx.send(());
+            });
+        }
+    });
+    (base, closed)
+}
+
+/// The delete a dropped guard hands to the runtime is bounded even when the client has no
+/// timeout: against a server that never answers, its connection is let go once the guard's
+/// `drop_deadline` has passed (the task waited forever, holding the connection).
+#[tokio::test]
+async fn a_dropped_guards_delete_gives_up_after_its_deadline() {
+    let (base, mut closed) = closing_silent_server().await;
+    let islo = static_client(&base).build().unwrap();
+    let guard = islo::sandbox::SandboxGuard::new(islo.sandbox("sb"))
+        .drop_deadline(Duration::from_millis(300));
+    drop(guard);
+    tokio::time::timeout(Duration::from_secs(10), closed.recv())
+        .await
+        .expect("the dropped guard's delete lets its connection go")
+        .unwrap();
+}
+
+/// The same outside a runtime, where the delete runs on a thread of its own.
+#[test]
+fn a_guard_dropped_outside_a_runtime_gives_up_after_its_deadline() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (base, mut closed) = rt.block_on(closing_silent_server());
+    let islo = static_client(&base).build().unwrap();
+    let guard = islo::sandbox::SandboxGuard::new(islo.sandbox("sb"))
+        .drop_deadline(Duration::from_millis(300));
+    drop(guard);
+    rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), closed.recv()).await })
+        .expect("the dropped guard's delete lets its connection go")
+        .unwrap();
+}
+
 /// A peer that reads a request's head and then nothing more (an upload bigger than the
 /// socket buffers can never finish sending), or with `whole`, reads the whole chunked
 /// request and then never answers.
