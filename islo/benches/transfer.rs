@@ -584,7 +584,13 @@ async fn run() {
         .start()
         .await
         .unwrap();
-    let islo = fake.client().unwrap();
+    // With a timeout, as a production client has: the transfers then run under their
+    // idle bounds (a streamed upload's watch, a download's idle limit), which it measures.
+    let islo = fake
+        .client_builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap();
     islo.create_sandbox(islo::types::SandboxCreate {
         name: Some(SANDBOX.into()),
         ..Default::default()
